@@ -1,0 +1,72 @@
+/**
+ * Runtime configuration, read once per process from the environment that CDK sets on each function
+ * and the sandbox sets the same way. Validated with zod so a misconfigured function fails at cold start
+ * with the name of the variable, not later with an obscure error.
+ */
+import { z } from 'zod';
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const ConfigSchema = z.object({
+  BANKGATE_ISSUER: z.url(),
+  /** Base URL of the mutual-TLS origin (token, PAR, introspection, revocation, resource APIs). */
+  BANKGATE_MTLS_BASE_URL: z.url(),
+  BANKGATE_TENANT_NAME: z.string().min(1).default('Bankgate'),
+  BANKGATE_SIGNING_KEY_ID: z.string().min(1).optional(),
+  BANKGATE_SIGNING_ALG: z.enum(['PS256', 'ES256']).default('PS256'),
+  BANKGATE_ENCRYPTION_KEY_ID: z.string().min(1).optional(),
+  BANKGATE_ACCESS_TOKEN_TTL: seconds(300),
+  BANKGATE_REFRESH_TOKEN_TTL: seconds(30 * 24 * 3600),
+  BANKGATE_CLIENT_CREDENTIALS_TTL: seconds(600),
+  BANKGATE_IDP_ISSUER: z.url().optional(),
+  BANKGATE_IDP_CLIENT_ID: z.string().optional(),
+  BANKGATE_IDP_CLIENT_SECRET: z.string().optional(),
+  BANKGATE_CONSENT_PAGE_URL: z.string().optional(),
+});
+
+export interface Config {
+  readonly issuer: string;
+  readonly mtlsBaseUrl: string;
+  readonly tenantName: string;
+  readonly signingKeyId?: string;
+  readonly signingAlg: 'PS256' | 'ES256';
+  readonly encryptionKeyId?: string;
+  readonly accessTokenTtl: number;
+  readonly refreshTokenTtl: number;
+  readonly clientCredentialsTtl: number;
+  readonly idp?: { readonly issuer: string; readonly clientId: string; readonly clientSecret?: string };
+  readonly consentPageUrl?: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid Bankgate configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    issuer: e.BANKGATE_ISSUER.replace(/\/$/, ''),
+    mtlsBaseUrl: e.BANKGATE_MTLS_BASE_URL.replace(/\/$/, ''),
+    tenantName: e.BANKGATE_TENANT_NAME,
+    signingKeyId: e.BANKGATE_SIGNING_KEY_ID,
+    signingAlg: e.BANKGATE_SIGNING_ALG,
+    encryptionKeyId: e.BANKGATE_ENCRYPTION_KEY_ID,
+    accessTokenTtl: e.BANKGATE_ACCESS_TOKEN_TTL,
+    refreshTokenTtl: e.BANKGATE_REFRESH_TOKEN_TTL,
+    clientCredentialsTtl: e.BANKGATE_CLIENT_CREDENTIALS_TTL,
+    idp:
+      e.BANKGATE_IDP_ISSUER && e.BANKGATE_IDP_CLIENT_ID
+        ? { issuer: e.BANKGATE_IDP_ISSUER, clientId: e.BANKGATE_IDP_CLIENT_ID, clientSecret: e.BANKGATE_IDP_CLIENT_SECRET }
+        : undefined,
+    consentPageUrl: e.BANKGATE_CONSENT_PAGE_URL,
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration (read lazily so the sandbox can set the environment first). */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

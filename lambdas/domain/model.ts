@@ -1,0 +1,50 @@
+/** Records the store keeps. Times are epoch seconds unless named `...DateTime` (ISO 8601, as OBUK shows them). */
+
+export type ConsentStatus = 'AwaitingAuthorisation' | 'Authorised' | 'Rejected' | 'Revoked';
+
+export interface Consent {
+  readonly consentId: string;
+  readonly clientId: string;
+  readonly status: ConsentStatus;
+  readonly permissions: readonly string[];
+  readonly expirationDateTime?: string;
+  readonly transactionFromDateTime?: string;
+  readonly transactionToDateTime?: string;
+  readonly creationDateTime: string;
+  readonly statusUpdateDateTime: string;
+  readonly risk: Record<string, unknown>;
+  /** Set when the customer authorises. */
+  readonly subject?: string;
+  readonly accountIds?: readonly string[];
+  /** Scope groups the customer granted (gateway APIs). */
+  readonly grantedScopes?: readonly string[];
+}
+
+export type TokenKind = 'access' | 'refresh';
+
+/** A token as stored: keyed by sha256 of the raw value; the raw value is never stored. */
+export interface TokenRecord {
+  readonly tokenHash: string;
+  readonly kind: TokenKind;
+  readonly clientId: string;
+  readonly scope: string;
+  /** base64url(sha256(DER of the client certificate)): RFC 8705 `cnf.x5t#S256`. */
+  readonly certThumbprint: string;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  /** Uses so far and the quota; maxUses 0 = unlimited. */
+  readonly uses: number;
+  readonly maxUses: number;
+  readonly revoked: boolean;
+  readonly grantId?: string;
+  readonly consentId?: string;
+  readonly subject?: string;
+  readonly accountIds?: readonly string[];
+  readonly permissions?: readonly string[];
+  readonly grantedScopes?: readonly string[];
+  readonly transactionFromDateTime?: string;
+  readonly transactionToDateTime?: string;
+  readonly consentExpiresAt?: number;
+  readonly authTime?: number;
+  readonly acr?: string;
+}

@@ -1,0 +1,205 @@
+/**
+ * One error hierarchy per protocol surface, rendered by one middleware (`http/handler.ts`):
+ * OAuth endpoints answer RFC 6749 JSON errors, Open Banking APIs answer OBErrorResponse1.
+ */
+
+/** Anything that may be shown to the caller. */
+export abstract class ProtocolError extends Error {
+  abstract readonly status: number;
+  /** Extra response headers (WWW-Authenticate, Retry-After). */
+  readonly headers: Record<string, string> = {};
+}
+
+// ---- OAuth 2.0 / OpenID Connect -------------------------------------------------------------
+
+export class OAuthError extends ProtocolError {
+  override readonly name: string = 'OAuthError';
+  constructor(
+    /** RFC 6749 `error` code. */
+    readonly error: string,
+    /** Human-readable `error_description` (no internals). */
+    readonly description: string,
+    readonly status: number = 400,
+  ) {
+    super(description);
+  }
+}
+
+export class InvalidRequest extends OAuthError {
+  constructor(description: string) {
+    super('invalid_request', description, 400);
+  }
+}
+
+export class InvalidClient extends OAuthError {
+  constructor(description: string) {
+    super('invalid_client', description, 401);
+  }
+}
+
+export class InvalidGrant extends OAuthError {
+  constructor(description: string) {
+    super('invalid_grant', description, 400);
+  }
+}
+
+export class UnauthorizedClient extends OAuthError {
+  constructor(description: string) {
+    super('unauthorized_client', description, 400);
+  }
+}
+
+export class UnsupportedGrantType extends OAuthError {
+  constructor(description: string) {
+    super('unsupported_grant_type', description, 400);
+  }
+}
+
+export class UnsupportedResponseType extends OAuthError {
+  constructor(description: string) {
+    super('unsupported_response_type', description, 400);
+  }
+}
+
+export class InvalidScope extends OAuthError {
+  constructor(description: string) {
+    super('invalid_scope', description, 400);
+  }
+}
+
+export class InvalidRequestObject extends OAuthError {
+  constructor(description: string) {
+    super('invalid_request_object', description, 400);
+  }
+}
+
+export class InvalidRequestUri extends OAuthError {
+  constructor(description: string) {
+    super('invalid_request_uri', description, 400);
+  }
+}
+
+export class AccessDenied extends OAuthError {
+  constructor(description: string) {
+    super('access_denied', description, 403);
+  }
+}
+
+/** RFC 6750: bearer token missing, unknown, expired, revoked or not bound to this certificate. */
+export class InvalidToken extends OAuthError {
+  constructor(description: string) {
+    super('invalid_token', description, 401);
+    this.headers['WWW-Authenticate'] = `Bearer error="invalid_token", error_description="${description}"`;
+  }
+}
+
+export class InsufficientScope extends OAuthError {
+  constructor(description: string) {
+    super('insufficient_scope', description, 403);
+    this.headers['WWW-Authenticate'] = `Bearer error="insufficient_scope", error_description="${description}"`;
+  }
+}
+
+export class ServerError extends OAuthError {
+  constructor(description = 'internal server error') {
+    super('server_error', description, 500);
+  }
+}
+
+/** A dependency (store, KMS) is throttled or unavailable: the caller should retry. */
+export class TemporarilyUnavailable extends OAuthError {
+  constructor(description = 'service temporarily unavailable, retry later', retryAfterSeconds = 1) {
+    super('temporarily_unavailable', description, 503);
+    this.headers['Retry-After'] = String(retryAfterSeconds);
+  }
+}
+
+// ---- Open Banking UK OBErrorResponse1 -------------------------------------------------------
+
+export interface ObErrorDetail {
+  readonly ErrorCode: string;
+  readonly Message: string;
+  readonly Path?: string;
+  readonly Url?: string;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export class ObError extends ProtocolError {
+  override readonly name = 'ObError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors: readonly ObErrorDetail[],
+  ) {
+    super(message);
+  }
+
+  /** OBErrorResponse1.Code: the high-level textual code, e.g. "400 Bad Request". */
+  get code(): string {
+    return `${this.status} ${STATUS_TEXT[this.status] ?? 'Error'}`;
+  }
+
+  static field(errorCode: string, message: string, path?: string, status = 400): ObError {
+    return new ObError(status, message, [{ ErrorCode: errorCode, Message: message, ...(path ? { Path: path } : {}) }]);
+  }
+
+  static notFound(message: string): ObError {
+    return new ObError(404, message, [{ ErrorCode: 'UK.OBIE.Resource.NotFound', Message: message }]);
+  }
+
+  static unauthorized(message: string): ObError {
+    return new ObError(401, message, [{ ErrorCode: 'UK.OBIE.Unauthorised', Message: message }]);
+  }
+
+  static forbidden(errorCode: string, message: string): ObError {
+    return new ObError(403, message, [{ ErrorCode: errorCode, Message: message }]);
+  }
+
+  static unavailable(message = 'Service temporarily unavailable, retry later'): ObError {
+    const error = new ObError(503, message, [{ ErrorCode: 'UK.OBIE.UnexpectedError', Message: message }]);
+    error.headers['Retry-After'] = '1';
+    return error;
+  }
+}
+
+/** Names of AWS SDK errors that mean "try again later" (throttling, timeouts, 5xx). */
+const RETRYABLE = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'KMSInternalException',
+  'KMSInvalidStateException',
+  'DependencyTimeoutException',
+  'TimeoutError',
+  'RequestTimeout',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+]);
+
+/** True for infrastructure faults a client can sensibly retry (rendered as 503 + Retry-After). */
+export function isRetryable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const meta = (error as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown; code?: string }).$metadata;
+  return (
+    RETRYABLE.has(error.name) ||
+    RETRYABLE.has((error as { code?: string }).code ?? '') ||
+    (meta?.httpStatusCode !== undefined && meta.httpStatusCode >= 500)
+  );
+}

@@ -1,0 +1,157 @@
+/**
+ * The one wrapper every HTTP handler uses: a middy chain that gives each request an interaction id and
+ * a request-scoped logger, enforces the body limit, sets protective headers, and renders every error in
+ * the endpoint's protocol format. Handlers stay thin: they parse, call domain steps, and return.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { isRetryable, ObError, OAuthError, ProtocolError, ServerError, TemporarilyUnavailable } from './errors';
+import { logger, metrics } from './observability';
+import { header } from './request';
+
+/** How errors are shown: OAuth JSON, OBErrorResponse1 JSON, or an HTML page (browser endpoints). */
+export type ErrorFormat = 'oauth' | 'openbanking' | 'html';
+
+export interface HttpHandlerOptions {
+  readonly errors: ErrorFormat;
+  /** @default 65536 (64 KiB) */
+  readonly maxBodyBytes?: number;
+}
+
+export interface HttpRequest {
+  readonly event: APIGatewayProxyEvent;
+  readonly context: Context;
+  /** `x-fapi-interaction-id`: the caller's, or a new UUID; echoed on the response. */
+  readonly interactionId: string;
+  /** Logger whose every line carries this request's interaction id. */
+  readonly log: Logger;
+}
+
+export type HttpResponse = APIGatewayProxyResult;
+
+const INTERACTION_ID = /^[A-Za-z0-9-]{1,64}$/;
+const DEFAULT_MAX_BODY = 64 * 1024;
+
+const BASE_HEADERS = {
+  'cache-control': 'no-store',
+  pragma: 'no-cache',
+  'x-content-type-options': 'nosniff',
+};
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function noContent(headers: Record<string, string> = {}): HttpResponse {
+  return { statusCode: 204, headers, body: '' };
+}
+
+/** 303 See Other, as FAPI 2.0 requires for redirects after POST. */
+export function redirect(location: string, statusCode = 303, headers: Record<string, string> = {}): HttpResponse {
+  return { statusCode, headers: { location, ...headers }, body: '' };
+}
+
+export function html(statusCode: number, body: string, headers: Record<string, string> = {}): HttpResponse {
+  return {
+    statusCode,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+      ...headers,
+    },
+    body,
+  };
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function errorPage(title: string, message: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></main></body></html>`;
+}
+
+/** Maps any error to the protocol's error response. Unknown errors never leak internals. */
+export function renderError(error: unknown, format: ErrorFormat, interactionId: string): HttpResponse {
+  let known: ProtocolError;
+  if (error instanceof ProtocolError) {
+    known = error;
+  } else if (isRetryable(error)) {
+    known = format === 'openbanking' ? ObError.unavailable() : new TemporarilyUnavailable();
+  } else {
+    known =
+      format === 'openbanking'
+        ? new ObError(500, 'Unexpected error', [{ ErrorCode: 'UK.OBIE.UnexpectedError', Message: 'Unexpected error' }])
+        : new ServerError();
+  }
+  if (format === 'html') {
+    const title = known instanceof OAuthError ? known.error : 'Error';
+    return html(known.status, errorPage(title, known.message), known.headers);
+  }
+  if (known instanceof ObError || format === 'openbanking') {
+    const ob = known instanceof ObError ? known : toObError(known);
+    return json(ob.status, { Code: ob.code, Id: interactionId, Message: ob.message, Errors: ob.errors }, ob.headers);
+  }
+  const oauth = known as OAuthError;
+  return json(oauth.status, { error: oauth.error, error_description: oauth.description }, oauth.headers);
+}
+
+/** An OAuth error raised on an Open Banking API (bad bearer token) shown as OBErrorResponse1. */
+function toObError(error: ProtocolError): ObError {
+  const code = error.status === 401 ? 'UK.OBIE.Unauthorised' : error.status === 403 ? 'UK.OBIE.Forbidden' : 'UK.OBIE.Field.Invalid';
+  const ob = new ObError(error.status, error.message, [{ ErrorCode: code, Message: error.message }]);
+  Object.assign(ob.headers, error.headers);
+  return ob;
+}
+
+/**
+ * Wraps an endpoint function as a Lambda handler for API Gateway REST proxy events.
+ * The same exported handler runs on Lambda and in the local sandbox.
+ */
+export function httpHandler(
+  options: HttpHandlerOptions,
+  endpoint: (request: HttpRequest) => Promise<HttpResponse>,
+): middy.MiddyfiedHandler<APIGatewayProxyEvent, HttpResponse, Error, Context> {
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  return middy<APIGatewayProxyEvent, HttpResponse, Error, Context>()
+    .use(logMetrics(metrics))
+    .handler(async (event, context) => {
+      const offered = header(event, 'x-fapi-interaction-id');
+      const interactionId = offered && INTERACTION_ID.test(offered) ? offered : randomUUID();
+      const log = logger.createChild({
+        persistentKeys: {
+          interactionId,
+          requestId: context.awsRequestId,
+          route: `${event.httpMethod} ${event.resource}`,
+        },
+      });
+      let response: HttpResponse;
+      try {
+        if (event.body && Buffer.byteLength(event.body) > maxBody * (event.isBase64Encoded ? 4 / 3 : 1)) {
+          const tooLarge =
+            options.errors === 'openbanking'
+              ? ObError.field('UK.OBIE.Field.Invalid', `request body exceeds ${maxBody} bytes`, undefined, 413)
+              : new OAuthError('invalid_request', `request body exceeds ${maxBody} bytes`, 413);
+          throw tooLarge;
+        }
+        response = await endpoint({ event, context, interactionId, log });
+      } catch (error) {
+        if (error instanceof ProtocolError) {
+          log.info('request refused', { status: error.status, error: error.message });
+        } else {
+          log.error('request failed', error as Error);
+        }
+        response = renderError(error, options.errors, interactionId);
+      }
+      response.headers = { ...BASE_HEADERS, ...response.headers, 'x-fapi-interaction-id': interactionId };
+      log.info('request completed', { status: response.statusCode });
+      return response;
+    });
+}

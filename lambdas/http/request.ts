@@ -1,0 +1,81 @@
+/** Reading API Gateway REST (v1) proxy events: headers, bodies, the mTLS client certificate. */
+import { createHash, X509Certificate } from 'node:crypto';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { InvalidRequest, ObError } from './errors';
+
+export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+export function rawBody(event: APIGatewayProxyEvent): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+function mediaType(event: APIGatewayProxyEvent): string {
+  return (header(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/**
+ * An `application/x-www-form-urlencoded` body as a map. RFC 6749 §3.2: parameters must not repeat;
+ * empty values count as absent.
+ */
+export function formBody(event: APIGatewayProxyEvent): Map<string, string> {
+  if (mediaType(event) !== 'application/x-www-form-urlencoded') {
+    throw new InvalidRequest('content-type must be application/x-www-form-urlencoded');
+  }
+  const params = new Map<string, string>();
+  for (const [key, value] of new URLSearchParams(rawBody(event))) {
+    if (params.has(key)) throw new InvalidRequest(`parameter ${key} must not be repeated`);
+    if (value !== '') params.set(key, value);
+  }
+  return params;
+}
+
+/** A JSON object body for Open Banking APIs; wrong media type or malformed JSON -> OBErrorResponse1. */
+export function jsonBody(event: APIGatewayProxyEvent): Record<string, unknown> {
+  const type = mediaType(event);
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    throw new ObError(415, 'content-type must be application/json', [
+      { ErrorCode: 'UK.OBIE.Header.Invalid', Message: 'content-type must be application/json', Path: 'content-type' },
+    ]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rawBody(event));
+  } catch {
+    throw ObError.field('UK.OBIE.Resource.InvalidFormat', 'Request body is not valid JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw ObError.field('UK.OBIE.Resource.InvalidFormat', 'Request body must be a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export interface ClientCertificate {
+  readonly pem: string;
+  /** Subject DN as API Gateway reports it (RFC 2253 order, e.g. "CN=tpp,O=Enjoy Life,C=TW"). */
+  readonly subjectDn: string;
+  /** RFC 8705 `x5t#S256`: base64url(sha256(DER)). */
+  readonly thumbprint: string;
+}
+
+/** The client certificate API Gateway verified against the truststore (mTLS custom domain). */
+export function clientCertificate(event: APIGatewayProxyEvent): ClientCertificate | undefined {
+  const cert = (event.requestContext?.identity as { clientCert?: { clientCertPem?: string; subjectDN?: string } })
+    ?.clientCert;
+  if (!cert?.clientCertPem) return undefined;
+  return {
+    pem: cert.clientCertPem,
+    subjectDn: cert.subjectDN ?? '',
+    thumbprint: certificateThumbprint(cert.clientCertPem),
+  };
+}
+
+export function certificateThumbprint(pem: string): string {
+  return createHash('sha256').update(new X509Certificate(pem).raw).digest('base64url');
+}

@@ -1,0 +1,70 @@
+/**
+ * Store ports: what domain code needs from persistence. The DynamoDB adapters implement them (the same
+ * code on Lambda and in the sandbox, against dynalite). Every state change that must not happen twice
+ * is one conditional single-item write.
+ */
+import type { Client } from '../domain/client';
+import type { Consent, ConsentStatus, TokenKind, TokenRecord } from '../domain/model';
+
+export interface ClientStore {
+  get(clientId: string): Promise<Client | undefined>;
+  /** Validates and writes a registration. */
+  put(client: Client): Promise<void>;
+}
+
+export interface ConsentStore {
+  /** Writes a new consent; rejects if the id exists. */
+  create(consent: Consent): Promise<void>;
+  get(consentId: string): Promise<Consent | undefined>;
+  /**
+   * Moves a consent to a new status (with the fields that change) only if its current status is one
+   * of `from`. Returns the updated consent, or undefined if the condition failed.
+   */
+  transition(
+    consentId: string,
+    from: readonly ConsentStatus[],
+    changes: Partial<Omit<Consent, 'consentId' | 'clientId' | 'creationDateTime'>> & { status: ConsentStatus },
+  ): Promise<Consent | undefined>;
+  listBySubject(subject: string): Promise<Consent[]>;
+  listByClient(clientId: string): Promise<Consent[]>;
+}
+
+export type TokenRejection = 'unknown' | 'expired' | 'revoked' | 'quota_exceeded' | 'certificate_mismatch';
+
+export type TokenUse = { readonly ok: true; readonly token: TokenRecord } | { readonly ok: false; readonly reason: TokenRejection };
+
+export interface TokenUseRequest {
+  readonly kind: TokenKind;
+  readonly now: number;
+  /** When given, the token's certificate binding must equal it. */
+  readonly certThumbprint?: string;
+}
+
+export interface TokenStore {
+  put(record: TokenRecord): Promise<void>;
+  /**
+   * Validates and counts one use in a single conditional update: the token exists, is of the kind,
+   * is not revoked or expired, is bound to the certificate, and is under its quota.
+   */
+  use(tokenHash: string, request: TokenUseRequest): Promise<TokenUse>;
+  /** Reads without counting a use (introspection). */
+  get(tokenHash: string): Promise<TokenRecord | undefined>;
+  revoke(tokenHash: string): Promise<void>;
+  /** Marks every token of a grant revoked; returns how many. */
+  revokeByGrant(grantId: string): Promise<number>;
+  /** Marks every token of a consent revoked; returns how many. */
+  revokeByConsent(consentId: string): Promise<number>;
+}
+
+export interface OnceRecord {
+  readonly id: string;
+  readonly expiresAt: number;
+  readonly data?: Record<string, unknown>;
+}
+
+/** Single-use markers (assertion jti, idempotency keys). */
+export interface OnceStore {
+  /** Records the id unless an unexpired record exists; true when this call recorded it. */
+  claim(record: OnceRecord, now: number): Promise<boolean>;
+  get(id: string, now: number): Promise<OnceRecord | undefined>;
+}

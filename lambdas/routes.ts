@@ -1,0 +1,76 @@
+/**
+ * The handler manifest: one entry per Lambda function. The CDK stack builds functions, API Gateway
+ * resources and IAM grants from it; the sandbox routes local HTTPS requests to the same handler
+ * modules from it. Adding an endpoint means adding a handler file and one entry here.
+ */
+import type { TableKey } from './store/tables';
+
+/** `browser`: TLS-only origin (issuer). `mtls`: the mutual-TLS origin TPPs call with a client certificate. */
+export type Surface = 'browser' | 'mtls';
+
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** API Gateway path template, e.g. `/open-banking/v3.1/aisp/account-access-consents/{ConsentId}`. */
+  readonly path: string;
+  readonly surface: Surface;
+}
+
+/** What a function may do with KMS keys: `sign` (Sign, GetPublicKey) on the signing key, `decrypt` on the JWE key. */
+export type KeyUse = 'sign' | 'publicKeys' | 'decrypt';
+
+export interface HandlerSpec {
+  /** Function id; also the handler file name under `lambdas/handlers/`. */
+  readonly id: string;
+  readonly description: string;
+  readonly routes: readonly Route[];
+  /** Least privilege: each table the handler touches and how. */
+  readonly tables: Partial<Record<TableKey, 'read' | 'readWrite'>>;
+  readonly keys: readonly KeyUse[];
+  /** Needs the identity-provider client secret (federated login). */
+  readonly idpSecret?: boolean;
+  /** @default 512 */
+  readonly memorySize?: number;
+}
+
+const OB_AISP = '/open-banking/v3.1/aisp';
+
+export const handlers: readonly HandlerSpec[] = [
+  {
+    id: 'discovery',
+    description: 'OpenID Provider metadata (/.well-known/openid-configuration)',
+    routes: [{ method: 'GET', path: '/.well-known/openid-configuration', surface: 'browser' }],
+    tables: {},
+    keys: [],
+  },
+  {
+    id: 'jwks',
+    description: 'JSON Web Key Set built from the KMS public keys',
+    routes: [{ method: 'GET', path: '/jwks', surface: 'browser' }],
+    tables: {},
+    keys: ['publicKeys'],
+  },
+  {
+    id: 'token',
+    description: 'OAuth token endpoint: client_credentials, authorization_code, refresh_token',
+    routes: [{ method: 'POST', path: '/token', surface: 'mtls' }],
+    tables: { clients: 'read', replay: 'readWrite', tokens: 'readWrite', authorizations: 'readWrite', consents: 'read' },
+    keys: ['sign'],
+  },
+  {
+    id: 'account-access-consents',
+    description: 'Open Banking UK account-access-consents: POST, GET, DELETE',
+    routes: [
+      { method: 'POST', path: `${OB_AISP}/account-access-consents`, surface: 'mtls' },
+      { method: 'GET', path: `${OB_AISP}/account-access-consents/{ConsentId}`, surface: 'mtls' },
+      { method: 'DELETE', path: `${OB_AISP}/account-access-consents/{ConsentId}`, surface: 'mtls' },
+    ],
+    tables: { tokens: 'readWrite', consents: 'readWrite', replay: 'readWrite' },
+    keys: [],
+  },
+];
+
+export function handlerSpec(id: string): HandlerSpec {
+  const spec = handlers.find((h) => h.id === id);
+  if (!spec) throw new Error(`Unknown handler ${id}`);
+  return spec;
+}

@@ -1,0 +1,119 @@
+/**
+ * Every DynamoDB table Bankgate uses, defined once. The CDK stack creates them from this list and the
+ * sandbox creates the same tables in dynalite, so names, keys, indexes and the TTL attribute never drift.
+ * All tables are single-item-conditional-write designs: no transactions (dynalite has none, and one
+ * conditional write is the moment of truth under concurrency).
+ */
+export type AttributeType = 'S' | 'N';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  /** KEYS_ONLY for indexes used to find items to update; ALL where the index is read for display. */
+  readonly projection: 'ALL' | 'KEYS_ONLY';
+}
+
+export interface TableDefinition {
+  /** Logical name; also the sandbox's physical name suffix (`bankgate-<name>`). */
+  readonly name: string;
+  /** Environment variable through which handlers receive the physical table name. */
+  readonly envVar: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly indexes: readonly IndexDefinition[];
+  /** Epoch-seconds attribute DynamoDB TTL deletes on. Code treats `expiresAt <= now` as absent. */
+  readonly ttlAttribute?: string;
+  readonly description: string;
+}
+
+const S = (name: string): KeyAttribute => ({ name, type: 'S' });
+
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export const tables = {
+  clients: {
+    name: 'clients',
+    envVar: 'TABLE_CLIENTS',
+    partitionKey: S('clientId'),
+    indexes: [],
+    description: 'Registered OAuth clients (TPPs and privileged bank clients), validated on write.',
+  },
+  consents: {
+    name: 'consents',
+    envVar: 'TABLE_CONSENTS',
+    partitionKey: S('consentId'),
+    indexes: [
+      { indexName: 'bySubject', partitionKey: S('subject'), sortKey: S('creationDateTime'), projection: 'ALL' },
+      { indexName: 'byClient', partitionKey: S('clientId'), sortKey: S('creationDateTime'), projection: 'ALL' },
+    ],
+    description: 'Open Banking account-access consents and their lifecycle.',
+  },
+  tokens: {
+    name: 'tokens',
+    envVar: 'TABLE_TOKENS',
+    partitionKey: S('tokenHash'),
+    indexes: [
+      { indexName: 'byGrant', partitionKey: S('grantId'), projection: 'KEYS_ONLY' },
+      { indexName: 'byConsent', partitionKey: S('consentId'), projection: 'KEYS_ONLY' },
+    ],
+    ttlAttribute: TTL_ATTRIBUTE,
+    description:
+      'Access and refresh tokens keyed by sha256(token); each item carries binding, scope, consent and usage counter.',
+  },
+  authorizations: {
+    name: 'authorizations',
+    envVar: 'TABLE_AUTHORIZATIONS',
+    partitionKey: S('id'),
+    indexes: [],
+    ttlAttribute: TTL_ATTRIBUTE,
+    description: 'Short-lived authorization state: pushed requests, login sessions, authorization codes (hashed).',
+  },
+  replay: {
+    name: 'replay',
+    envVar: 'TABLE_REPLAY',
+    partitionKey: S('id'),
+    indexes: [],
+    ttlAttribute: TTL_ATTRIBUTE,
+    description: 'Single-use markers: client assertion jti values and x-idempotency-key records.',
+  },
+  apis: {
+    name: 'apis',
+    envVar: 'TABLE_APIS',
+    partitionKey: S('apiId'),
+    indexes: [],
+    description: 'Gateway API catalog: path, method, scope group, upstream and JOSE policy per API.',
+  },
+  audit: {
+    name: 'audit',
+    envVar: 'TABLE_AUDIT',
+    partitionKey: S('entity'),
+    sortKey: S('at'),
+    indexes: [],
+    description: 'Administrative change log: who changed what, when, before and after.',
+  },
+  bankData: {
+    name: 'bank-data',
+    envVar: 'TABLE_BANK_DATA',
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    indexes: [],
+    description: 'Built-in sample bank: customers, accounts, balances, transactions (the BankData port in the sandbox).',
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableKey = keyof typeof tables;
+
+export const allTables: readonly TableDefinition[] = Object.values(tables);
+
+/** Physical table name for handlers: from the environment variable CDK and the sandbox both set. */
+export function tableName(key: TableKey, env: NodeJS.ProcessEnv = process.env): string {
+  const name = env[tables[key].envVar];
+  if (!name) throw new Error(`Environment variable ${tables[key].envVar} is not set`);
+  return name;
+}
