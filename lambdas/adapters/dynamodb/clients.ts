@@ -1,0 +1,18 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type Client, parseClient } from '../../domain/client';
+import type { ClientStore } from '../../ports/store';
+import { tableName } from '../../store/tables';
+
+export function dynamoClientStore(doc: DynamoDBDocumentClient): ClientStore {
+  const TableName = tableName('clients');
+  return {
+    async get(clientId) {
+      const { Item } = await doc.send(new GetCommand({ TableName, Key: { clientId } }));
+      return Item as Client | undefined;
+    },
+    async put(client) {
+      // Validate on every write: a stored registration is always a valid one.
+      await doc.send(new PutCommand({ TableName, Item: parseClient(client) }));
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/** The DynamoDB adapters behind the store ports, created once per process. */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ClientStore, ConsentStore, OnceStore, TokenStore } from '../../ports/store';
+import { dynamoClientStore } from './clients';
+import { dynamoConsentStore } from './consents';
+import { documentClient } from './document-client';
+import { dynamoOnceStore } from './once';
+import { dynamoTokenStore } from './tokens';
+
+export interface Stores {
+  readonly clients: ClientStore;
+  readonly consents: ConsentStore;
+  readonly tokens: TokenStore;
+  readonly once: OnceStore;
+}
+
+export function createStores(doc: DynamoDBDocumentClient = documentClient()): Stores {
+  return {
+    clients: dynamoClientStore(doc),
+    consents: dynamoConsentStore(doc),
+    tokens: dynamoTokenStore(doc),
+    once: dynamoOnceStore(doc),
+  };
+}
+
+let shared: Stores | undefined;
+
+/** Process-wide stores for handlers (module scope = once per cold start). */
+export function stores(): Stores {
+  shared ??= createStores();
+  return shared;
+}

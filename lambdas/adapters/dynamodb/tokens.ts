@@ -1,0 +1,108 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { TokenRecord } from '../../domain/model';
+import type { TokenRejection, TokenStore, TokenUseRequest } from '../../ports/store';
+import { tableName } from '../../store/tables';
+import { isConditionFailure } from './document-client';
+
+/** Why a token failed the use condition (read only on the failure path). */
+function rejectionOf(token: TokenRecord | undefined, request: TokenUseRequest): TokenRejection {
+  if (!token || token.kind !== request.kind) return 'unknown';
+  if (token.revoked) return 'revoked';
+  if (token.expiresAt <= request.now) return 'expired';
+  if (request.certThumbprint !== undefined && token.certThumbprint !== request.certThumbprint) {
+    return 'certificate_mismatch';
+  }
+  return 'quota_exceeded';
+}
+
+export function dynamoTokenStore(doc: DynamoDBDocumentClient): TokenStore {
+  const TableName = tableName('tokens');
+
+  async function get(tokenHash: string): Promise<TokenRecord | undefined> {
+    const { Item } = await doc.send(new GetCommand({ TableName, Key: { tokenHash }, ConsistentRead: true }));
+    return Item as TokenRecord | undefined;
+  }
+
+  async function revoke(tokenHash: string): Promise<void> {
+    try {
+      await doc.send(
+        new UpdateCommand({
+          TableName,
+          Key: { tokenHash },
+          UpdateExpression: 'SET revoked = :true',
+          ConditionExpression: 'attribute_exists(tokenHash)',
+          ExpressionAttributeValues: { ':true': true },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async function revokeByIndex(IndexName: string, key: string, value: string): Promise<number> {
+    let revoked = 0;
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await doc.send(
+        new QueryCommand({
+          TableName,
+          IndexName,
+          KeyConditionExpression: '#k = :v',
+          ExpressionAttributeNames: { '#k': key },
+          ExpressionAttributeValues: { ':v': value },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        await revoke(item.tokenHash as string);
+        revoked += 1;
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return revoked;
+  }
+
+  return {
+    async put(record) {
+      await doc.send(new PutCommand({ TableName, Item: record, ConditionExpression: 'attribute_not_exists(tokenHash)' }));
+    },
+    async use(tokenHash, request) {
+      // Validity, revocation, certificate binding and quota checked and counted in ONE conditional write,
+      // so concurrent calls can never exceed a quota.
+      const values: Record<string, unknown> = {
+        ':one': 1,
+        ':zero': 0,
+        ':kind': request.kind,
+        ':false': false,
+        ':now': request.now,
+      };
+      let condition =
+        'attribute_exists(tokenHash) AND #kind = :kind AND revoked = :false AND expiresAt > :now AND (maxUses = :zero OR #uses < maxUses)';
+      if (request.certThumbprint !== undefined) {
+        condition += ' AND certThumbprint = :cert';
+        values[':cert'] = request.certThumbprint;
+      }
+      try {
+        const { Attributes } = await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { tokenHash },
+            UpdateExpression: 'ADD #uses :one',
+            ConditionExpression: condition,
+            ExpressionAttributeNames: { '#kind': 'kind', '#uses': 'uses' },
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { ok: true, token: Attributes as TokenRecord };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        return { ok: false, reason: rejectionOf(await get(tokenHash), request) };
+      }
+    },
+    get,
+    revoke,
+    revokeByGrant: (grantId) => revokeByIndex('byGrant', 'grantId', grantId),
+    revokeByConsent: (consentId) => revokeByIndex('byConsent', 'consentId', consentId),
+  };
+}

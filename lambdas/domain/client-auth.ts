@@ -1,0 +1,152 @@
+/**
+ * Client authentication at the mTLS endpoints (token, PAR, introspection, revocation):
+ * `tls_client_auth` (RFC 8705 §2.1: certificate subject DN = registered DN) and `private_key_jwt`
+ * (RFC 7523 + FAPI: PS256/ES256 only, aud = issuer, iss = sub = client_id, bounded exp, single-use jti).
+ * Every failure is `invalid_client` (401) with a description that helps the TPP developer.
+ */
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import { InvalidClient, InvalidRequest } from '../http/errors';
+import type { ClientCertificate } from '../http/request';
+import type { ClientStore, OnceStore } from '../ports/store';
+import type { Client } from './client';
+import { SIGNING_ALGS } from './client';
+import { dnEquals } from './dn';
+
+export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** Longest accepted assertion lifetime, and how far in the future `iat`/`nbf` may be (FAPI 2.0: 10 s ok). */
+export const MAX_ASSERTION_LIFETIME = 300;
+export const CLOCK_TOLERANCE = 10;
+const MAX_ASSERTION_LENGTH = 8192;
+
+export interface ClientAuthDeps {
+  readonly clients: ClientStore;
+  readonly once: OnceStore;
+  /** The only accepted assertion audience (FAPI 2.0). */
+  readonly issuer: string;
+}
+
+export interface ClientAuthInput {
+  /** The endpoint's form parameters. */
+  readonly params: ReadonlyMap<string, string>;
+  readonly certificate?: ClientCertificate;
+  readonly now: number;
+}
+
+export async function authenticateClient(input: ClientAuthInput, deps: ClientAuthDeps): Promise<Client> {
+  const assertionType = input.params.get('client_assertion_type');
+  const assertion = input.params.get('client_assertion');
+  if (input.params.has('client_secret')) {
+    throw new InvalidClient('client_secret authentication is not supported; use tls_client_auth or private_key_jwt');
+  }
+  if (assertionType !== undefined || assertion !== undefined) {
+    return authenticateWithAssertion(input, deps, assertionType, assertion);
+  }
+  return authenticateWithCertificate(input, deps);
+}
+
+async function loadClient(deps: ClientAuthDeps, clientId: string): Promise<Client> {
+  const client = await deps.clients.get(clientId);
+  if (!client) throw new InvalidClient('unknown client');
+  return client;
+}
+
+async function authenticateWithCertificate(input: ClientAuthInput, deps: ClientAuthDeps): Promise<Client> {
+  const clientId = input.params.get('client_id');
+  if (!clientId) throw new InvalidClient('client authentication required: client_id with a client certificate, or a client assertion');
+  const client = await loadClient(deps, clientId);
+  if (client.tokenEndpointAuthMethod !== 'tls_client_auth') {
+    throw new InvalidClient(`client is registered for ${client.tokenEndpointAuthMethod}`);
+  }
+  if (!input.certificate) throw new InvalidClient('a client certificate is required for tls_client_auth');
+  if (!dnEquals(input.certificate.subjectDn, client.tlsClientAuthSubjectDn!)) {
+    throw new InvalidClient('client certificate subject does not match the registered tls_client_auth_subject_dn');
+  }
+  return client;
+}
+
+async function authenticateWithAssertion(
+  input: ClientAuthInput,
+  deps: ClientAuthDeps,
+  assertionType: string | undefined,
+  assertion: string | undefined,
+): Promise<Client> {
+  if (assertionType !== JWT_BEARER_ASSERTION) {
+    throw new InvalidClient(`client_assertion_type must be ${JWT_BEARER_ASSERTION}`);
+  }
+  if (!assertion) throw new InvalidClient('client_assertion is missing');
+  if (assertion.length > MAX_ASSERTION_LENGTH) throw new InvalidClient('client_assertion is too large');
+
+  let issuer: unknown;
+  let alg: unknown;
+  try {
+    issuer = decodeJwt(assertion).iss;
+    alg = decodeProtectedHeader(assertion).alg;
+  } catch {
+    throw new InvalidClient('client_assertion is not a well-formed JWT');
+  }
+  if (typeof issuer !== 'string' || issuer === '') throw new InvalidClient('client_assertion has no iss');
+  const clientIdParam = input.params.get('client_id');
+  if (clientIdParam !== undefined && clientIdParam !== issuer) {
+    throw new InvalidClient('client_id does not match the client_assertion issuer');
+  }
+  if (typeof alg !== 'string' || !(SIGNING_ALGS as readonly string[]).includes(alg)) {
+    throw new InvalidClient('client_assertion must be signed with PS256 or ES256');
+  }
+
+  const client = await loadClient(deps, issuer);
+  if (client.tokenEndpointAuthMethod !== 'private_key_jwt' || !client.jwks) {
+    throw new InvalidClient(`client is registered for ${client.tokenEndpointAuthMethod}`);
+  }
+
+  let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
+  try {
+    ({ payload } = await jwtVerify(assertion, createLocalJWKSet(client.jwks as Parameters<typeof createLocalJWKSet>[0]), {
+      algorithms: [...SIGNING_ALGS],
+      issuer: client.clientId,
+      subject: client.clientId,
+      audience: deps.issuer,
+      requiredClaims: ['exp', 'jti'],
+      currentDate: new Date(input.now * 1000),
+      clockTolerance: CLOCK_TOLERANCE,
+    }));
+  } catch (error) {
+    throw new InvalidClient(`client_assertion rejected: ${describeJoseError(error)}`);
+  }
+  // FAPI 2.0: aud must be the issuer as a single string, not an array that merely contains it.
+  if (payload.aud !== deps.issuer) throw new InvalidClient('client_assertion aud must be the issuer identifier');
+  const exp = payload.exp!;
+  if (typeof payload.iat === 'number' && payload.iat > input.now + CLOCK_TOLERANCE) {
+    throw new InvalidClient('client_assertion iat is in the future');
+  }
+  const start = typeof payload.iat === 'number' ? payload.iat : input.now;
+  if (exp - start > MAX_ASSERTION_LIFETIME || exp - input.now > MAX_ASSERTION_LIFETIME) {
+    throw new InvalidClient(`client_assertion lifetime must not exceed ${MAX_ASSERTION_LIFETIME} seconds`);
+  }
+  if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256) {
+    throw new InvalidClient('client_assertion jti must be a non-empty string');
+  }
+  // The conditional write is the moment of truth: of two concurrent uses of one jti exactly one wins.
+  const first = await deps.once.claim(
+    { id: `jti:${client.clientId}:${payload.jti}`, expiresAt: exp + CLOCK_TOLERANCE },
+    input.now,
+  );
+  if (!first) throw new InvalidClient('client_assertion has already been used (jti replay)');
+  return client;
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `claim ${error.claim} is invalid (${error.reason})`;
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'signature verification failed';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no registered key matches';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'algorithm not allowed';
+  if (error instanceof joseErrors.JOSEError) return error.code;
+  return 'invalid';
+}
+
+/** The certificate the token will be bound to; FAPI requires sender-constrained tokens. */
+export function requireCertificate(certificate: ClientCertificate | undefined): ClientCertificate {
+  if (!certificate) throw new InvalidRequest('a client certificate is required (mutual TLS)');
+  return certificate;
+}

@@ -1,0 +1,47 @@
+/** OpenID Provider metadata that tells the truth about what Bankgate implements (REFERENCE.md §2). */
+import { SIGNING_ALGS } from './client';
+
+export interface DiscoveryInput {
+  readonly issuer: string;
+  readonly mtlsBaseUrl: string;
+}
+
+export const SUPPORTED_SCOPES = ['openid', 'accounts'] as const;
+
+export function providerMetadata({ issuer, mtlsBaseUrl }: DiscoveryInput) {
+  const mtls = {
+    token_endpoint: `${mtlsBaseUrl}/token`,
+    pushed_authorization_request_endpoint: `${mtlsBaseUrl}/par`,
+    introspection_endpoint: `${mtlsBaseUrl}/introspect`,
+    revocation_endpoint: `${mtlsBaseUrl}/revoke`,
+  };
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/authorize`,
+    jwks_uri: `${issuer}/jwks`,
+    // Every client-authenticated endpoint lives only on the mutual-TLS origin.
+    ...mtls,
+    mtls_endpoint_aliases: mtls,
+    require_pushed_authorization_requests: false,
+    request_parameter_supported: true,
+    request_uri_parameter_supported: false,
+    require_signed_request_object: true,
+    request_object_signing_alg_values_supported: [...SIGNING_ALGS],
+    response_types_supported: ['code', 'code id_token'],
+    response_modes_supported: ['query', 'fragment'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    subject_types_supported: ['public'],
+    scopes_supported: [...SUPPORTED_SCOPES],
+    claims_supported: ['sub', 'acr', 'auth_time', 'openbanking_intent_id', 'iss', 'aud', 'exp', 'iat', 'nonce', 's_hash', 'c_hash'],
+    claims_parameter_supported: true,
+    acr_values_supported: ['urn:openbanking:psd2:sca', 'urn:openbanking:psd2:ca'],
+    id_token_signing_alg_values_supported: [...SIGNING_ALGS],
+    token_endpoint_auth_methods_supported: ['tls_client_auth', 'private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: [...SIGNING_ALGS],
+    introspection_endpoint_auth_methods_supported: ['tls_client_auth', 'private_key_jwt'],
+    revocation_endpoint_auth_methods_supported: ['tls_client_auth', 'private_key_jwt'],
+    tls_client_certificate_bound_access_tokens: true,
+    code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
+  };
+}

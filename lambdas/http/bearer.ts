@@ -1,0 +1,54 @@
+/**
+ * Bearer-token check for resource endpoints: one conditional UpdateItem validates the token, its
+ * certificate binding (RFC 8705) and its usage quota, and counts the use.
+ */
+import type { TokenRecord } from '../domain/model';
+import { hashSecret } from '../domain/tokens';
+import type { TokenStore } from '../ports/store';
+import { InsufficientScope, InvalidToken, OAuthError } from './errors';
+import { metrics, Metric } from './observability';
+import type { HttpRequest } from './handler';
+import { clientCertificate, header } from './request';
+
+export class QuotaExceeded extends OAuthError {
+  constructor() {
+    super('access_denied', 'access token usage quota exceeded', 403);
+  }
+}
+
+export async function authorizeBearer(
+  request: HttpRequest,
+  deps: { tokens: TokenStore; now: number },
+  requiredScope: string,
+): Promise<TokenRecord> {
+  const authorization = header(request.event, 'authorization') ?? '';
+  const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization.trim());
+  if (!match) throw new InvalidToken('a bearer access token is required');
+  const certificate = clientCertificate(request.event);
+  if (!certificate) throw new InvalidToken('the access token must be presented with its client certificate');
+
+  const use = await deps.tokens.use(hashSecret(match[1]!), {
+    kind: 'access',
+    now: deps.now,
+    certThumbprint: certificate.thumbprint,
+  });
+  if (!use.ok) {
+    switch (use.reason) {
+      case 'quota_exceeded':
+        metrics.addMetric(Metric.QuotaExceeded, 'Count', 1);
+        throw new QuotaExceeded();
+      case 'certificate_mismatch':
+        throw new InvalidToken('the access token is bound to a different client certificate');
+      case 'expired':
+        throw new InvalidToken('the access token has expired');
+      case 'revoked':
+        throw new InvalidToken('the access token has been revoked');
+      default:
+        throw new InvalidToken('the access token is not valid');
+    }
+  }
+  if (!use.token.scope.split(' ').includes(requiredScope)) {
+    throw new InsufficientScope(`the access token lacks scope ${requiredScope}`);
+  }
+  return use.token;
+}

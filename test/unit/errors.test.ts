@@ -1,0 +1,49 @@
+import { InvalidClient, InvalidToken, ObError } from '../../lambdas/http/errors';
+import { renderError } from '../../lambdas/http/handler';
+
+describe('error rendering', () => {
+  it('renders OAuth errors as RFC 6749 JSON with their status and headers', () => {
+    const response = renderError(new InvalidToken('expired'), 'oauth', 'iid');
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(response.body)).toEqual({ error: 'invalid_token', error_description: 'expired' });
+    expect(response.headers?.['WWW-Authenticate']).toContain('invalid_token');
+  });
+
+  it('renders OBErrorResponse1 with Code, Id and Errors', () => {
+    const response = renderError(ObError.notFound('Consent not found'), 'openbanking', 'iid-1');
+    expect(response.statusCode).toBe(404);
+    expect(JSON.parse(response.body)).toEqual({
+      Code: '404 Not Found',
+      Id: 'iid-1',
+      Message: 'Consent not found',
+      Errors: [{ ErrorCode: 'UK.OBIE.Resource.NotFound', Message: 'Consent not found' }],
+    });
+  });
+
+  it('shows an OAuth error raised on an Open Banking API in the OB format', () => {
+    const response = renderError(new InvalidClient('nope'), 'openbanking', 'iid');
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(response.body).Errors[0].ErrorCode).toBe('UK.OBIE.Unauthorised');
+  });
+
+  it('never leaks internals of unknown errors', () => {
+    const secret = new Error('connect to db at 10.0.0.1 failed: password=hunter2');
+    for (const format of ['oauth', 'openbanking', 'html'] as const) {
+      const response = renderError(secret, format, 'iid');
+      expect(response.statusCode).toBe(500);
+      expect(response.body).not.toContain('hunter2');
+      expect(response.body).not.toContain('10.0.0.1');
+    }
+  });
+
+  it('maps throttling to 503 with Retry-After', () => {
+    const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+    const oauth = renderError(throttled, 'oauth', 'iid');
+    expect(oauth.statusCode).toBe(503);
+    expect(oauth.headers?.['Retry-After']).toBe('1');
+    expect(JSON.parse(oauth.body).error).toBe('temporarily_unavailable');
+    const ob = renderError(throttled, 'openbanking', 'iid');
+    expect(ob.statusCode).toBe(503);
+    expect(JSON.parse(ob.body).Code).toBe('503 Service Unavailable');
+  });
+});
