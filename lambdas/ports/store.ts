@@ -3,6 +3,13 @@
  * code on Lambda and in the sandbox, against dynalite). Every state change that must not happen twice
  * is one conditional single-item write.
  */
+import type {
+  AuthorizationCodeRecord,
+  AuthorizationRecord,
+  LoginSessionRecord,
+  LoginStatus,
+  PushedRequestRecord,
+} from '../domain/authorization';
 import type { Client } from '../domain/client';
 import type { Consent, ConsentStatus, TokenKind, TokenRecord } from '../domain/model';
 
@@ -67,4 +74,27 @@ export interface OnceStore {
   /** Records the id unless an unexpired record exists; true when this call recorded it. */
   claim(record: OnceRecord, now: number): Promise<boolean>;
   get(id: string, now: number): Promise<OnceRecord | undefined>;
+}
+
+export type ConsumeResult<R> =
+  | { readonly ok: true; readonly record: R }
+  | { readonly ok: false; readonly reason: 'unknown' | 'expired' | 'used'; readonly record?: R };
+
+/** Short-lived authorization state (PAR requests, login sessions, codes). */
+export interface AuthorizationStore {
+  put(record: AuthorizationRecord): Promise<void>;
+  /** Unexpired record by id, or undefined. */
+  get<R extends AuthorizationRecord>(id: string, now: number): Promise<R | undefined>;
+  /**
+   * Single use: sets `used = true` only if the record exists, is unexpired and unused (one conditional
+   * write: exactly one of N concurrent callers succeeds). On failure returns why, with the record if any.
+   */
+  consume<R extends PushedRequestRecord | AuthorizationCodeRecord>(id: string, now: number): Promise<ConsumeResult<R>>;
+  /** Updates a login session only if it is in status `from`; returns the new record or undefined. */
+  advanceLogin(
+    id: string,
+    from: LoginStatus,
+    changes: Partial<Omit<LoginSessionRecord, 'id' | 'kind' | 'clientId'>> & { status: LoginStatus },
+    now: number,
+  ): Promise<LoginSessionRecord | undefined>;
 }

@@ -1,6 +1,7 @@
 /** The DynamoDB adapters behind the store ports, created once per process. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ClientStore, ConsentStore, OnceStore, TokenStore } from '../../ports/store';
+import type { AuthorizationStore, ClientStore, ConsentStore, OnceStore, TokenStore } from '../../ports/store';
+import { dynamoAuthorizationStore } from './authorizations';
 import { dynamoClientStore } from './clients';
 import { dynamoConsentStore } from './consents';
 import { documentClient } from './document-client';
@@ -12,6 +13,7 @@ export interface Stores {
   readonly consents: ConsentStore;
   readonly tokens: TokenStore;
   readonly once: OnceStore;
+  readonly authorizations: AuthorizationStore;
 }
 
 export function createStores(doc: DynamoDBDocumentClient = documentClient()): Stores {
@@ -20,6 +22,7 @@ export function createStores(doc: DynamoDBDocumentClient = documentClient()): St
     consents: dynamoConsentStore(doc),
     tokens: dynamoTokenStore(doc),
     once: dynamoOnceStore(doc),
+    authorizations: dynamoAuthorizationStore(doc),
   };
 }
 

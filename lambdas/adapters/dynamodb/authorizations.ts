@@ -1,0 +1,73 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuthorizationRecord, LoginSessionRecord } from '../../domain/authorization';
+import type { AuthorizationStore } from '../../ports/store';
+import { tableName } from '../../store/tables';
+import { isConditionFailure } from './document-client';
+
+export function dynamoAuthorizationStore(doc: DynamoDBDocumentClient): AuthorizationStore {
+  const TableName = tableName('authorizations');
+
+  async function read(id: string): Promise<AuthorizationRecord | undefined> {
+    const { Item } = await doc.send(new GetCommand({ TableName, Key: { id }, ConsistentRead: true }));
+    return Item as AuthorizationRecord | undefined;
+  }
+
+  return {
+    async put(record) {
+      await doc.send(new PutCommand({ TableName, Item: record, ConditionExpression: 'attribute_not_exists(id)' }));
+    },
+    async get<R extends AuthorizationRecord>(id: string, now: number) {
+      const record = await read(id);
+      return record && record.expiresAt > now ? (record as R) : undefined;
+    },
+    async consume(id, now) {
+      try {
+        const { Attributes } = await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { id },
+            UpdateExpression: 'SET used = :true',
+            ConditionExpression: 'attribute_exists(id) AND used = :false AND expiresAt > :now',
+            ExpressionAttributeValues: { ':true': true, ':false': false, ':now': now },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { ok: true, record: Attributes as never };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const record = (await read(id)) as never | undefined;
+        if (!record) return { ok: false, reason: 'unknown' };
+        const { used, expiresAt } = record as { used: boolean; expiresAt: number };
+        return { ok: false, reason: used ? 'used' : expiresAt <= now ? 'expired' : 'unknown', record };
+      }
+    },
+    async advanceLogin(id, from, changes, now) {
+      const names: Record<string, string> = { '#status': 'status' };
+      const values: Record<string, unknown> = { ':from': from, ':now': now };
+      const sets = Object.entries(changes)
+        .filter(([, value]) => value !== undefined)
+        .map(([field, value]) => {
+          names[`#${field}`] = field;
+          values[`:${field}`] = value;
+          return `#${field} = :${field}`;
+        });
+      try {
+        const { Attributes } = await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { id },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: 'attribute_exists(id) AND #status = :from AND expiresAt > :now',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return Attributes as LoginSessionRecord;
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
+    },
+  };
+}

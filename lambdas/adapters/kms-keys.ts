@@ -1,0 +1,124 @@
+/**
+ * KeyService on AWS KMS: JWS signatures and JWE key unwrapping happen inside KMS; only public keys leave it.
+ * Public keys are fetched once per instance (the process-wide instance lives for a cold start) and give
+ * the `kid`s as RFC 7638 thumbprints, so a kid changes exactly when the key does.
+ */
+import { createHash, createPublicKey } from 'node:crypto';
+import {
+  DecryptCommand,
+  GetPublicKeyCommand,
+  type GetPublicKeyCommandOutput,
+  type KMSClient,
+  SignCommand,
+  type SigningAlgorithmSpec,
+} from '@aws-sdk/client-kms';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import { derToJose } from '../domain/jose-signature';
+import type { KeyService, SigningAlg } from '../ports/keys';
+
+export interface KmsKeyServiceOptions {
+  readonly kms: KMSClient;
+  /** Key id, key ARN or alias of the asymmetric SIGN_VERIFY key. */
+  readonly signingKeyId: string;
+  readonly signingAlg: SigningAlg;
+  /** Key id, key ARN or alias of the RSA ENCRYPT_DECRYPT key for request-object JWE; absent = no JWE. */
+  readonly encryptionKeyId?: string;
+}
+
+const KMS_SIGNING_ALGORITHM: Record<SigningAlg, SigningAlgorithmSpec> = {
+  PS256: 'RSASSA_PSS_SHA_256',
+  ES256: 'ECDSA_SHA_256',
+};
+const KMS_KEY_WRAPPING_ALGORITHM = 'RSAES_OAEP_SHA_256';
+/** ES256 r and s are 32 bytes each. */
+const P256_INTEGER_LENGTH = 32;
+
+export function createKmsKeyService(options: KmsKeyServiceOptions): KeyService {
+  const { kms, signingKeyId, signingAlg, encryptionKeyId } = options;
+  const kmsSigningAlgorithm = KMS_SIGNING_ALGORITHM[signingAlg];
+
+  const signingJwk = cachedUntilFailure(async () => {
+    const key = await kms.send(new GetPublicKeyCommand({ KeyId: signingKeyId }));
+    if (!key.SigningAlgorithms?.includes(kmsSigningAlgorithm)) {
+      throw new Error(`KMS key ${signingKeyId} (${key.KeySpec} ${key.KeyUsage}) cannot sign ${signingAlg}`);
+    }
+    return publicJwk(key, { use: 'sig', alg: signingAlg });
+  });
+
+  const encryptionJwk =
+    encryptionKeyId === undefined
+      ? undefined
+      : cachedUntilFailure(async () => {
+          const key = await kms.send(new GetPublicKeyCommand({ KeyId: encryptionKeyId }));
+          if (!key.EncryptionAlgorithms?.includes(KMS_KEY_WRAPPING_ALGORITHM)) {
+            throw new Error(`KMS key ${encryptionKeyId} (${key.KeySpec} ${key.KeyUsage}) cannot unwrap RSA-OAEP-256`);
+          }
+          return publicJwk(key, { use: 'enc', alg: 'RSA-OAEP-256' });
+        });
+
+  return {
+    signingAlg,
+
+    async signJws(payload, header = {}) {
+      const { kid } = await signingJwk();
+      // Object.assign keeps alg and kid first in the header and lets nothing in `header` replace them.
+      const protectedHeader = Object.assign({ alg: signingAlg, kid }, header, { alg: signingAlg, kid });
+      const signingInput = `${base64url(JSON.stringify(protectedHeader))}.${base64url(payload)}`;
+      // DIGEST: KMS limits RAW messages to 4 KiB; a digest signs any payload size in one call.
+      const { Signature } = await kms.send(
+        new SignCommand({
+          KeyId: signingKeyId,
+          Message: createHash('sha256').update(signingInput).digest(),
+          MessageType: 'DIGEST',
+          SigningAlgorithm: kmsSigningAlgorithm,
+        }),
+      );
+      if (!Signature) throw new Error('KMS Sign returned no signature');
+      const signature = signingAlg === 'ES256' ? derToJose(Signature, P256_INTEGER_LENGTH) : Signature;
+      return `${signingInput}.${base64url(signature)}`;
+    },
+
+    async publicJwks() {
+      const keys = await Promise.all(encryptionJwk ? [signingJwk(), encryptionJwk()] : [signingJwk()]);
+      // Copies, so no caller can alter the cached keys.
+      return { keys: keys.map((jwk) => ({ ...jwk })) };
+    },
+
+    async unwrapKey(encryptedKey) {
+      if (encryptionKeyId === undefined) throw new Error('No JWE decryption key is configured');
+      const { Plaintext } = await kms.send(
+        new DecryptCommand({
+          KeyId: encryptionKeyId,
+          CiphertextBlob: encryptedKey,
+          EncryptionAlgorithm: KMS_KEY_WRAPPING_ALGORITHM,
+        }),
+      );
+      if (!Plaintext) throw new Error('KMS Decrypt returned no plaintext');
+      return Plaintext;
+    },
+  };
+}
+
+async function publicJwk(key: GetPublicKeyCommandOutput, extra: { use: 'sig' | 'enc'; alg: string }): Promise<JWK> {
+  if (!key.PublicKey) throw new Error(`KMS GetPublicKey returned no public key for ${key.KeyId}`);
+  const jwk = createPublicKey({ key: Buffer.from(key.PublicKey), format: 'der', type: 'spki' }).export({
+    format: 'jwk',
+  }) as JWK;
+  return { ...jwk, kid: await calculateJwkThumbprint(jwk, 'sha256'), ...extra };
+}
+
+/** Memoises a lookup; a failed lookup is forgotten so a transient KMS error does not stick for the cold start. */
+function cachedUntilFailure<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= load().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}
+
+function base64url(value: string | Uint8Array): string {
+  return Buffer.from(value).toString('base64url');
+}

@@ -1,0 +1,117 @@
+/**
+ * IdentityProvider adapter: an OpenID Connect relying party built on openid-client (a certified RP library).
+ * Authorization code flow with PKCE (S256), state and nonce; the ID token is verified by openid-client
+ * against the IdP's discovered issuer and JWKS.
+ */
+import * as oidc from 'openid-client';
+import { config } from '../config';
+import {
+  type AuthenticatedCustomer,
+  type IdentityProvider,
+  IdentityProviderError,
+  type LoginRequest,
+} from '../ports/identity-provider';
+
+export interface OidcIdentityProviderOptions {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+const SCOPE = 'openid profile';
+
+export function createOidcIdentityProvider(opts: OidcIdentityProviderOptions): IdentityProvider {
+  let discovered: Promise<oidc.Configuration> | undefined;
+
+  /** Discovery runs on first use and is kept for the life of the process; a failed attempt is retried next time. */
+  const configuration = (): Promise<oidc.Configuration> => {
+    discovered ??= oidc
+      .discovery(
+        new URL(opts.issuer),
+        opts.clientId,
+        // require_auth_time makes openid-client reject an ID token without auth_time.
+        { client_secret: opts.clientSecret, require_auth_time: true },
+        oidc.ClientSecretBasic(opts.clientSecret),
+      )
+      .catch((error: unknown) => {
+        discovered = undefined;
+        throw asIdentityProviderError(error);
+      });
+    return discovered;
+  };
+
+  return {
+    async startLogin({ redirectUri, loginHint, acrValues }): Promise<LoginRequest> {
+      const codeVerifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const nonce = oidc.randomNonce();
+      const parameters: Record<string, string> = {
+        redirect_uri: redirectUri,
+        scope: SCOPE,
+        code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge_method: 'S256',
+        state,
+        nonce,
+      };
+      if (loginHint) parameters.login_hint = loginHint;
+      if (acrValues) parameters.acr_values = acrValues;
+      const url = oidc.buildAuthorizationUrl(await configuration(), parameters);
+      return { url: url.href, state, nonce, codeVerifier };
+    },
+
+    async completeLogin({ callbackUrl, redirectUri, expected }): Promise<AuthenticatedCustomer> {
+      // openid-client sends the callback URL without its query as redirect_uri; rebuild it on the registered
+      // redirect URI so the token request matches the authorization request whatever host the callback arrived on.
+      const currentUrl = new URL(redirectUri);
+      currentUrl.search = new URL(callbackUrl, redirectUri).search;
+      const idp = await configuration();
+      let claims: oidc.IDToken | undefined;
+      try {
+        const tokens = await oidc.authorizationCodeGrant(idp, currentUrl, {
+          pkceCodeVerifier: expected.codeVerifier,
+          expectedState: expected.state,
+          expectedNonce: expected.nonce,
+          idTokenExpected: true,
+        });
+        claims = tokens.claims();
+      } catch (error) {
+        throw asIdentityProviderError(error);
+      }
+      if (!claims || typeof claims.auth_time !== 'number') {
+        throw new IdentityProviderError('The identity provider returned no ID token with auth_time');
+      }
+      return {
+        subject: claims.sub,
+        name: typeof claims.name === 'string' ? claims.name : undefined,
+        acr: typeof claims.acr === 'string' ? claims.acr : undefined,
+        authTime: claims.auth_time,
+      };
+    },
+  };
+}
+
+/** openid-client's messages describe the failed check (never token or secret values), so they are safe to keep. */
+function asIdentityProviderError(error: unknown): IdentityProviderError {
+  if (error instanceof IdentityProviderError) return error;
+  if (error instanceof oidc.AuthorizationResponseError || error instanceof oidc.ResponseBodyError) {
+    return new IdentityProviderError(`The identity provider answered ${error.error}`, { error: error.error, cause: error });
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return new IdentityProviderError(`Login at the identity provider failed: ${detail}`, { cause: error });
+}
+
+let shared: IdentityProvider | undefined;
+
+/** The process-wide identity provider of this tenant, from `BANKGATE_IDP_*`. */
+export function identityProvider(): IdentityProvider {
+  if (!shared) {
+    const idp = config().idp;
+    if (!idp?.clientSecret) {
+      throw new Error(
+        'No identity provider configured: set BANKGATE_IDP_ISSUER, BANKGATE_IDP_CLIENT_ID and BANKGATE_IDP_CLIENT_SECRET',
+      );
+    }
+    shared = createOidcIdentityProvider({ issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret });
+  }
+  return shared;
+}

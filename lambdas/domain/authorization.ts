@@ -1,0 +1,86 @@
+/**
+ * Authorization-request state kept in the `authorizations` table between the steps of the customer's
+ * journey: the pushed request (PAR), the login session (IdP login + consent page), and the code.
+ * Secrets (request_uri handle, session cookie, code) are stored only as hashes.
+ */
+
+/** A validated authorization request: only parameters from the signed request object count. */
+export interface AuthorizationRequest {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly responseType: 'code' | 'code id_token';
+  readonly responseMode: 'query' | 'fragment';
+  readonly scope: string;
+  readonly state?: string;
+  readonly nonce?: string;
+  readonly codeChallenge: string;
+  readonly codeChallengeMethod: 'S256';
+  /** `openbanking_intent_id` essential claim value. */
+  readonly consentId?: string;
+  /** Requested acr values (essential claim), e.g. urn:openbanking:psd2:sca. */
+  readonly acrValues?: readonly string[];
+  readonly maxAge?: number;
+  readonly prompt?: string;
+}
+
+interface BaseRecord {
+  /** `<kind>:<hash or id>` */
+  readonly id: string;
+  readonly clientId: string;
+  /** Epoch seconds; expired records are treated as absent. */
+  readonly expiresAt: number;
+}
+
+/** PAR: `id = par:<sha256(request_uri handle)>`; consumed (used=true) at the moment of authorization. */
+export interface PushedRequestRecord extends BaseRecord {
+  readonly kind: 'par';
+  readonly request: AuthorizationRequest;
+  readonly used: boolean;
+}
+
+export type LoginStatus = 'authenticating' | 'consenting' | 'completed';
+
+/** The customer's journey: `id = login:<loginId>`; bound to the browser by sha256 of the session cookie. */
+export interface LoginSessionRecord extends BaseRecord {
+  readonly kind: 'login';
+  readonly status: LoginStatus;
+  readonly request: AuthorizationRequest;
+  readonly sessionHash: string;
+  /** sha256 of `login_state` handed to the consent page (CSRF token of the consent API). */
+  readonly loginStateHash: string;
+  /** Relying-party state for the bank IdP round trip. */
+  readonly idp: { readonly state: string; readonly nonce: string; readonly codeVerifier: string };
+  readonly subject?: string;
+  readonly customerName?: string;
+  readonly authTime?: number;
+  readonly acr?: string;
+}
+
+/** Authorization code: `id = code:<sha256(code)>`; single use (used=true by one conditional write), <= 60 s. */
+export interface AuthorizationCodeRecord extends BaseRecord {
+  readonly kind: 'code';
+  readonly used: boolean;
+  readonly redirectUri: string;
+  readonly codeChallenge: string;
+  readonly scope: string;
+  readonly nonce?: string;
+  /** Tokens issued from this code carry it; a replayed code revokes them (byGrant index). */
+  readonly grantId: string;
+  readonly subject: string;
+  readonly authTime: number;
+  readonly acr?: string;
+  readonly consentId?: string;
+  readonly accountIds?: readonly string[];
+  readonly permissions?: readonly string[];
+  readonly grantedScopes?: readonly string[];
+  readonly transactionFromDateTime?: string;
+  readonly transactionToDateTime?: string;
+  /** Consent ExpirationDateTime as epoch seconds: tokens never outlive the consent. */
+  readonly consentExpiresAt?: number;
+}
+
+export type AuthorizationRecord = PushedRequestRecord | LoginSessionRecord | AuthorizationCodeRecord;
+
+export const CODE_TTL = 60;
+export const PAR_TTL = 90;
+export const LOGIN_TTL = 15 * 60;
