@@ -9,7 +9,7 @@ import type { TableKey } from './store/tables';
 export type Surface = 'browser' | 'mtls';
 
 export interface Route {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
   /** API Gateway path template, e.g. `/open-banking/v3.1/aisp/account-access-consents/{ConsentId}`. */
   readonly path: string;
   readonly surface: Surface;
@@ -74,6 +74,10 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'GET', path: '/consent-api/account-access-consent/{loginId}', surface: 'browser' },
       { method: 'POST', path: '/consent-api/account-access-consent/{loginId}/accept', surface: 'browser' },
       { method: 'POST', path: '/consent-api/account-access-consent/{loginId}/reject', surface: 'browser' },
+      // CORS preflight when the consent SPA is served from its own (same-site) origin.
+      { method: 'OPTIONS', path: '/consent-api/account-access-consent/{loginId}', surface: 'browser' },
+      { method: 'OPTIONS', path: '/consent-api/account-access-consent/{loginId}/accept', surface: 'browser' },
+      { method: 'OPTIONS', path: '/consent-api/account-access-consent/{loginId}/reject', surface: 'browser' },
       { method: 'GET', path: '/consent-api/account-access-consent/{loginId}', surface: 'mtls' },
       { method: 'POST', path: '/consent-api/account-access-consent/{loginId}/accept', surface: 'mtls' },
       { method: 'POST', path: '/consent-api/account-access-consent/{loginId}/reject', surface: 'mtls' },

@@ -46,8 +46,8 @@ export interface LoginSessionRecord extends BaseRecord {
   readonly status: LoginStatus;
   readonly request: AuthorizationRequest;
   readonly sessionHash: string;
-  /** sha256 of `login_state` handed to the consent page (CSRF token of the consent API). */
-  readonly loginStateHash: string;
+  /** sha256 of `login_state` handed to the consent page (CSRF token of the consent API); set after login. */
+  readonly loginStateHash?: string;
   /** Relying-party state for the bank IdP round trip. */
   readonly idp: { readonly state: string; readonly nonce: string; readonly codeVerifier: string };
   readonly subject?: string;

@@ -150,7 +150,14 @@ export function httpHandler(
         }
         response = renderError(error, options.errors, interactionId);
       }
-      response.headers = { ...BASE_HEADERS, ...response.headers, 'x-fapi-interaction-id': interactionId };
+      const headers: Record<string, string | number | boolean> = {
+        ...BASE_HEADERS,
+        ...response.headers,
+        'x-fapi-interaction-id': interactionId,
+      };
+      // A handler that sets its own cache policy (JWKS, discovery) must not also say `pragma: no-cache`.
+      if (response.headers?.['cache-control'] !== undefined) delete headers.pragma;
+      response.headers = headers;
       log.info('request completed', { status: response.statusCode });
       return response;
     });

@@ -1,0 +1,73 @@
+/**
+ * GET /login/callback (browser origin): the bank's identity provider returns the customer here. The
+ * login session must match the browser's cookie; the IdP response is verified by the OIDC relying party
+ * (state, nonce, PKCE, ID token); then the customer goes on to the consent page.
+ */
+import { config } from '../config';
+import { stores } from '../adapters/dynamodb';
+import { identityProvider } from '../adapters/oidc-identity-provider';
+import type { LoginSessionRecord } from '../domain/authorization';
+import { authorizationResponseUrl } from '../domain/authorization-request';
+import { hashSecret, newOpaqueValue } from '../domain/tokens';
+import { OAuthError } from '../http/errors';
+import { httpHandler, redirect } from '../http/handler';
+import { matchesHash, readLoginCookie } from '../http/login-session';
+import { systemClock } from '../ports/clock';
+import { IdentityProviderError } from '../ports/identity-provider';
+
+const sessionExpired = () =>
+  new OAuthError('login_required', 'Your sign-in session has expired or is not valid. Please start again from the app.', 400);
+
+export const handler = httpHandler({ errors: 'html' }, async (request) => {
+  const now = systemClock();
+  const { issuer, consentPageUrl } = config();
+  const cookie = readLoginCookie(request.event);
+  if (!cookie) throw sessionExpired();
+  const login = await stores().authorizations.get<LoginSessionRecord>(`login:${cookie.loginId}`, now);
+  if (!login || login.kind !== 'login' || login.status !== 'authenticating' || !matchesHash(cookie.secret, login.sessionHash, hashSecret)) {
+    throw sessionExpired();
+  }
+
+  const callbackUrl = new URL(`${issuer}/login/callback`);
+  for (const [key, value] of Object.entries(request.event.queryStringParameters ?? {})) {
+    if (value !== undefined) callbackUrl.searchParams.set(key, value);
+  }
+  let customer: Awaited<ReturnType<ReturnType<typeof identityProvider>['completeLogin']>>;
+  try {
+    customer = await identityProvider().completeLogin({
+      callbackUrl: callbackUrl.toString(),
+      redirectUri: `${issuer}/login/callback`,
+      expected: login.idp,
+    });
+  } catch (error) {
+    if (!(error instanceof IdentityProviderError)) throw error;
+    request.log.info('bank login failed', { reason: error.message, idpError: error.error });
+    if (error.error === 'access_denied' || error.error === 'login_required') {
+      // The customer did not sign in: tell the client, as the authorization response.
+      return redirect(authorizationResponseUrl(login.request, issuer, { error: 'access_denied', error_description: 'the customer did not sign in' }));
+    }
+    throw new OAuthError('login_failed', 'Signing in at the bank did not succeed. Please start again from the app.', 400);
+  }
+
+  const loginState = newOpaqueValue();
+  const advanced = await stores().authorizations.advanceLogin(
+    login.id,
+    'authenticating',
+    {
+      status: 'consenting',
+      subject: customer.subject,
+      customerName: customer.name,
+      authTime: customer.authTime,
+      acr: customer.acr,
+      loginStateHash: hashSecret(loginState),
+    },
+    now,
+  );
+  if (!advanced) throw sessionExpired();
+  request.log.info('customer signed in', { clientId: login.clientId, consentId: login.request.consentId });
+
+  const consentPage = new URL(consentPageUrl ?? `${issuer}/consent/`);
+  consentPage.searchParams.set('login_id', cookie.loginId);
+  consentPage.searchParams.set('login_state', loginState);
+  return redirect(consentPage.toString());
+});

@@ -1,0 +1,299 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page, type Request } from 'playwright-core';
+import { type StaticServer, startStaticServer } from '../support/static-server';
+
+/**
+ * The consent SPA, built by Vite and served under /consent/ as in the sandbox, in Debian chromium.
+ * The consent-session API is stubbed at the network layer, so these tests pin the page's contract
+ * with it: what it shows, what it posts, where it sends the browser.
+ */
+
+const repoRoot = join(__dirname, '..', '..');
+const apiBaseUrl = 'https://auth.bank.test';
+const tppCallback = 'https://tpp.example/callback';
+const loginId = 'login-7f3a';
+const loginState = 'state-Q2x9';
+
+const session = {
+  login_id: loginId,
+  consent_id: 'aac-1234',
+  status: 'AwaitingAuthorisation',
+  client: { client_id: 'tsp2', client_name: 'Enjoy Life', logo_uri: null },
+  permissions: [
+    'ReadAccountsBasic',
+    'ReadAccountsDetail',
+    'ReadBalances',
+    'ReadTransactionsCredits',
+    'ReadTransactionsDebits',
+    'ReadTransactionsDetail',
+  ],
+  requested_scopes: ['openid', 'accounts'],
+  expiration_date_time: '2027-01-01T12:00:00Z',
+  transaction_from_date_time: '2026-01-01T12:00:00Z',
+  transaction_to_date_time: '2026-12-31T12:00:00Z',
+  subject: 'steve',
+  customer_name: 'Steve Smith',
+  accounts: [
+    {
+      account_id: 'acc-current',
+      nickname: 'Everyday Current',
+      masked_number: '••••5678',
+      currency: 'GBP',
+      account_type: 'Personal',
+      account_sub_type: 'CurrentAccount',
+    },
+    {
+      account_id: 'acc-savings',
+      nickname: 'Rainy Day Saver',
+      masked_number: '••••4321',
+      currency: 'GBP',
+      account_type: 'Personal',
+      account_sub_type: 'Savings',
+    },
+  ],
+  scope_groups: [{ id: 'demandDeposits', label: 'Demand deposits', description: 'Current account data' }],
+};
+
+interface ApiCall {
+  readonly method: string;
+  readonly url: string;
+  readonly body: unknown;
+  readonly cookie?: string;
+}
+
+let outDir: string;
+let server: StaticServer;
+let browser: Browser;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  outDir = mkdtempSync(join(tmpdir(), 'bankgate-web-'));
+  execFileSync(
+    process.execPath,
+    [
+      join(repoRoot, 'node_modules/vite/bin/vite.js'),
+      'build',
+      'web',
+      '--outDir',
+      outDir,
+      '--emptyOutDir',
+      '--logLevel',
+      'error',
+    ],
+    { cwd: repoRoot, stdio: 'pipe' },
+  );
+  writeFileSync(join(outDir, 'config.json'), JSON.stringify({ apiBaseUrl, tenantName: 'TPI Bank' }));
+  server = await startStaticServer(outDir, '/consent/');
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/London' });
+  // The customer's session as the API sets it: an HttpOnly cookie the SPA never reads.
+  await context.addCookies([
+    { name: 'bg_session', value: 'opaque-session', url: apiBaseUrl, httpOnly: true, secure: true, sameSite: 'None' },
+  ]);
+});
+
+afterEach(async () => {
+  await context.close();
+});
+
+/** Stubs the consent-session API (with the CORS answers a cross-origin API gives) and the TPP's callback page. */
+async function stubApi(page: Page, load: { status: number; body: unknown } = { status: 200, body: session }) {
+  const calls: ApiCall[] = [];
+  const pageOrigin = new URL(server.url).origin;
+  const cors = { 'access-control-allow-origin': pageOrigin, 'access-control-allow-credentials': 'true' };
+  await page.route(`${apiBaseUrl}/consent-api/**`, async (route, request) => {
+    if (request.method() === 'OPTIONS') {
+      await route.fulfill({
+        status: 204,
+        headers: {
+          ...cors,
+          'access-control-allow-methods': 'GET, POST',
+          'access-control-allow-headers': 'content-type',
+        },
+      });
+      return;
+    }
+    calls.push(await describeCall(request));
+    const decided = request.method() === 'POST';
+    await route.fulfill({
+      status: decided ? 200 : load.status,
+      headers: cors,
+      contentType: 'application/json',
+      body: JSON.stringify(decided ? { redirect_to: `${tppCallback}?code=c0de&state=tpp-state` } : load.body),
+    });
+  });
+  await page.route(`${tppCallback}**`, (route) =>
+    route.fulfill({ contentType: 'text/html', body: '<h1>Back at Enjoy Life</h1>' }),
+  );
+  return calls;
+}
+
+async function describeCall(request: Request): Promise<ApiCall> {
+  const headers = await request.allHeaders();
+  return { method: request.method(), url: request.url(), body: request.postDataJSON(), cookie: headers.cookie };
+}
+
+async function openConsentPage(page: Page) {
+  const query = new URLSearchParams({ login_id: loginId, login_state: loginState });
+  await page.goto(`${server.url}?${query}`);
+  await page.getByRole('heading', { level: 1 }).waitFor();
+}
+
+const allow = (page: Page) => page.getByRole('button', { name: 'Allow', exact: true });
+const cancel = (page: Page) => page.getByRole('button', { name: 'Cancel', exact: true });
+const accountList = (page: Page) => page.getByRole('group', { name: 'Choose the accounts to share' });
+
+test('shows the bank, the fintech and the requested data in plain language', async () => {
+  // Prepare
+  const page = await context.newPage();
+  const calls = await stubApi(page);
+
+  // Act
+  await openConsentPage(page);
+
+  // Assess
+  const text = await page.getByRole('main').textContent();
+  expect(await page.getByRole('banner').textContent()).toContain('TPI Bank');
+  expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
+    'Enjoy Life wants to access your account information',
+  );
+  for (const line of [
+    'Your account names, types and currencies',
+    'Your account and sort code numbers',
+    'Your account balances',
+    'Your incoming transactions',
+    'Your outgoing transactions',
+    'Your transaction details',
+    'Transactions from 1 January 2026 to 31 December 2026',
+    'Until 1 January 2027',
+  ]) {
+    expect(text).toContain(line);
+  }
+  expect(text).not.toMatch(/Read[A-Z]\w+/);
+  expect(await page.getByRole('checkbox', { name: 'Demand deposits', exact: true }).isChecked()).toBe(true);
+  expect(calls).toEqual([
+    {
+      method: 'GET',
+      url: `${apiBaseUrl}/consent-api/account-access-consent/${loginId}?login_state=${loginState}`,
+      body: null,
+      cookie: 'bg_session=opaque-session',
+    },
+  ]);
+});
+
+test('offers one unticked checkbox per account, named by nickname and masked number', async () => {
+  // Prepare
+  const page = await context.newPage();
+  await stubApi(page);
+
+  // Act
+  await openConsentPage(page);
+
+  // Assess
+  const current = accountList(page).getByRole('checkbox', { name: 'Everyday Current ••••5678' });
+  const savings = accountList(page).getByRole('checkbox', { name: 'Rainy Day Saver ••••4321' });
+  expect(await accountList(page).getByRole('checkbox').count()).toBe(2);
+  expect([await current.isChecked(), await savings.isChecked()]).toEqual([false, false]);
+});
+
+test('Allow stays disabled until an account is chosen, then posts exactly the choice and follows redirect_to', async () => {
+  // Prepare
+  const page = await context.newPage();
+  const calls = await stubApi(page);
+  await openConsentPage(page);
+  const disabledBeforeChoice = await allow(page).isDisabled();
+  const hintBeforeChoice = await page.getByText('Choose at least one account to continue.').isVisible();
+
+  // Act
+  await accountList(page).getByRole('checkbox', { name: 'Rainy Day Saver ••••4321' }).check();
+  await allow(page).click();
+  await page.waitForURL(`${tppCallback}**`);
+
+  // Assess
+  expect([disabledBeforeChoice, hintBeforeChoice]).toEqual([true, true]);
+  expect(page.url()).toBe(`${tppCallback}?code=c0de&state=tpp-state`);
+  expect(calls.filter((call) => call.method === 'POST')).toEqual([
+    {
+      method: 'POST',
+      url: `${apiBaseUrl}/consent-api/account-access-consent/${loginId}/accept`,
+      body: {
+        granted_scopes: ['openid', 'accounts', 'demandDeposits'],
+        account_ids: ['acc-savings'],
+        login_state: loginState,
+      },
+      cookie: 'bg_session=opaque-session',
+    },
+  ]);
+});
+
+test('Cancel rejects with access_denied and follows redirect_to', async () => {
+  // Prepare
+  const page = await context.newPage();
+  const calls = await stubApi(page);
+  await openConsentPage(page);
+
+  // Act
+  await cancel(page).click();
+  await page.waitForURL(`${tppCallback}**`);
+
+  // Assess
+  expect(calls.filter((call) => call.method === 'POST')).toEqual([
+    {
+      method: 'POST',
+      url: `${apiBaseUrl}/consent-api/account-access-consent/${loginId}/reject`,
+      body: { login_state: loginState, error: 'access_denied', error_description: 'The customer cancelled' },
+      cookie: 'bg_session=opaque-session',
+    },
+  ]);
+});
+
+test('an expired session shows an alert and no Allow button', async () => {
+  // Prepare
+  const page = await context.newPage();
+  await stubApi(page, { status: 401, body: { error: 'login_required', error_description: 'Session expired' } });
+
+  // Act
+  await openConsentPage(page);
+
+  // Assess
+  expect(await page.getByRole('alert').textContent()).toContain('Your session has expired');
+  expect(await allow(page).count()).toBe(0);
+});
+
+test('without a login_id there is nothing to do', async () => {
+  // Prepare
+  const page = await context.newPage();
+  const calls = await stubApi(page);
+
+  // Act
+  await page.goto(server.url);
+  await page.getByRole('heading', { level: 1 }).waitFor();
+
+  // Assess
+  expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Nothing to do here');
+  expect(calls).toEqual([]);
+});
