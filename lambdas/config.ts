@@ -57,7 +57,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clientCredentialsTtl: e.BANKGATE_CLIENT_CREDENTIALS_TTL,
     idp:
       e.BANKGATE_IDP_ISSUER && e.BANKGATE_IDP_CLIENT_ID
-        ? { issuer: e.BANKGATE_IDP_ISSUER, clientId: e.BANKGATE_IDP_CLIENT_ID, clientSecret: e.BANKGATE_IDP_CLIENT_SECRET }
+        ? {
+            issuer: e.BANKGATE_IDP_ISSUER,
+            clientId: e.BANKGATE_IDP_CLIENT_ID,
+            clientSecret: e.BANKGATE_IDP_CLIENT_SECRET,
+          }
         : undefined,
     consentPageUrl: e.BANKGATE_CONSENT_PAGE_URL,
   };

@@ -61,7 +61,8 @@ export const handlers: readonly HandlerSpec[] = [
   },
   {
     id: 'login-callback',
-    description: "Return from the bank's identity provider: binds the customer to the login session, opens the consent page",
+    description:
+      "Return from the bank's identity provider: binds the customer to the login session, opens the consent page",
     routes: [{ method: 'GET', path: '/login/callback', surface: 'browser' }],
     tables: { authorizations: 'readWrite' },
     keys: [],
@@ -69,7 +70,8 @@ export const handlers: readonly HandlerSpec[] = [
   },
   {
     id: 'consent-api',
-    description: 'Consent page API (REFERENCE.md §3): the SPA with its session cookie, or a privileged client over mTLS',
+    description:
+      'Consent page API (REFERENCE.md §3): the SPA with its session cookie, or a privileged client over mTLS',
     routes: [
       { method: 'GET', path: '/consent-api/account-access-consent/{loginId}', surface: 'browser' },
       { method: 'POST', path: '/consent-api/account-access-consent/{loginId}/accept', surface: 'browser' },
@@ -82,7 +84,13 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'POST', path: '/consent-api/account-access-consent/{loginId}/accept', surface: 'mtls' },
       { method: 'POST', path: '/consent-api/account-access-consent/{loginId}/reject', surface: 'mtls' },
     ],
-    tables: { clients: 'read', consents: 'readWrite', authorizations: 'readWrite', tokens: 'readWrite', bankData: 'read' },
+    tables: {
+      clients: 'read',
+      consents: 'readWrite',
+      authorizations: 'readWrite',
+      tokens: 'readWrite',
+      bankData: 'read',
+    },
     keys: ['sign'],
   },
   {
@@ -96,7 +104,13 @@ export const handlers: readonly HandlerSpec[] = [
     id: 'token',
     description: 'OAuth token endpoint: client_credentials, authorization_code, refresh_token',
     routes: [{ method: 'POST', path: '/token', surface: 'mtls' }],
-    tables: { clients: 'read', replay: 'readWrite', tokens: 'readWrite', authorizations: 'readWrite', consents: 'read' },
+    tables: {
+      clients: 'read',
+      replay: 'readWrite',
+      tokens: 'readWrite',
+      authorizations: 'readWrite',
+      consents: 'read',
+    },
     keys: ['sign'],
   },
   {

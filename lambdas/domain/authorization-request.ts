@@ -55,17 +55,22 @@ export async function verifyRequestObject(
   if (!client.jwks) throw fail('client has no registered keys to verify request objects');
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(requestObject, createLocalJWKSet(client.jwks as Parameters<typeof createLocalJWKSet>[0]), {
-      algorithms: [...SIGNING_ALGS],
-      issuer: client.clientId,
-      audience: issuer,
-      requiredClaims: ['exp', 'nbf'],
-      currentDate: new Date(now * 1000),
-      clockTolerance: CLOCK_TOLERANCE,
-    }));
+    ({ payload } = await jwtVerify(
+      requestObject,
+      createLocalJWKSet(client.jwks as Parameters<typeof createLocalJWKSet>[0]),
+      {
+        algorithms: [...SIGNING_ALGS],
+        issuer: client.clientId,
+        audience: issuer,
+        requiredClaims: ['exp', 'nbf'],
+        currentDate: new Date(now * 1000),
+        clockTolerance: CLOCK_TOLERANCE,
+      },
+    ));
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw fail('request object has expired');
-    if (error instanceof joseErrors.JWTClaimValidationFailed) throw fail(`request object claim ${error.claim} is invalid`);
+    if (error instanceof joseErrors.JWTClaimValidationFailed)
+      throw fail(`request object claim ${error.claim} is invalid`);
     throw fail('request object signature is invalid');
   }
   const exp = payload.exp as number;
@@ -90,7 +95,9 @@ function stringParam(params: Record<string, unknown>, name: string, max = 2048):
 }
 
 /** The `claims` parameter's id_token member (object in a request object, JSON text as a plain parameter). */
-function idTokenClaims(params: Record<string, unknown>): Record<string, { value?: unknown; values?: unknown; essential?: boolean }> {
+function idTokenClaims(
+  params: Record<string, unknown>,
+): Record<string, { value?: unknown; values?: unknown; essential?: boolean }> {
   let claims = params.claims;
   if (claims === undefined) return {};
   if (typeof claims === 'string') {
@@ -104,7 +111,8 @@ function idTokenClaims(params: Record<string, unknown>): Record<string, { value?
     throw new RequestError('invalid_request', 'claims must be a JSON object', true);
   }
   const idToken = (claims as Record<string, unknown>).id_token ?? {};
-  if (typeof idToken !== 'object' || idToken === null) throw new RequestError('invalid_request', 'claims.id_token must be an object', true);
+  if (typeof idToken !== 'object' || idToken === null)
+    throw new RequestError('invalid_request', 'claims.id_token must be an object', true);
   return idToken as Record<string, { value?: unknown; values?: unknown; essential?: boolean }>;
 }
 
@@ -151,7 +159,8 @@ function parseRegisteredRedirectRequest(
   const scopes = [...new Set((stringParam(params, 'scope') ?? '').split(' ').filter(Boolean))];
   if (scopes.length === 0) throw new RequestError('invalid_scope', 'scope is required', true);
   const unknown = scopes.filter((s) => !client.scopes.includes(s));
-  if (unknown.length > 0) throw new RequestError('invalid_scope', `scope not allowed for this client: ${unknown.join(' ')}`, true);
+  if (unknown.length > 0)
+    throw new RequestError('invalid_scope', `scope not allowed for this client: ${unknown.join(' ')}`, true);
   if (responseType === 'code id_token' && !scopes.includes('openid')) {
     throw new RequestError('invalid_scope', 'the hybrid flow requires the openid scope', true);
   }
@@ -176,7 +185,11 @@ function parseRegisteredRedirectRequest(
     throw new RequestError('invalid_request', 'the accounts scope requires the openbanking_intent_id claim', true);
   }
   const acr = claims.acr;
-  const acrValues = Array.isArray(acr?.values) ? acr.values.filter((v): v is string => typeof v === 'string') : typeof acr?.value === 'string' ? [acr.value] : undefined;
+  const acrValues = Array.isArray(acr?.values)
+    ? acr.values.filter((v): v is string => typeof v === 'string')
+    : typeof acr?.value === 'string'
+      ? [acr.value]
+      : undefined;
   const maxAgeRaw = params.max_age;
   const maxAge = maxAgeRaw === undefined ? undefined : Number(maxAgeRaw);
   if (maxAge !== undefined && (!Number.isInteger(maxAge) || maxAge < 0)) {
@@ -201,7 +214,11 @@ function parseRegisteredRedirectRequest(
 }
 
 /** The consent named by the request must exist, be this client's, be authorisable and unexpired. */
-export function checkConsentForAuthorization(consent: Consent | undefined, request: AuthorizationRequest, now: Date): void {
+export function checkConsentForAuthorization(
+  consent: Consent | undefined,
+  request: AuthorizationRequest,
+  now: Date,
+): void {
   if (!request.consentId) return;
   if (!consent || consent.clientId !== request.clientId) {
     throw new RequestError('invalid_request', 'openbanking_intent_id does not name a consent of this client', true);

@@ -53,7 +53,10 @@ async function loadClient(deps: ClientAuthDeps, clientId: string): Promise<Clien
 
 async function authenticateWithCertificate(input: ClientAuthInput, deps: ClientAuthDeps): Promise<Client> {
   const clientId = input.params.get('client_id');
-  if (!clientId) throw new InvalidClient('client authentication required: client_id with a client certificate, or a client assertion');
+  if (!clientId)
+    throw new InvalidClient(
+      'client authentication required: client_id with a client certificate, or a client assertion',
+    );
   const client = await loadClient(deps, clientId);
   if (client.tokenEndpointAuthMethod !== 'tls_client_auth') {
     throw new InvalidClient(`client is registered for ${client.tokenEndpointAuthMethod}`);
@@ -101,15 +104,19 @@ async function authenticateWithAssertion(
 
   let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
   try {
-    ({ payload } = await jwtVerify(assertion, createLocalJWKSet(client.jwks as Parameters<typeof createLocalJWKSet>[0]), {
-      algorithms: [...SIGNING_ALGS],
-      issuer: client.clientId,
-      subject: client.clientId,
-      audience: deps.issuer,
-      requiredClaims: ['exp', 'jti'],
-      currentDate: new Date(input.now * 1000),
-      clockTolerance: CLOCK_TOLERANCE,
-    }));
+    ({ payload } = await jwtVerify(
+      assertion,
+      createLocalJWKSet(client.jwks as Parameters<typeof createLocalJWKSet>[0]),
+      {
+        algorithms: [...SIGNING_ALGS],
+        issuer: client.clientId,
+        subject: client.clientId,
+        audience: deps.issuer,
+        requiredClaims: ['exp', 'jti'],
+        currentDate: new Date(input.now * 1000),
+        clockTolerance: CLOCK_TOLERANCE,
+      },
+    ));
   } catch (error) {
     throw new InvalidClient(`client_assertion rejected: ${describeJoseError(error)}`);
   }

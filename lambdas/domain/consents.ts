@@ -36,7 +36,10 @@ export type Permission = (typeof PERMISSIONS)[number];
 /** ISO 8601 date-time with an explicit zone, as OBUK requires. */
 const isoDateTime = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/, 'must be an ISO 8601 date-time with a time zone')
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/,
+    'must be an ISO 8601 date-time with a time zone',
+  )
   .refine((s) => !Number.isNaN(Date.parse(s)), 'is not a valid date');
 
 const ReadConsentSchema = z
@@ -72,7 +75,11 @@ export function parseConsentRequest(body: unknown, now: Date): ConsentRequest {
       const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
       const unexpected = issue.code === 'unrecognized_keys';
       return {
-        ErrorCode: missing ? 'UK.OBIE.Field.Missing' : unexpected ? 'UK.OBIE.Field.Unexpected' : 'UK.OBIE.Field.Invalid',
+        ErrorCode: missing
+          ? 'UK.OBIE.Field.Missing'
+          : unexpected
+            ? 'UK.OBIE.Field.Unexpected'
+            : 'UK.OBIE.Field.Invalid',
         Message: unexpected ? `${issue.message}` : `${path || 'body'}: ${issue.message}`,
         Path: path || undefined,
       };
@@ -84,7 +91,11 @@ export function parseConsentRequest(body: unknown, now: Date): ConsentRequest {
   const has = (p: Permission) => permissions.includes(p);
 
   if (!has('ReadAccountsBasic') && !has('ReadAccountsDetail')) {
-    throw ObError.field('UK.OBIE.Field.Invalid', 'Permissions must include ReadAccountsBasic or ReadAccountsDetail', 'Data.Permissions');
+    throw ObError.field(
+      'UK.OBIE.Field.Invalid',
+      'Permissions must include ReadAccountsBasic or ReadAccountsDetail',
+      'Data.Permissions',
+    );
   }
   const transactionDetail = has('ReadTransactionsBasic') || has('ReadTransactionsDetail');
   const transactionDirection = has('ReadTransactionsCredits') || has('ReadTransactionsDebits');
@@ -98,7 +109,11 @@ export function parseConsentRequest(body: unknown, now: Date): ConsentRequest {
     );
   }
   if (Data.ExpirationDateTime && Date.parse(Data.ExpirationDateTime) <= now.getTime()) {
-    throw ObError.field('UK.OBIE.Field.InvalidDate', 'ExpirationDateTime must be in the future', 'Data.ExpirationDateTime');
+    throw ObError.field(
+      'UK.OBIE.Field.InvalidDate',
+      'ExpirationDateTime must be in the future',
+      'Data.ExpirationDateTime',
+    );
   }
   if (
     Data.TransactionFromDateTime &&

@@ -64,7 +64,10 @@ function unescapeValue(raw: string): string {
 }
 
 function canonicalType(type: string): string {
-  const upper = type.trim().toUpperCase().replace(/^OID\./, '');
+  const upper = type
+    .trim()
+    .toUpperCase()
+    .replace(/^OID\./, '');
   return TYPE_ALIASES[upper] ?? upper;
 }
 

@@ -5,14 +5,14 @@
  *   DELETE /open-banking/v3.1/aisp/account-access-consents/{ConsentId}
  */
 import { createHash } from 'node:crypto';
-import { config } from '../config';
 import { stores } from '../adapters/dynamodb';
+import { config } from '../config';
 import { consentResponse, newConsent, newConsentId, parseConsentRequest } from '../domain/consents';
 import type { Consent, TokenRecord } from '../domain/model';
 import { authorizeBearer } from '../http/bearer';
 import { ObError } from '../http/errors';
 import { type HttpRequest, type HttpResponse, httpHandler, json, noContent } from '../http/handler';
-import { metrics, Metric } from '../http/observability';
+import { Metric, metrics } from '../http/observability';
 import { header, jsonBody, rawBody } from '../http/request';
 import { systemClock } from '../ports/clock';
 
@@ -34,7 +34,11 @@ function idempotencyKey(request: HttpRequest): string | undefined {
   const key = header(request.event, 'x-idempotency-key');
   if (key === undefined) return undefined;
   if (!/^[\x21-\x7e]{1,40}$/.test(key)) {
-    throw ObError.field('UK.OBIE.Header.Invalid', 'x-idempotency-key must be 1-40 visible ASCII characters', 'x-idempotency-key');
+    throw ObError.field(
+      'UK.OBIE.Header.Invalid',
+      'x-idempotency-key must be 1-40 visible ASCII characters',
+      'x-idempotency-key',
+    );
   }
   return key;
 }
@@ -54,7 +58,11 @@ async function createConsent(request: HttpRequest): Promise<HttpResponse> {
   let consentId = newConsentId();
   if (key !== undefined) {
     const requestHash = createHash('sha256').update(rawBody(request.event)).digest('base64url');
-    const record = { id: `idem:${token.clientId}:${key}`, expiresAt: now + IDEMPOTENCY_WINDOW, data: { consentId, requestHash } };
+    const record = {
+      id: `idem:${token.clientId}:${key}`,
+      expiresAt: now + IDEMPOTENCY_WINDOW,
+      data: { consentId, requestHash },
+    };
     if (!(await once.claim(record, now))) {
       const existing = await once.get(record.id, now);
       if (existing?.data?.requestHash !== requestHash) {
@@ -86,7 +94,8 @@ async function createConsent(request: HttpRequest): Promise<HttpResponse> {
 
 async function ownConsent(request: HttpRequest, clientId: string): Promise<Consent> {
   const consentId = request.event.pathParameters?.ConsentId ?? '';
-  if (!/^[\w-]{1,128}$/.test(consentId)) throw ObError.field('UK.OBIE.Field.Invalid', 'ConsentId is malformed', 'ConsentId');
+  if (!/^[\w-]{1,128}$/.test(consentId))
+    throw ObError.field('UK.OBIE.Field.Invalid', 'ConsentId is malformed', 'ConsentId');
   const consent = await stores().consents.get(consentId);
   if (!consent) throw ObError.notFound('Consent not found');
   if (consent.clientId !== clientId) {
@@ -131,6 +140,8 @@ export const handler = httpHandler({ errors: 'openbanking' }, async (request) =>
     case 'DELETE':
       return deleteConsent(request);
     default:
-      throw new ObError(405, 'Method not allowed', [{ ErrorCode: 'UK.OBIE.NotSupported', Message: 'Method not allowed' }]);
+      throw new ObError(405, 'Method not allowed', [
+        { ErrorCode: 'UK.OBIE.NotSupported', Message: 'Method not allowed' },
+      ]);
   }
 });

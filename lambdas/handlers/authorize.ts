@@ -3,10 +3,16 @@
  * object for FAPI 1.0 Advanced), checks the client, redirect_uri, PKCE and the consent, then starts the
  * customer's login at the bank's identity provider with a login session bound to an HttpOnly cookie.
  */
-import { config } from '../config';
+
 import { stores } from '../adapters/dynamodb';
 import { identityProvider } from '../adapters/oidc-identity-provider';
-import { type AuthorizationRequest, LOGIN_TTL, type LoginSessionRecord, type PushedRequestRecord } from '../domain/authorization';
+import { config } from '../config';
+import {
+  type AuthorizationRequest,
+  LOGIN_TTL,
+  type LoginSessionRecord,
+  type PushedRequestRecord,
+} from '../domain/authorization';
 import {
   authorizationResponseUrl,
   checkConsentForAuthorization,
@@ -41,7 +47,8 @@ function readParameters(auth: Authorization) {
   }
   auth.params = new Map();
   for (const [key, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
-    if ((values?.length ?? 0) > 1) throw new RequestError('invalid_request', `parameter ${key} must not be repeated`, false);
+    if ((values?.length ?? 0) > 1)
+      throw new RequestError('invalid_request', `parameter ${key} must not be repeated`, false);
   }
   for (const [key, value] of Object.entries(event.queryStringParameters ?? {})) {
     if (value) auth.params.set(key, value);
@@ -60,12 +67,17 @@ async function identifyClient(auth: Authorization) {
 async function resolveRequest(auth: Authorization) {
   const requestUri = auth.params.get('request_uri');
   if (requestUri) {
-    if (!requestUri.startsWith(REQUEST_URI_PREFIX)) throw new RequestError('invalid_request_uri', 'request_uri is not a pushed request', false);
+    if (!requestUri.startsWith(REQUEST_URI_PREFIX))
+      throw new RequestError('invalid_request_uri', 'request_uri is not a pushed request', false);
     const handle = requestUri.slice(REQUEST_URI_PREFIX.length);
     // Single use at the moment of authorization: one conditional write.
     const pushed = await stores().authorizations.consume<PushedRequestRecord>(`par:${hashSecret(handle)}`, auth.now);
     if (!pushed.ok || pushed.record.clientId !== auth.client.clientId) {
-      throw new RequestError('invalid_request_uri', 'request_uri is unknown, expired, already used or not for this client', false);
+      throw new RequestError(
+        'invalid_request_uri',
+        'request_uri is unknown, expired, already used or not for this client',
+        false,
+      );
     }
     auth.authorization = pushed.record.request;
     return;

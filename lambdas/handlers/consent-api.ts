@@ -7,10 +7,10 @@
  *   POST /consent-api/account-access-consent/{loginId}/reject  { login_state, error, error_description }
  */
 import { z } from 'zod';
-import { config } from '../config';
 import { stores } from '../adapters/dynamodb';
 import { dynamoBankData } from '../adapters/dynamodb/bank-data';
 import { keyService } from '../adapters/keys';
+import { config } from '../config';
 import { type AuthorizationCodeRecord, CODE_TTL, type LoginSessionRecord } from '../domain/authorization';
 import { authorizationResponseUrl } from '../domain/authorization-request';
 import { mintIdToken } from '../domain/id-token';
@@ -20,10 +20,10 @@ import { authorizeBearer } from '../http/bearer';
 import { AccessDenied, InvalidRequest, OAuthError } from '../http/errors';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
 import { matchesHash, readLoginCookie } from '../http/login-session';
-import { metrics, Metric } from '../http/observability';
+import { Metric, metrics } from '../http/observability';
 import { clientCertificate, header, rawBody } from '../http/request';
-import { systemClock } from '../ports/clock';
 import type { BankAccount } from '../ports/bank-data';
+import { systemClock } from '../ports/clock';
 
 const bankData = dynamoBankData();
 
@@ -44,7 +44,11 @@ const RejectBody = z.object({
 const sessionInvalid = () => new OAuthError('invalid_session', 'the consent session has expired or is not valid', 401);
 
 /** Opens the login session the caller proves it holds: cookie (browser) or privileged token (mTLS), plus login_state. */
-async function openSession(request: HttpRequest, loginState: string | undefined, now: number): Promise<LoginSessionRecord> {
+async function openSession(
+  request: HttpRequest,
+  loginState: string | undefined,
+  now: number,
+): Promise<LoginSessionRecord> {
   const loginId = request.event.pathParameters?.loginId ?? '';
   if (!LOGIN_ID.test(loginId)) throw new InvalidRequest('login_id is malformed');
   if (clientCertificate(request.event)) {
@@ -74,7 +78,8 @@ function parseBody<T>(request: HttpRequest, schema: z.ZodType<T>): T {
     throw new InvalidRequest('request body is not valid JSON');
   }
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new InvalidRequest(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    throw new InvalidRequest(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return parsed.data;
 }
 
@@ -101,7 +106,11 @@ async function describe(request: HttpRequest, now: number): Promise<HttpResponse
     login_id: login.id.slice('login:'.length),
     consent_id: consent?.consentId ?? null,
     status: consent?.status ?? null,
-    client: { client_id: login.clientId, client_name: client?.clientName ?? login.clientId, logo_uri: client?.logoUri ?? null },
+    client: {
+      client_id: login.clientId,
+      client_name: client?.clientName ?? login.clientId,
+      logo_uri: client?.logoUri ?? null,
+    },
     permissions: consent?.permissions ?? [],
     requested_scopes: login.request.scope.split(' '),
     expiration_date_time: consent?.expirationDateTime ?? null,
@@ -131,14 +140,16 @@ async function accept(request: HttpRequest, now: number): Promise<HttpResponse> 
   if (accountIds.some((id) => !owned.has(id))) throw new InvalidRequest('account_ids must be accounts of the customer');
   const requestedScopes = login.request.scope.split(' ');
   const grantedScopes = body.granted_scopes ? [...new Set(body.granted_scopes)] : requestedScopes;
-  if (grantedScopes.some((s) => !requestedScopes.includes(s))) throw new InvalidRequest('granted_scopes must be requested scopes');
+  if (grantedScopes.some((s) => !requestedScopes.includes(s)))
+    throw new InvalidRequest('granted_scopes must be requested scopes');
 
   const consent = await loadConsent(login);
   if (consent?.status === 'Authorised' && consent.subject !== subject) {
     throw new AccessDenied('the consent was authorised by another customer');
   }
   // The moment of truth: one conditional write completes the session, so a page can accept only once.
-  if (!(await stores().authorizations.advanceLogin(login.id, 'consenting', { status: 'completed' }, now))) throw sessionInvalid();
+  if (!(await stores().authorizations.advanceLogin(login.id, 'consenting', { status: 'completed' }, now)))
+    throw sessionInvalid();
 
   if (consent) {
     const authorised = await stores().consents.transition(consent.consentId, ['AwaitingAuthorisation', 'Authorised'], {
@@ -177,7 +188,9 @@ async function accept(request: HttpRequest, now: number): Promise<HttpResponse> 
     grantedScopes,
     transactionFromDateTime: consent?.transactionFromDateTime,
     transactionToDateTime: consent?.transactionToDateTime,
-    consentExpiresAt: consent?.expirationDateTime ? Math.floor(Date.parse(consent.expirationDateTime) / 1000) : undefined,
+    consentExpiresAt: consent?.expirationDateTime
+      ? Math.floor(Date.parse(consent.expirationDateTime) / 1000)
+      : undefined,
   };
   await stores().authorizations.put(record);
 
@@ -197,7 +210,11 @@ async function accept(request: HttpRequest, now: number): Promise<HttpResponse> 
           state: login.request.state,
         })
       : undefined;
-  request.log.info('consent accepted', { clientId: login.clientId, consentId: consent?.consentId, accounts: accountIds.length });
+  request.log.info('consent accepted', {
+    clientId: login.clientId,
+    consentId: consent?.consentId,
+    accounts: accountIds.length,
+  });
   return json(200, { redirect_to: authorizationResponseUrl(login.request, issuer, { code, id_token: idToken }) });
 }
 
@@ -205,7 +222,8 @@ async function accept(request: HttpRequest, now: number): Promise<HttpResponse> 
 async function reject(request: HttpRequest, now: number): Promise<HttpResponse> {
   const body = parseBody(request, RejectBody);
   const login = await openSession(request, body.login_state, now);
-  if (!(await stores().authorizations.advanceLogin(login.id, 'consenting', { status: 'completed' }, now))) throw sessionInvalid();
+  if (!(await stores().authorizations.advanceLogin(login.id, 'consenting', { status: 'completed' }, now)))
+    throw sessionInvalid();
   if (login.request.consentId) {
     const rejected = await stores().consents.transition(login.request.consentId, ['AwaitingAuthorisation'], {
       status: 'Rejected',

@@ -3,9 +3,10 @@
  * login session must match the browser's cookie; the IdP response is verified by the OIDC relying party
  * (state, nonce, PKCE, ID token); then the customer goes on to the consent page.
  */
-import { config } from '../config';
+
 import { stores } from '../adapters/dynamodb';
 import { identityProvider } from '../adapters/oidc-identity-provider';
+import { config } from '../config';
 import type { LoginSessionRecord } from '../domain/authorization';
 import { authorizationResponseUrl } from '../domain/authorization-request';
 import { hashSecret, newOpaqueValue } from '../domain/tokens';
@@ -16,7 +17,11 @@ import { systemClock } from '../ports/clock';
 import { IdentityProviderError } from '../ports/identity-provider';
 
 const sessionExpired = () =>
-  new OAuthError('login_required', 'Your sign-in session has expired or is not valid. Please start again from the app.', 400);
+  new OAuthError(
+    'login_required',
+    'Your sign-in session has expired or is not valid. Please start again from the app.',
+    400,
+  );
 
 export const handler = httpHandler({ errors: 'html' }, async (request) => {
   const now = systemClock();
@@ -24,7 +29,12 @@ export const handler = httpHandler({ errors: 'html' }, async (request) => {
   const cookie = readLoginCookie(request.event);
   if (!cookie) throw sessionExpired();
   const login = await stores().authorizations.get<LoginSessionRecord>(`login:${cookie.loginId}`, now);
-  if (!login || login.kind !== 'login' || login.status !== 'authenticating' || !matchesHash(cookie.secret, login.sessionHash, hashSecret)) {
+  if (
+    !login ||
+    login.kind !== 'login' ||
+    login.status !== 'authenticating' ||
+    !matchesHash(cookie.secret, login.sessionHash, hashSecret)
+  ) {
     throw sessionExpired();
   }
 
@@ -44,9 +54,18 @@ export const handler = httpHandler({ errors: 'html' }, async (request) => {
     request.log.info('bank login failed', { reason: error.message, idpError: error.error });
     if (error.error === 'access_denied' || error.error === 'login_required') {
       // The customer did not sign in: tell the client, as the authorization response.
-      return redirect(authorizationResponseUrl(login.request, issuer, { error: 'access_denied', error_description: 'the customer did not sign in' }));
+      return redirect(
+        authorizationResponseUrl(login.request, issuer, {
+          error: 'access_denied',
+          error_description: 'the customer did not sign in',
+        }),
+      );
     }
-    throw new OAuthError('login_failed', 'Signing in at the bank did not succeed. Please start again from the app.', 400);
+    throw new OAuthError(
+      'login_failed',
+      'Signing in at the bank did not succeed. Please start again from the app.',
+      400,
+    );
   }
 
   const loginState = newOpaqueValue();

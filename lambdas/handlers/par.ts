@@ -3,8 +3,9 @@
  * the token endpoint; the request (a signed request object, or plain parameters for FAPI 2.0 clients)
  * is validated now and stored under a one-time request_uri.
  */
-import { config } from '../config';
+
 import { stores } from '../adapters/dynamodb';
+import { config } from '../config';
 import { PAR_TTL, type PushedRequestRecord } from '../domain/authorization';
 import {
   checkConsentForAuthorization,
@@ -17,7 +18,7 @@ import { authenticateClient } from '../domain/client-auth';
 import { hashSecret, newOpaqueValue } from '../domain/tokens';
 import { InvalidClient, InvalidRequest, OAuthError } from '../http/errors';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
-import { metrics, Metric } from '../http/observability';
+import { Metric, metrics } from '../http/observability';
 import { clientCertificate, formBody } from '../http/request';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';

@@ -1,12 +1,17 @@
 /** POST /token (mTLS origin): client authentication, then one grant, issuing certificate-bound tokens. */
-import { config } from '../config';
+
 import { stores } from '../adapters/dynamodb';
+import { keyService } from '../adapters/keys';
+import { config } from '../config';
 import type { Client } from '../domain/client';
 import { authenticateClient, requireCertificate } from '../domain/client-auth';
-import { clientCredentialsScope, mintToken } from '../domain/token-issuer';
-import { InvalidClient, InvalidRequest, InvalidScope, UnauthorizedClient, UnsupportedGrantType } from '../http/errors';
+import { authorizationCodeGrant } from '../domain/grants/authorization-code';
+import { clientCredentialsGrant } from '../domain/grants/client-credentials';
+import { RefreshQuotaExceeded, refreshTokenGrant } from '../domain/grants/refresh-token';
+import type { GrantRequest, TokenResponse } from '../domain/grants/types';
+import { InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../http/errors';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
-import { metrics, Metric } from '../http/observability';
+import { Metric, metrics } from '../http/observability';
 import { type ClientCertificate, clientCertificate, formBody } from '../http/request';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
@@ -20,10 +25,27 @@ interface TokenExchange {
   response: HttpResponse;
 }
 
-type GrantType = 'client_credentials';
+type GrantType = Client['grantTypes'][number];
 
-const grants: Record<GrantType, (exchange: TokenExchange) => Promise<HttpResponse>> = {
-  client_credentials: clientCredentialsGrant,
+/** Dependencies of the customer grants; the key service is only needed (and resolved) for them. */
+function customerGrantDeps() {
+  const { authorizations, consents, tokens } = stores();
+  const { issuer, accessTokenTtl, refreshTokenTtl } = config();
+  return {
+    authorizations,
+    consents,
+    tokens,
+    keys: keyService(),
+    issuer,
+    lifetimes: { accessTokenTtl, refreshTokenTtl },
+  };
+}
+
+const grants: Record<GrantType, (request: GrantRequest) => Promise<TokenResponse>> = {
+  client_credentials: (request) =>
+    clientCredentialsGrant(request, { tokens: stores().tokens, defaultTtl: config().clientCredentialsTtl }),
+  authorization_code: (request) => authorizationCodeGrant(request, customerGrantDeps()),
+  refresh_token: (request) => refreshTokenGrant(request, customerGrantDeps()),
 };
 
 function parseParameters(exchange: TokenExchange) {
@@ -47,36 +69,29 @@ async function authenticate(exchange: TokenExchange) {
   }
 }
 
-async function performGrant(exchange: TokenExchange) {
+function checkGrantType(exchange: TokenExchange) {
   const grantType = exchange.params.get('grant_type')!;
   if (!Object.hasOwn(grants, grantType)) throw new UnsupportedGrantType(`unsupported grant_type ${grantType}`);
   if (!exchange.client.grantTypes.includes(grantType as GrantType)) {
     throw new UnauthorizedClient(`client is not allowed to use grant_type ${grantType}`);
   }
-  exchange.response = await grants[grantType as GrantType](exchange);
-  metrics.addMetric(Metric.TokensIssued, 'Count', 1);
 }
 
-async function clientCredentialsGrant({ client, params, certificate, now }: TokenExchange): Promise<HttpResponse> {
-  const scope = clientCredentialsScope(client, params.get('scope'));
-  if (typeof scope !== 'string') throw new InvalidScope(scope.error);
-  const ttl = client.tokenSettings.accessTokenTtl ?? config().clientCredentialsTtl;
-  const token = mintToken({
-    kind: 'access',
-    client,
-    scope,
-    certThumbprint: certificate.thumbprint,
-    now,
-    ttl,
-    maxUses: client.tokenSettings.accessTokenMaxUses ?? 0,
-  });
-  await stores().tokens.put(token.record);
-  return json(200, {
-    access_token: token.value,
-    token_type: 'Bearer',
-    expires_in: token.record.expiresAt - now,
-    scope,
-  });
+async function performGrant(exchange: TokenExchange) {
+  const { client, params, certificate, now } = exchange;
+  try {
+    const tokens = await grants[params.get('grant_type') as GrantType]({
+      client,
+      params,
+      certThumbprint: certificate.thumbprint,
+      now,
+    });
+    exchange.response = json(200, tokens);
+  } catch (error) {
+    if (error instanceof RefreshQuotaExceeded) metrics.addMetric(Metric.QuotaExceeded, 'Count', 1);
+    throw error;
+  }
+  metrics.addMetric(Metric.TokensIssued, 'Count', 1);
 }
 
 export const handler = httpHandler({ errors: 'oauth' }, async (request) => {
@@ -84,6 +99,7 @@ export const handler = httpHandler({ errors: 'oauth' }, async (request) => {
     parseParameters,
     requireBoundCertificate,
     authenticate,
+    checkGrantType,
     performGrant,
   ]);
   return exchange.response;

@@ -6,8 +6,8 @@ import type { TokenRecord } from '../domain/model';
 import { hashSecret } from '../domain/tokens';
 import type { TokenStore } from '../ports/store';
 import { InsufficientScope, InvalidToken, OAuthError } from './errors';
-import { metrics, Metric } from './observability';
 import type { HttpRequest } from './handler';
+import { Metric, metrics } from './observability';
 import { clientCertificate, header } from './request';
 
 export class QuotaExceeded extends OAuthError {

@@ -195,11 +195,11 @@ const RETRYABLE = new Set([
 
 /** True for infrastructure faults a client can sensibly retry (rendered as 503 + Retry-After). */
 export function isRetryable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const meta = (error as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown; code?: string }).$metadata;
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code, $metadata: meta } = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   return (
-    RETRYABLE.has(error.name) ||
-    RETRYABLE.has((error as { code?: string }).code ?? '') ||
+    RETRYABLE.has(name ?? '') ||
+    RETRYABLE.has(code ?? '') ||
     (meta?.httpStatusCode !== undefined && meta.httpStatusCode >= 500)
   );
 }

@@ -8,7 +8,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { isRetryable, ObError, OAuthError, ProtocolError, ServerError, TemporarilyUnavailable } from './errors';
+import { isRetryable, OAuthError, ObError, ProtocolError, ServerError, TemporarilyUnavailable } from './errors';
 import { logger, metrics } from './observability';
 import { header } from './request';
 
@@ -105,7 +105,12 @@ export function renderError(error: unknown, format: ErrorFormat, interactionId: 
 
 /** An OAuth error raised on an Open Banking API (bad bearer token) shown as OBErrorResponse1. */
 function toObError(error: ProtocolError): ObError {
-  const code = error.status === 401 ? 'UK.OBIE.Unauthorised' : error.status === 403 ? 'UK.OBIE.Forbidden' : 'UK.OBIE.Field.Invalid';
+  const code =
+    error.status === 401
+      ? 'UK.OBIE.Unauthorised'
+      : error.status === 403
+        ? 'UK.OBIE.Forbidden'
+        : 'UK.OBIE.Field.Invalid';
   const ob = new ObError(error.status, error.message, [{ ErrorCode: code, Message: error.message }]);
   Object.assign(ob.headers, error.headers);
   return ob;

@@ -20,7 +20,10 @@ export function clearedLoginCookie(): string {
 
 /** The login id and secret from the request's cookie, if present and well formed. */
 export function readLoginCookie(event: APIGatewayProxyEvent): { loginId: string; secret: string } | undefined {
-  const cookies = [header(event, 'cookie'), ...(event.multiValueHeaders?.cookie ?? event.multiValueHeaders?.Cookie ?? [])]
+  const cookies = [
+    header(event, 'cookie'),
+    ...(event.multiValueHeaders?.cookie ?? event.multiValueHeaders?.Cookie ?? []),
+  ]
     .filter((c): c is string => typeof c === 'string')
     .flatMap((c) => c.split(';'));
   for (const cookie of cookies) {

@@ -38,7 +38,9 @@ export interface ConsentStore {
 
 export type TokenRejection = 'unknown' | 'expired' | 'revoked' | 'quota_exceeded' | 'certificate_mismatch';
 
-export type TokenUse = { readonly ok: true; readonly token: TokenRecord } | { readonly ok: false; readonly reason: TokenRejection };
+export type TokenUse =
+  | { readonly ok: true; readonly token: TokenRecord }
+  | { readonly ok: false; readonly reason: TokenRejection };
 
 export interface TokenUseRequest {
   readonly kind: TokenKind;

@@ -103,7 +103,8 @@ export const tables = {
     partitionKey: S('pk'),
     sortKey: S('sk'),
     indexes: [],
-    description: 'Built-in sample bank: customers, accounts, balances, transactions (the BankData port in the sandbox).',
+    description:
+      'Built-in sample bank: customers, accounts, balances, transactions (the BankData port in the sandbox).',
   },
 } as const satisfies Record<string, TableDefinition>;
 

@@ -105,7 +105,15 @@ describe('client authentication', () => {
     ['issued far in the future', { iat: NOW + 120, exp: NOW + 180 }, /iat/],
   ])('refuses an assertion with %s', async (_name, claims, message) => {
     const deps = memoryStores([jwtClient]);
-    const jwt = await new SignJWT({ jti: 'j', iss: 'tsp2', sub: 'tsp2', aud: ISSUER, iat: NOW, exp: NOW + 60, ...claims })
+    const jwt = await new SignJWT({
+      jti: 'j',
+      iss: 'tsp2',
+      sub: 'tsp2',
+      aud: ISSUER,
+      iat: NOW,
+      exp: NOW + 60,
+      ...claims,
+    })
       .setProtectedHeader({ alg: 'PS256', kid: 'k1' })
       .sign(privateKey);
     const error = await refusal(authenticateClient({ params: withAssertion(jwt), now: NOW }, deps));
@@ -122,16 +130,22 @@ describe('client authentication', () => {
     const deps = memoryStores([jwtClient]);
     await refusal(authenticateClient({ params: withAssertion(await assertion({}, otherKey)), now: NOW }, deps));
     const rs = (await generateKeyPair('RS256')).privateKey;
-    const rsError = await refusal(authenticateClient({ params: withAssertion(await assertion({}, rs, 'RS256')), now: NOW }, deps));
+    const rsError = await refusal(
+      authenticateClient({ params: withAssertion(await assertion({}, rs, 'RS256')), now: NOW }, deps),
+    );
     expect(rsError.description).toMatch(/PS256 or ES256/);
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: 'tsp2', sub: 'tsp2', aud: ISSUER, exp: NOW + 60, jti: 'n' })).toString('base64url')}.`;
     await refusal(authenticateClient({ params: withAssertion(none), now: NOW }, deps));
-    await refusal(authenticateClient({ params: withAssertion(await assertion(), { client_id: 'fin' }), now: NOW }, deps));
+    await refusal(
+      authenticateClient({ params: withAssertion(await assertion(), { client_id: 'fin' }), now: NOW }, deps),
+    );
   });
 
   it('refuses a wrong assertion type, garbage assertions and client secrets', async () => {
     const deps = memoryStores([jwtClient]);
-    await refusal(authenticateClient({ params: params({ client_assertion_type: 'x', client_assertion: 'y' }), now: NOW }, deps));
+    await refusal(
+      authenticateClient({ params: params({ client_assertion_type: 'x', client_assertion: 'y' }), now: NOW }, deps),
+    );
     await refusal(authenticateClient({ params: withAssertion('not.a.jwt'), now: NOW }, deps));
     await refusal(authenticateClient({ params: params({ client_id: 'tsp2', client_secret: 's' }), now: NOW }, deps));
   });
@@ -144,13 +158,21 @@ describe('client authentication', () => {
     );
     expect(ok.clientId).toBe('fin');
     await refusal(
-      authenticateClient({ params: params({ client_id: 'fin' }), certificate: certificate('CN=evil,O=Financroo,C=GB'), now: NOW }, deps),
+      authenticateClient(
+        { params: params({ client_id: 'fin' }), certificate: certificate('CN=evil,O=Financroo,C=GB'), now: NOW },
+        deps,
+      ),
     );
     await refusal(authenticateClient({ params: params({ client_id: 'fin' }), now: NOW }, deps));
     // A private_key_jwt client cannot fall back to certificate authentication.
     await refusal(
-      authenticateClient({ params: params({ client_id: 'tsp2' }), certificate: certificate('CN=financroo,O=Financroo,C=GB'), now: NOW }, deps),
+      authenticateClient(
+        { params: params({ client_id: 'tsp2' }), certificate: certificate('CN=financroo,O=Financroo,C=GB'), now: NOW },
+        deps,
+      ),
     );
-    await refusal(authenticateClient({ params: params({ client_id: 'nobody' }), certificate: certificate('CN=x'), now: NOW }, deps));
+    await refusal(
+      authenticateClient({ params: params({ client_id: 'nobody' }), certificate: certificate('CN=x'), now: NOW }, deps),
+    );
   });
 });

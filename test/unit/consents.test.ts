@@ -2,7 +2,11 @@ import { consentResponse, newConsent, parseConsentRequest } from '../../lambdas/
 import { ObError } from '../../lambdas/http/errors';
 
 const now = new Date('2026-11-21T12:00:00Z');
-const body = (data: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ Data: data, Risk: {}, ...extra });
+const body = (data: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  Data: data,
+  Risk: {},
+  ...extra,
+});
 
 function errorOf(fn: () => unknown): ObError {
   try {
@@ -19,7 +23,13 @@ describe('OBReadConsent1 validation', () => {
     // Act
     const request = parseConsentRequest(
       body({
-        Permissions: ['ReadAccountsDetail', 'ReadBalances', 'ReadTransactionsDetail', 'ReadTransactionsCredits', 'ReadBalances'],
+        Permissions: [
+          'ReadAccountsDetail',
+          'ReadBalances',
+          'ReadTransactionsDetail',
+          'ReadTransactionsCredits',
+          'ReadBalances',
+        ],
         ExpirationDateTime: '2027-01-01T00:00:00+00:00',
         TransactionFromDateTime: '2026-01-01T00:00:00Z',
         TransactionToDateTime: '2026-12-31T23:59:59.999Z',
@@ -27,7 +37,12 @@ describe('OBReadConsent1 validation', () => {
       now,
     );
     // Assess
-    expect(request.permissions).toEqual(['ReadAccountsDetail', 'ReadBalances', 'ReadTransactionsDetail', 'ReadTransactionsCredits']);
+    expect(request.permissions).toEqual([
+      'ReadAccountsDetail',
+      'ReadBalances',
+      'ReadTransactionsDetail',
+      'ReadTransactionsCredits',
+    ]);
     expect(request.expirationDateTime).toBe('2027-01-01T00:00:00+00:00');
   });
 
@@ -37,14 +52,38 @@ describe('OBReadConsent1 validation', () => {
     ['missing Risk', { Data: { Permissions: ['ReadAccountsBasic'] } }, 'UK.OBIE.Field.Missing'],
     ['unknown permission', body({ Permissions: ['ReadAccountsBasic', 'ReadEverything'] }), 'UK.OBIE.Field.Invalid'],
     ['no accounts permission', body({ Permissions: ['ReadBalances'] }), 'UK.OBIE.Field.Invalid'],
-    ['transactions detail without direction', body({ Permissions: ['ReadAccountsBasic', 'ReadTransactionsBasic'] }), 'UK.OBIE.Field.Invalid'],
-    ['direction without transactions detail', body({ Permissions: ['ReadAccountsBasic', 'ReadTransactionsDebits'] }), 'UK.OBIE.Field.Invalid'],
-    ['expiry in the past', body({ Permissions: ['ReadAccountsBasic'], ExpirationDateTime: '2020-01-01T00:00:00Z' }), 'UK.OBIE.Field.InvalidDate'],
-    ['date without zone', body({ Permissions: ['ReadAccountsBasic'], ExpirationDateTime: '2027-01-01T00:00:00' }), 'UK.OBIE.Field.Invalid'],
-    ['impossible date', body({ Permissions: ['ReadAccountsBasic'], ExpirationDateTime: '2027-13-45T00:00:00Z' }), 'UK.OBIE.Field.Invalid'],
+    [
+      'transactions detail without direction',
+      body({ Permissions: ['ReadAccountsBasic', 'ReadTransactionsBasic'] }),
+      'UK.OBIE.Field.Invalid',
+    ],
+    [
+      'direction without transactions detail',
+      body({ Permissions: ['ReadAccountsBasic', 'ReadTransactionsDebits'] }),
+      'UK.OBIE.Field.Invalid',
+    ],
+    [
+      'expiry in the past',
+      body({ Permissions: ['ReadAccountsBasic'], ExpirationDateTime: '2020-01-01T00:00:00Z' }),
+      'UK.OBIE.Field.InvalidDate',
+    ],
+    [
+      'date without zone',
+      body({ Permissions: ['ReadAccountsBasic'], ExpirationDateTime: '2027-01-01T00:00:00' }),
+      'UK.OBIE.Field.Invalid',
+    ],
+    [
+      'impossible date',
+      body({ Permissions: ['ReadAccountsBasic'], ExpirationDateTime: '2027-13-45T00:00:00Z' }),
+      'UK.OBIE.Field.Invalid',
+    ],
     [
       'window from after to',
-      body({ Permissions: ['ReadAccountsBasic'], TransactionFromDateTime: '2026-05-01T00:00:00Z', TransactionToDateTime: '2026-04-01T00:00:00Z' }),
+      body({
+        Permissions: ['ReadAccountsBasic'],
+        TransactionFromDateTime: '2026-05-01T00:00:00Z',
+        TransactionToDateTime: '2026-04-01T00:00:00Z',
+      }),
       'UK.OBIE.Field.InvalidDate',
     ],
     ['unexpected field', body({ Permissions: ['ReadAccountsBasic'], Extra: 1 }), 'UK.OBIE.Field.Unexpected'],
@@ -56,7 +95,12 @@ describe('OBReadConsent1 validation', () => {
 
   it('renders OBReadConsentResponse1 with Links and Meta and no absent optional fields', () => {
     // Prepare
-    const consent = newConsent('aac-1', 'tsp2', parseConsentRequest(body({ Permissions: ['ReadAccountsBasic'] }), now), now);
+    const consent = newConsent(
+      'aac-1',
+      'tsp2',
+      parseConsentRequest(body({ Permissions: ['ReadAccountsBasic'] }), now),
+      now,
+    );
     // Act
     const view = consentResponse(consent, 'https://mtls.example/x/aac-1');
     // Assess

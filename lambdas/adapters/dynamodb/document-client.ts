@@ -16,5 +16,5 @@ export function documentClient(): DynamoDBDocumentClient {
 }
 
 export function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+  return typeof error === 'object' && error !== null && (error as Error).name === 'ConditionalCheckFailedException';
 }

@@ -1,4 +1,10 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { TokenRecord } from '../../domain/model';
 import type { TokenRejection, TokenStore, TokenUseRequest } from '../../ports/store';
 import { tableName } from '../../store/tables';
@@ -64,7 +70,9 @@ export function dynamoTokenStore(doc: DynamoDBDocumentClient): TokenStore {
 
   return {
     async put(record) {
-      await doc.send(new PutCommand({ TableName, Item: record, ConditionExpression: 'attribute_not_exists(tokenHash)' }));
+      await doc.send(
+        new PutCommand({ TableName, Item: record, ConditionExpression: 'attribute_not_exists(tokenHash)' }),
+      );
     },
     async use(tokenHash, request) {
       // Validity, revocation, certificate binding and quota checked and counted in ONE conditional write,

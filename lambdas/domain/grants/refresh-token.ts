@@ -1,0 +1,121 @@
+/**
+ * `refresh_token` grant (RFC 6749 §6): ONE conditional use of the refresh token checks expiry, revocation,
+ * the certificate binding and the usage quota atomically; the consent is then checked again and its
+ * current account selection goes into the new access token. The refresh token is not rotated (FAPI 2.0).
+ */
+import { InvalidGrant, InvalidRequest, InvalidScope } from '../../http/errors';
+import type { ConsentStore, TokenRejection } from '../../ports/store';
+import type { Consent, TokenRecord } from '../model';
+import { hashSecret } from '../tokens';
+import { consentExpiresAt, requireActiveConsent } from './consent';
+import { type GrantFacts, type IssueDeps, issueCustomerTokens } from './issue';
+import type { GrantRequest, TokenResponse } from './types';
+
+export interface RefreshTokenDeps extends IssueDeps {
+  readonly consents: ConsentStore;
+}
+
+/** Refused because the refresh token's usage quota is spent (the endpoint counts these in a metric). */
+export class RefreshQuotaExceeded extends InvalidGrant {
+  constructor() {
+    super('refresh token usage quota exceeded');
+  }
+}
+
+const INVALID = 'refresh token is invalid';
+
+export async function refreshTokenGrant(request: GrantRequest, deps: RefreshTokenDeps): Promise<TokenResponse> {
+  const refreshToken = request.params.get('refresh_token');
+  if (!refreshToken) throw new InvalidRequest('refresh_token is required');
+
+  const token = await redeemRefreshToken(refreshToken, request, deps);
+  const scope = narrowedScope(token.scope, request.params.get('scope'));
+  const consent =
+    token.consentId === undefined
+      ? undefined
+      : await requireActiveConsent(deps.consents, token.consentId, request.client.clientId, request.now);
+
+  return issueCustomerTokens(
+    request,
+    { scope, grant: currentGrant(token, consent), withRefreshToken: false, keptRefreshTokenExpiresAt: token.expiresAt },
+    deps,
+  );
+}
+
+/** A token of a customer grant (every refresh token is one). */
+type CustomerGrantToken = TokenRecord & Pick<GrantFacts, 'grantId' | 'subject' | 'authTime'>;
+
+const isCustomerGrantToken = (token: TokenRecord): token is CustomerGrantToken =>
+  token.grantId !== undefined && token.subject !== undefined && token.authTime !== undefined;
+
+async function redeemRefreshToken(
+  value: string,
+  request: GrantRequest,
+  deps: RefreshTokenDeps,
+): Promise<CustomerGrantToken> {
+  const use = await deps.tokens.use(hashSecret(value), {
+    kind: 'refresh',
+    now: request.now,
+    certThumbprint: request.certThumbprint,
+  });
+  if (!use.ok) throw refusal(use.reason);
+  // Same answer as for an unknown token: another client learns nothing about this one.
+  if (use.token.clientId !== request.client.clientId || !isCustomerGrantToken(use.token)) {
+    throw new InvalidGrant(INVALID);
+  }
+  return use.token;
+}
+
+function refusal(reason: TokenRejection): InvalidGrant {
+  switch (reason) {
+    case 'quota_exceeded':
+      return new RefreshQuotaExceeded();
+    case 'expired':
+      return new InvalidGrant('refresh token has expired');
+    case 'revoked':
+      return new InvalidGrant('refresh token has been revoked');
+    case 'certificate_mismatch':
+      return new InvalidGrant('refresh token is bound to a different client certificate');
+    default:
+      return new InvalidGrant(INVALID);
+  }
+}
+
+/** RFC 6749 §6: a requested scope must not include any scope the refresh token does not have. */
+function narrowedScope(granted: string, requested: string | undefined): string {
+  if (requested === undefined) return granted;
+  const grantedScopes = granted.split(' ');
+  const scopes = [...new Set(requested.split(' ').filter(Boolean))];
+  const beyond = scopes.filter((s) => !grantedScopes.includes(s));
+  if (scopes.length === 0 || beyond.length > 0) {
+    throw new InvalidScope(`scope exceeds the refresh token's scope: ${beyond.join(' ') || '(empty)'}`);
+  }
+  return scopes.join(' ');
+}
+
+/** The grant as the consent stands now: a re-authorization may have changed the accounts or permissions. */
+function currentGrant(token: CustomerGrantToken, consent: Consent | undefined): GrantFacts {
+  const grant: GrantFacts = {
+    grantId: token.grantId,
+    subject: token.subject,
+    authTime: token.authTime,
+    acr: token.acr,
+    consentId: token.consentId,
+    accountIds: token.accountIds,
+    permissions: token.permissions,
+    grantedScopes: token.grantedScopes,
+    transactionFromDateTime: token.transactionFromDateTime,
+    transactionToDateTime: token.transactionToDateTime,
+    consentExpiresAt: token.consentExpiresAt,
+  };
+  if (!consent) return grant;
+  return {
+    ...grant,
+    accountIds: consent.accountIds,
+    permissions: consent.permissions,
+    grantedScopes: consent.grantedScopes,
+    transactionFromDateTime: consent.transactionFromDateTime,
+    transactionToDateTime: consent.transactionToDateTime,
+    consentExpiresAt: consentExpiresAt(consent) ?? token.consentExpiresAt,
+  };
+}

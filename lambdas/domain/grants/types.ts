@@ -1,0 +1,29 @@
+/** What every grant receives and returns at the token endpoint. */
+import type { Client } from '../client';
+
+export interface GrantRequest {
+  /** The authenticated client. */
+  readonly client: Client;
+  /** The token request's form parameters. */
+  readonly params: ReadonlyMap<string, string>;
+  /** `x5t#S256` of the mTLS client certificate: every issued token is bound to it (RFC 8705). */
+  readonly certThumbprint: string;
+  /** Epoch seconds. */
+  readonly now: number;
+}
+
+/** RFC 6749 §5.1 successful token response. */
+export interface TokenResponse {
+  readonly access_token: string;
+  readonly token_type: 'Bearer';
+  readonly expires_in: number;
+  readonly refresh_token?: string;
+  readonly id_token?: string;
+  readonly scope: string;
+}
+
+/** Default lifetimes (seconds) where the client's tokenSettings set none. */
+export interface TokenLifetimes {
+  readonly accessTokenTtl: number;
+  readonly refreshTokenTtl: number;
+}

@@ -1,0 +1,107 @@
+/**
+ * POST /introspect (RFC 7662, mTLS origin): a token's state and its consent fields, for the token's own
+ * client or a privileged resource-server client (registered scope `introspection`). Reading does not
+ * count a use. Anything the caller may not see, or that cannot be used any more, is `{ active: false }`.
+ */
+
+import { stores } from '../adapters/dynamodb';
+import { config } from '../config';
+import type { Client } from '../domain/client';
+import { authenticateClient } from '../domain/client-auth';
+import { isExpired } from '../domain/consents';
+import type { Consent, TokenRecord } from '../domain/model';
+import { hashSecret } from '../domain/tokens';
+import { InvalidClient, InvalidRequest } from '../http/errors';
+import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
+import { Metric, metrics } from '../http/observability';
+import { clientCertificate, formBody } from '../http/request';
+import { runSteps } from '../http/steps';
+import { systemClock } from '../ports/clock';
+
+/** Registered scope of resource-server clients allowed to introspect every client's tokens. */
+export const INTROSPECTION_SCOPE = 'introspection';
+
+interface Introspection {
+  readonly request: HttpRequest;
+  readonly now: number;
+  params: Map<string, string>;
+  token: string;
+  client: Client;
+  response: HttpResponse;
+}
+
+const INACTIVE = { active: false } as const;
+
+function parseParameters(introspection: Introspection) {
+  introspection.params = formBody(introspection.request.event);
+  const token = introspection.params.get('token');
+  if (!token) throw new InvalidRequest('token is required');
+  // token_type_hint is only a hint: every token is found by its hash alone.
+  introspection.token = token;
+}
+
+async function authenticate(introspection: Introspection) {
+  const { params, now, request } = introspection;
+  try {
+    introspection.client = await authenticateClient(
+      { params, certificate: clientCertificate(request.event), now },
+      { clients: stores().clients, once: stores().once, issuer: config().issuer },
+    );
+  } catch (error) {
+    if (error instanceof InvalidClient) metrics.addMetric(Metric.ClientAuthFailures, 'Count', 1);
+    throw error;
+  }
+}
+
+async function introspect(introspection: Introspection) {
+  const { client, now, token } = introspection;
+  const record = await stores().tokens.get(hashSecret(token));
+  const visible =
+    record !== undefined &&
+    !record.revoked &&
+    record.expiresAt > now &&
+    (record.clientId === client.clientId || client.scopes.includes(INTROSPECTION_SCOPE));
+  if (!visible) {
+    introspection.response = json(200, INACTIVE);
+    return;
+  }
+  const consent = record.consentId === undefined ? undefined : await stores().consents.get(record.consentId);
+  // A token whose consent is gone, withdrawn or expired grants nothing, whatever its own record says.
+  const consentUsable =
+    record.consentId === undefined ||
+    (consent !== undefined && consent.status === 'Authorised' && !isExpired(consent, new Date(now * 1000)));
+  introspection.response = json(200, consentUsable ? activeResponse(record, consent) : INACTIVE);
+}
+
+function activeResponse(record: TokenRecord, consent: Consent | undefined) {
+  return {
+    active: true,
+    scope: record.scope,
+    client_id: record.clientId,
+    token_type: record.kind === 'access' ? 'Bearer' : 'refresh_token',
+    exp: record.expiresAt,
+    iat: record.issuedAt,
+    sub: record.subject,
+    iss: config().issuer,
+    cnf: { 'x5t#S256': record.certThumbprint },
+    consent_id: record.consentId,
+    account_ids: record.accountIds,
+    permissions: record.permissions,
+    status: consent?.status,
+    expiration_date_time: consent?.expirationDateTime,
+    transaction_from_date_time: record.transactionFromDateTime,
+    transaction_to_date_time: record.transactionToDateTime,
+    granted_scopes: record.grantedScopes,
+    uses: record.uses,
+    max_uses: record.maxUses,
+  };
+}
+
+export const handler = httpHandler({ errors: 'oauth' }, async (request) => {
+  const introspection = await runSteps({ request, now: systemClock() } as Introspection, [
+    parseParameters,
+    authenticate,
+    introspect,
+  ]);
+  return introspection.response;
+});

@@ -1,0 +1,170 @@
+/**
+ * One Bankgate tenant (one bank): tables, keys, one function per handler, the TPP-facing mTLS API and
+ * the browser-facing API behind a WAF, the consent page, and the dashboard and alarms. Every physical
+ * name carries the tenant name, so tenants share nothing even inside one account.
+ */
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { HostedZone, type IHostedZone } from 'aws-cdk-lib/aws-route53';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { Surface } from '../lambdas/routes';
+import { ConsentSite } from './constructs/consent-site';
+import { DataTables } from './constructs/data-tables';
+import { GatewayApi } from './constructs/gateway-api';
+import { type HandlerFunction, HandlerFunctions } from './constructs/handler-functions';
+import { Monitoring } from './constructs/monitoring';
+import { PlatformKeys } from './constructs/platform-keys';
+import { Truststore } from './constructs/truststore';
+import { WebAcl } from './constructs/web-acl';
+import type { TenantConfig } from './tenant-config';
+
+export interface BankgateStackProps extends StackProps {
+  readonly tenant: TenantConfig;
+}
+
+/** `Bankgate-<tenant>`: the CloudFormation stack name of a tenant. */
+export function stackName(tenant: string): string {
+  return `Bankgate-${tenant}`;
+}
+
+export class BankgateStack extends Stack {
+  readonly tables: DataTables;
+  readonly keys: PlatformKeys;
+  readonly functions: HandlerFunctions;
+  readonly tppApi: GatewayApi;
+  readonly browserApi: GatewayApi;
+  readonly consentSite?: ConsentSite;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: BankgateStackProps) {
+    super(scope, id, props);
+    const { tenant } = props;
+    const logRetention = tenant.logRetentionDays as RetentionDays;
+    const issuer = `https://${tenant.domains.browser.domainName}`;
+    const mtlsBaseUrl = `https://${tenant.domains.mtls.domainName}`;
+    const hostedZone = this.hostedZone(tenant);
+
+    const accessLogs = new Bucket(this, 'AccessLogs', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      // CloudFront standard logs are delivered with object ACLs.
+      objectOwnership: ObjectOwnership.OBJECT_WRITER,
+      lifecycleRules: [{ expiration: Duration.days(tenant.logRetentionDays) }],
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the server access log bucket of the stack; logging it into itself would loop.',
+    });
+
+    this.tables = new DataTables(this, 'Tables', { tenant: tenant.name });
+    this.keys = new PlatformKeys(this, 'Keys', { tenant });
+
+    let consentPageUrl: string;
+    if (tenant.consentPage.type === 'built-in') {
+      this.consentSite = new ConsentSite(this, 'ConsentSite', {
+        tenant: tenant.name,
+        runtimeConfig: { apiBaseUrl: issuer, tenantName: tenant.displayName },
+        domain: tenant.consentPage.domain,
+        hostedZone,
+        accessLogs,
+      });
+      consentPageUrl = this.consentSite.url;
+    } else {
+      consentPageUrl = tenant.consentPage.url;
+    }
+
+    this.functions = new HandlerFunctions(this, 'Functions', {
+      tenant,
+      tables: this.tables,
+      keys: this.keys,
+      issuer,
+      mtlsBaseUrl,
+      consentPageUrl,
+      logRetention,
+    });
+
+    const webAcl = new WebAcl(this, 'WebAcl', {
+      tenant: tenant.name,
+      rateLimitPer5Minutes: tenant.api.wafRateLimitPer5Minutes,
+    });
+    const truststore = new Truststore(this, 'Truststore', { pem: tenant.truststorePem, accessLogs });
+    const apiProps = (surface: Surface) => ({
+      tenant: tenant.name,
+      surface,
+      domainName: tenant.domains[surface].domainName,
+      certificateArn: tenant.domains[surface].certificateArn,
+      routes: routesOf(surface, this.functions.functions),
+      webAclArn: webAcl.acl.attrArn,
+      throttlingRateLimit: tenant.api.throttlingRateLimit,
+      throttlingBurstLimit: tenant.api.throttlingBurstLimit,
+      logRetention,
+      hostedZone,
+    });
+    this.tppApi = new GatewayApi(this, 'TppApi', { ...apiProps('mtls'), mtls: truststore.mtls });
+    this.tppApi.domain.node.addDependency(truststore.upload);
+    this.browserApi = new GatewayApi(this, 'BrowserApi', apiProps('browser'));
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      tenant,
+      serviceName: this.functions.serviceName,
+      apis: [this.tppApi, this.browserApi],
+      functions: this.functions.functions,
+      tables: this.tables,
+    });
+
+    this.acknowledgeBucketDeploymentFunction();
+    this.outputs(issuer, mtlsBaseUrl, consentPageUrl);
+  }
+
+  private hostedZone(tenant: TenantConfig): IHostedZone | undefined {
+    const zone = tenant.domains.hostedZone;
+    return zone && HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: zone.zoneId, zoneName: zone.zoneName });
+  }
+
+  /** The S3 deployment custom resource (truststore, consent page) is a CDK-provided singleton function. */
+  private acknowledgeBucketDeploymentFunction(): void {
+    for (const child of this.node.children) {
+      if (!child.node.id.startsWith('Custom::CDKBucketDeployment')) continue;
+      const acknowledgements = [
+        { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'CDK BucketDeployment custom resource: its role is created by aws-cdk-lib with the basic execution policy for its own logs.' },
+        { id: 'AwsSolutions-IAM5[Action::s3:GetObject*]', reason: 'CDK BucketDeployment reads the staged asset zip; grantRead expands to GetObject* on the asset object.' },
+        { id: 'AwsSolutions-IAM5[Action::s3:GetBucket*]', reason: 'CDK BucketDeployment grantRead/grantReadWrite on its source and destination buckets.' },
+        { id: 'AwsSolutions-IAM5[Action::s3:List*]', reason: 'CDK BucketDeployment lists the destination bucket to sync (and prune) objects.' },
+        { id: 'AwsSolutions-IAM5[Action::s3:DeleteObject*]', reason: 'CDK BucketDeployment replaces objects in the destination bucket it owns.' },
+        { id: 'AwsSolutions-IAM5[Action::s3:Abort*]', reason: 'CDK BucketDeployment aborts failed multipart uploads in the destination bucket.' },
+        { id: 'AwsSolutions-L1', reason: 'The BucketDeployment handler runtime is chosen by aws-cdk-lib, not by this app; it runs only at deploy time.' },
+      ];
+      Validations.of(child).acknowledge(...acknowledgements);
+    }
+  }
+
+  private outputs(issuer: string, mtlsBaseUrl: string, consentPageUrl: string): void {
+    new CfnOutput(this, 'Issuer', { value: issuer, description: 'OpenID issuer (browser-facing API)' });
+    new CfnOutput(this, 'MtlsBaseUrl', { value: mtlsBaseUrl, description: 'TPP-facing mutual-TLS API' });
+    new CfnOutput(this, 'ConsentPageUrl', { value: consentPageUrl, description: 'Where customers review consents' });
+    new CfnOutput(this, 'TppApiDomainTarget', {
+      value: this.tppApi.domain.domainNameAliasDomainName,
+      description: `DNS target (CNAME or alias) for ${this.tppApi.domain.domainName}`,
+    });
+    new CfnOutput(this, 'BrowserApiDomainTarget', {
+      value: this.browserApi.domain.domainNameAliasDomainName,
+      description: `DNS target (CNAME or alias) for ${this.browserApi.domain.domainName}`,
+    });
+    if (this.consentSite) {
+      new CfnOutput(this, 'ConsentSiteDomainTarget', {
+        value: this.consentSite.distribution.distributionDomainName,
+        description: 'DNS target (CNAME or alias) for the consent page domain',
+      });
+    }
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+  }
+}
+
+function routesOf(surface: Surface, functions: readonly HandlerFunction[]) {
+  return functions.flatMap(({ spec, fn }) =>
+    spec.routes.filter((route) => route.surface === surface).map((route) => ({ route, fn })),
+  );
+}

@@ -1,0 +1,182 @@
+/**
+ * The built-in consent SPA (web/), built by Vite during synthesis and served from a private S3 bucket
+ * through CloudFront with Origin Access Control. `config.json` next to `index.html` tells the one
+ * build which API and bank it belongs to.
+ */
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import {
+  AllowedMethods,
+  CachePolicy,
+  Distribution,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
+  HttpVersion,
+  PriceClass,
+  ResponseHeadersPolicy,
+  SecurityPolicyProtocol,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { ARecord, type IHostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
+import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import { PROJECT_ROOT } from '../paths';
+
+export const WEB_DIR = join(PROJECT_ROOT, 'web');
+
+/** What the SPA reads at start-up (web/src/config.ts `RuntimeConfig`). */
+export interface ConsentSiteRuntimeConfig {
+  readonly apiBaseUrl: string;
+  readonly tenantName: string;
+}
+
+export interface ConsentSiteProps {
+  readonly tenant: string;
+  readonly runtimeConfig: ConsentSiteRuntimeConfig;
+  /** Custom domain with a us-east-1 certificate; the distribution's own domain otherwise. */
+  readonly domain?: { readonly domainName: string; readonly certificateArn: string };
+  readonly hostedZone?: IHostedZone;
+  readonly accessLogs: IBucket;
+}
+
+export class ConsentSite extends Construct {
+  readonly distribution: Distribution;
+  /** `https://<domain>/`: where the authorization server sends customers to review a consent. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: ConsentSiteProps) {
+    super(scope, id);
+    const bucket = new Bucket(this, 'Bucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      serverAccessLogsBucket: props.accessLogs,
+      serverAccessLogsPrefix: 'consent-site-bucket/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const headers = new ResponseHeadersPolicy(this, 'Headers', {
+      responseHeadersPolicyName: `bankgate-${props.tenant}-consent-site`,
+      comment: `Bankgate ${props.tenant}: security headers of the consent page`,
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: contentSecurityPolicy(props.runtimeConfig.apiBaseUrl),
+          override: true,
+        },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(730),
+          includeSubdomains: true,
+          override: true,
+        },
+        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+        contentTypeOptions: { override: true },
+        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
+      },
+    });
+
+    this.distribution = new Distribution(this, 'Distribution', {
+      comment: `Bankgate ${props.tenant} consent page`,
+      defaultRootObject: 'index.html',
+      defaultBehavior: {
+        origin: S3BucketOrigin.withOriginAccessControl(bucket),
+        viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: headers,
+      },
+      // Client-side routes: unknown paths (403 from S3 without ListBucket, or 404) render the SPA.
+      errorResponses: [403, 404].map((httpStatus) => ({
+        httpStatus,
+        responseHttpStatus: 200,
+        responsePagePath: '/index.html',
+        ttl: Duration.seconds(0),
+      })),
+      domainNames: props.domain && [props.domain.domainName],
+      certificate: props.domain && Certificate.fromCertificateArn(this, 'Certificate', props.domain.certificateArn),
+      minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      priceClass: PriceClass.PRICE_CLASS_100,
+      enableLogging: true,
+      logBucket: props.accessLogs,
+      logFilePrefix: 'consent-site-cloudfront/',
+    });
+    this.url = `https://${props.domain?.domainName ?? this.distribution.distributionDomainName}/`;
+
+    new BucketDeployment(this, 'Deploy', {
+      destinationBucket: bucket,
+      sources: [viteBuild(), Source.jsonData('config.json', props.runtimeConfig)],
+      distribution: this.distribution,
+      distributionPaths: ['/*'],
+      memoryLimit: 512,
+    });
+
+    if (props.domain && props.hostedZone) {
+      new ARecord(this, 'Alias', {
+        zone: props.hostedZone,
+        recordName: props.domain.domainName,
+        target: RecordTarget.fromAlias(new CloudFrontTarget(this.distribution)),
+      });
+    }
+
+    Validations.of(this.distribution).acknowledge(
+      {
+        id: 'AwsSolutions-CFR1',
+        reason: 'Customers of the bank consent from wherever they are, including abroad; the bank decides on geo blocking.',
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'Static files only: no request reaches an API through this distribution (the browser API has its own regional WAF), and a CloudFront web ACL would have to live in us-east-1.',
+      },
+    );
+    if (!props.domain) {
+      Validations.of(this.distribution).acknowledge({
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'No custom domain configured for this tenant: the default *.cloudfront.net certificate cannot be pinned to TLS 1.2; configure consentPage.domain to get TLSv1.2_2021.',
+      });
+    }
+  }
+}
+
+/** The page talks to the browser API only; no inline script or style, no framing, no forms elsewhere. */
+export function contentSecurityPolicy(apiBaseUrl: string): string {
+  const api = new URL(apiBaseUrl).origin;
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src 'self' ${api}`,
+    `form-action 'self' ${api}`,
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** web/ built by the local Vite during synthesis; no Docker image exists or is needed. */
+function viteBuild() {
+  return Source.asset(WEB_DIR, {
+    exclude: ['node_modules', 'dist'],
+    bundling: {
+      image: DockerImage.fromRegistry('local-bundling-only'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          const vite = join(dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
+          execFileSync(
+            process.execPath,
+            [vite, 'build', WEB_DIR, '--outDir', outputDir, '--emptyOutDir', '--logLevel', 'warn'],
+            { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+          );
+          return true;
+        },
+      },
+    },
+  });
+}

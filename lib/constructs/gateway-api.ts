@@ -1,0 +1,163 @@
+/**
+ * One API Gateway REST API per surface, reachable only on its custom domain:
+ * - `mtls`: the TPP-facing API; the domain demands a client certificate issued by a CA in the truststore.
+ * - `browser`: the issuer origin (discovery, JWKS, authorize, login, consent session API), TLS only.
+ * The execute-api endpoint is disabled on both, otherwise a caller could skip the domain's mutual TLS.
+ */
+import { Validations } from 'aws-cdk-lib';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  BasePathMapping,
+  DomainName,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  type MTLSConfig,
+  RestApi,
+  SecurityPolicy,
+} from 'aws-cdk-lib/aws-apigateway';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ARecord, type IHostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { ApiGatewayDomain } from 'aws-cdk-lib/aws-route53-targets';
+import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import type { Route, Surface } from '../../lambdas/routes';
+
+export const STAGE_NAME = 'live';
+
+export interface ApiRoute {
+  readonly route: Route;
+  readonly fn: IFunction;
+}
+
+export interface GatewayApiProps {
+  readonly tenant: string;
+  readonly surface: Surface;
+  readonly domainName: string;
+  readonly certificateArn: string;
+  /** Client-certificate truststore: required for the `mtls` surface, absent for `browser`. */
+  readonly mtls?: MTLSConfig;
+  readonly routes: readonly ApiRoute[];
+  readonly webAclArn: string;
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
+  readonly logRetention: RetentionDays;
+  readonly hostedZone?: IHostedZone;
+}
+
+export class GatewayApi extends Construct {
+  readonly api: RestApi;
+  readonly domain: DomainName;
+  readonly routes: readonly Route[];
+
+  constructor(scope: Construct, id: string, props: GatewayApiProps) {
+    super(scope, id);
+    this.routes = props.routes.map(({ route }) => route);
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
+
+    this.api = new RestApi(this, 'Api', {
+      restApiName: `bankgate-${props.tenant}-${props.surface}`,
+      description: `Bankgate ${props.tenant}: ${props.surface === 'mtls' ? 'TPP-facing API (mutual TLS)' : 'browser-facing API'}`,
+      endpointTypes: [EndpointType.REGIONAL],
+      disableExecuteApiEndpoint: true,
+      // The account-level CloudWatch role is shared by every API in the account: a prerequisite, not per tenant.
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: STAGE_NAME,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: accessLogFormat(props.surface),
+        tracingEnabled: true,
+        // Per-method metrics feed the per-route latency and error widgets of the dashboard.
+        metricsEnabled: true,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        // Request and response bodies carry tokens and client assertions: never log them.
+        dataTraceEnabled: false,
+        throttlingRateLimit: props.throttlingRateLimit,
+        throttlingBurstLimit: props.throttlingBurstLimit,
+      },
+    });
+
+    const integrations = new Map<IFunction, LambdaIntegration>();
+    for (const { route, fn } of props.routes) {
+      let integration = integrations.get(fn);
+      if (!integration) {
+        integration = new LambdaIntegration(fn, { allowTestInvoke: false });
+        integrations.set(fn, integration);
+      }
+      this.api.root.resourceForPath(route.path).addMethod(route.method, integration);
+    }
+
+    this.domain = new DomainName(this, 'Domain', {
+      domainName: props.domainName,
+      certificate: Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn),
+      endpointType: EndpointType.REGIONAL,
+      // TLS 1.3-only policies cannot be combined with mutual TLS on REST APIs.
+      securityPolicy: SecurityPolicy.TLS_1_2,
+      mtls: props.mtls,
+    });
+    new BasePathMapping(this, 'Mapping', {
+      domainName: this.domain,
+      restApi: this.api,
+      stage: this.api.deploymentStage,
+    });
+    new CfnWebACLAssociation(this, 'WebAcl', {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: props.webAclArn,
+    });
+    if (props.hostedZone) {
+      new ARecord(this, 'Alias', {
+        zone: props.hostedZone,
+        recordName: props.domainName,
+        target: RecordTarget.fromAlias(new ApiGatewayDomain(this.domain)),
+      });
+    }
+
+    Validations.of(this.api).acknowledge(
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          'Handlers validate every request with zod and must answer in the protocol error format (OAuth JSON, OBErrorResponse1, HTML); gateway request validators cannot.',
+      },
+      {
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Callers authenticate with OAuth mechanisms the handlers enforce: mTLS / private_key_jwt client auth, certificate-bound access tokens, login sessions. Discovery, JWKS and authorize are public by specification.',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason: 'Bankgate is itself the authorization server; its callers are TPPs and bank customers, not Cognito users.',
+      },
+    );
+  }
+}
+
+/** JSON access log; for the mTLS API it adds who presented which certificate (never tokens or bodies). */
+function accessLogFormat(surface: Surface): AccessLogFormat {
+  const fields: Record<string, string> = {
+    requestId: AccessLogField.contextRequestId(),
+    extendedRequestId: AccessLogField.contextExtendedRequestId(),
+    requestTime: AccessLogField.contextRequestTime(),
+    ip: AccessLogField.contextIdentitySourceIp(),
+    userAgent: AccessLogField.contextIdentityUserAgent(),
+    method: AccessLogField.contextHttpMethod(),
+    resource: AccessLogField.contextResourcePath(),
+    status: AccessLogField.contextStatus(),
+    protocol: AccessLogField.contextProtocol(),
+    responseLength: AccessLogField.contextResponseLength(),
+    responseLatency: AccessLogField.contextResponseLatency(),
+    integrationLatency: AccessLogField.contextIntegrationLatency(),
+    integrationError: AccessLogField.contextIntegrationErrorMessage(),
+    wafStatus: AccessLogField.contextWafStatus(),
+    xrayTraceId: AccessLogField.contextXrayTraceId(),
+  };
+  if (surface === 'mtls') {
+    fields.clientCertSubject = AccessLogField.contextIdentityClientCertSubjectDN();
+    fields.clientCertIssuer = AccessLogField.contextIdentityClientCertIssunerDN();
+    fields.clientCertSerial = AccessLogField.contextIdentityClientCertSerialNumber();
+  }
+  return AccessLogFormat.custom(JSON.stringify(fields));
+}

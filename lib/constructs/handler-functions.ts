@@ -1,0 +1,154 @@
+/**
+ * One Lambda function per entry of the handler manifest (`lambdas/routes.ts`), bundled from
+ * `lambdas/handlers/<id>.ts` with the local esbuild, each with its own role holding only what its
+ * manifest entry asks for: the tables it reads or writes, the KMS key uses, the IdP client secret.
+ */
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { type HandlerSpec, handlers } from '../../lambdas/routes';
+import type { TableKey } from '../../lambdas/store/tables';
+import { PROJECT_ROOT } from '../paths';
+import type { TenantConfig } from '../tenant-config';
+import { type DataTables, pascalCase } from './data-tables';
+import type { PlatformKeys } from './platform-keys';
+
+/** The namespace every Bankgate function publishes its Powertools metrics to; `service` tells tenants apart. */
+export const METRICS_NAMESPACE = 'Bankgate';
+const DEFAULT_MEMORY_MB = 512;
+/** API Gateway gives up after 29 s; a handler that needs more than this is stuck, not slow. */
+const TIMEOUT = Duration.seconds(10);
+
+export interface HandlerFunctionsProps {
+  readonly tenant: TenantConfig;
+  readonly tables: DataTables;
+  readonly keys: PlatformKeys;
+  /** https://<browser domain>, the OpenID issuer. */
+  readonly issuer: string;
+  /** https://<mtls domain>. */
+  readonly mtlsBaseUrl: string;
+  readonly consentPageUrl: string;
+  readonly logRetention: RetentionDays;
+}
+
+export interface HandlerFunction {
+  readonly spec: HandlerSpec;
+  readonly fn: NodejsFunction;
+  readonly logGroup: LogGroup;
+}
+
+export class HandlerFunctions extends Construct {
+  readonly functions: readonly HandlerFunction[];
+  /** The `service` dimension of this tenant's Powertools metrics. */
+  readonly serviceName: string;
+
+  constructor(scope: Construct, id: string, props: HandlerFunctionsProps) {
+    super(scope, id);
+    this.serviceName = `bankgate-${props.tenant.name}`;
+    const idpSecret = Secret.fromSecretCompleteArn(this, 'IdpClientSecret', props.tenant.identityProvider.clientSecretArn);
+    const environment = this.sharedEnvironment(props);
+    this.functions = handlers.map((spec) => this.createFunction(spec, props, environment, idpSecret));
+  }
+
+  private sharedEnvironment(props: HandlerFunctionsProps): Record<string, string> {
+    const { tenant, keys } = props;
+    return {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: this.serviceName,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      BANKGATE_ISSUER: props.issuer,
+      BANKGATE_MTLS_BASE_URL: props.mtlsBaseUrl,
+      BANKGATE_TENANT_NAME: tenant.displayName,
+      BANKGATE_SIGNING_KEY_ID: keys.activeSigningKey.keyArn,
+      BANKGATE_SIGNING_ALG: keys.activeSigningAlgorithm,
+      BANKGATE_ENCRYPTION_KEY_ID: keys.encryptionKey.keyArn,
+      BANKGATE_ACCESS_TOKEN_TTL: String(tenant.tokenLifetimes.accessTokenSeconds),
+      BANKGATE_REFRESH_TOKEN_TTL: String(tenant.tokenLifetimes.refreshTokenSeconds),
+      BANKGATE_CLIENT_CREDENTIALS_TTL: String(tenant.tokenLifetimes.clientCredentialsSeconds),
+      BANKGATE_IDP_ISSUER: tenant.identityProvider.issuer,
+      BANKGATE_IDP_CLIENT_ID: tenant.identityProvider.clientId,
+      BANKGATE_CONSENT_PAGE_URL: props.consentPageUrl,
+      // Every table name: names are not secrets and shared store modules may resolve them eagerly;
+      // the role policy, not the environment, decides which tables a function can touch.
+      ...props.tables.environment,
+    };
+  }
+
+  private createFunction(
+    spec: HandlerSpec,
+    props: HandlerFunctionsProps,
+    sharedEnvironment: Record<string, string>,
+    idpSecret: ISecret,
+  ): HandlerFunction {
+    const id = pascalCase(spec.id);
+    const logGroup = new LogGroup(this, `${id}Logs`, {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // An own role instead of the default one: no AWSLambdaBasicExecutionRole, logs only to this log group.
+    const role = new Role(this, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Bankgate ${props.tenant.name} ${spec.id} function`,
+    });
+    logGroup.grantWrite(role);
+
+    const environment: Record<string, string> = {
+      ...sharedEnvironment,
+      POWERTOOLS_METRICS_FUNCTION_NAME: spec.id,
+    };
+    if (spec.keys.includes('publicKeys') && props.keys.publishedSigningKeys.length > 0) {
+      environment.BANKGATE_PUBLISHED_SIGNING_KEY_IDS = props.keys.publishedSigningKeys.map((k) => k.keyArn).join(',');
+    }
+    if (spec.idpSecret) {
+      environment.BANKGATE_IDP_CLIENT_SECRET_ARN = idpSecret.secretArn;
+    }
+
+    const fn = new NodejsFunction(this, id, {
+      entry: join(PROJECT_ROOT, 'lambdas', 'handlers', `${spec.id}.ts`),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      description: spec.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: spec.memorySize ?? DEFAULT_MEMORY_MB,
+      timeout: TIMEOUT,
+      tracing: Tracing.ACTIVE,
+      role,
+      logGroup,
+      environment,
+      bundling: {
+        format: OutputFormat.ESM,
+        // CommonJS dependencies bundled into an ES module still call require() for Node built-ins.
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        mainFields: ['module', 'main'],
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        // The SDK version the sandbox and the tests ran with, not whatever the runtime ships today.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+      },
+    });
+
+    for (const [key, access] of Object.entries(spec.tables) as [TableKey, 'read' | 'readWrite'][]) {
+      const table = props.tables.table(key);
+      if (access === 'readWrite') table.grantReadWriteData(fn);
+      else table.grantReadData(fn);
+    }
+    for (const use of spec.keys) props.keys.allow(fn, use);
+    if (spec.idpSecret) idpSecret.grantRead(fn);
+
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (tracing is active).',
+    });
+    return { spec, fn, logGroup };
+  }
+}

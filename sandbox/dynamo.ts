@@ -1,0 +1,117 @@
+/**
+ * DynamoDB for the sandbox: dynalite (the DynamoDB HTTP API on LevelDB) persisted under the data dir,
+ * and the tables of `lambdas/store/tables.ts` created in it exactly as CDK declares them.
+ * dynalite has no UpdateTimeToLive: TTL is skipped, and code already treats expired items as absent.
+ */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { allTables, type KeyAttribute, type TableDefinition } from '../lambdas/store/tables';
+
+export interface LocalDynamo {
+  /** `http://127.0.0.1:<port>`: the value of AWS_ENDPOINT_URL_DYNAMODB. */
+  readonly endpoint: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** `path`: the LevelDB directory (persisted); in memory without it. */
+export async function startLocalDynamo(opts: { path?: string; port: number; host?: string }): Promise<LocalDynamo> {
+  const host = opts.host ?? '127.0.0.1';
+  const server = dynalite({ path: opts.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  server.listen(opts.port, host);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        // dynalite's close waits for the HTTP server, then closes LevelDB; keep-alive sockets must go first.
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The physical table name the sandbox uses (CDK lets CloudFormation name tables). */
+export function sandboxTableName(table: TableDefinition, prefix = 'bankgate'): string {
+  return `${prefix}-${table.name}`;
+}
+
+function keySchema(partitionKey: KeyAttribute, sortKey?: KeyAttribute) {
+  return [
+    { AttributeName: partitionKey.name, KeyType: 'HASH' as const },
+    ...(sortKey ? [{ AttributeName: sortKey.name, KeyType: 'RANGE' as const }] : []),
+  ];
+}
+
+function attributeDefinitions(table: TableDefinition): AttributeDefinition[] {
+  const keys = [table.partitionKey, table.sortKey, ...table.indexes.flatMap((i) => [i.partitionKey, i.sortKey])];
+  const byName = new Map<string, AttributeDefinition>();
+  for (const key of keys) {
+    if (key) byName.set(key.name, { AttributeName: key.name, AttributeType: key.type });
+  }
+  return [...byName.values()];
+}
+
+async function waitUntilActive(client: DynamoDBClient, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await sleep(10);
+  }
+  throw new Error(`Table ${name} did not become ACTIVE`);
+}
+
+/** Creates every missing table (keys and GSIs as declared); returns the names it created. */
+export async function ensureTables(
+  client: DynamoDBClient,
+  definitions: readonly TableDefinition[] = allTables,
+  prefix = 'bankgate',
+): Promise<string[]> {
+  const existing = new Set<string>();
+  let start: string | undefined;
+  do {
+    const page = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+    for (const name of page.TableNames ?? []) existing.add(name);
+    start = page.LastEvaluatedTableName;
+  } while (start);
+
+  const created: string[] = [];
+  for (const table of definitions) {
+    const name = sandboxTableName(table, prefix);
+    if (existing.has(name)) continue;
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: name,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: attributeDefinitions(table),
+          KeySchema: keySchema(table.partitionKey, table.sortKey),
+          GlobalSecondaryIndexes: table.indexes.length
+            ? table.indexes.map((index) => ({
+                IndexName: index.indexName,
+                KeySchema: keySchema(index.partitionKey, index.sortKey),
+                Projection: { ProjectionType: index.projection },
+              }))
+            : undefined,
+        }),
+      );
+      created.push(name);
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+    await waitUntilActive(client, name);
+  }
+  return created;
+}

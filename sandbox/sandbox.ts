@@ -1,0 +1,314 @@
+/**
+ * Starts the whole local stand-in for AWS around the product's handler modules:
+ * PKI -> HTTPS origins (bound first: ephemeral ports must be known for URLs, held until ready) -> dynalite
+ * + tables -> local KMS + tenant keys -> demo IdP -> the handler environment, set exactly as CDK sets it
+ * -> demo tenant seed -> manifest. Everything generated lives in the data dir; keeping it keeps all state.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { rootCertificates } from 'node:tls';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Agent, type Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
+import { handlers } from '../lambdas/routes';
+import { allTables } from '../lambdas/store/tables';
+import { ensureTables, sandboxTableName, startLocalDynamo } from './dynamo';
+import { startDemoIdp } from './idp/server';
+import { ensureTenantKeys } from './kms/bootstrap';
+import { startLocalKms } from './kms/server';
+import { ensurePki, type SandboxPki } from './pki';
+import { DEMO_TENANT_NAME, demoCustomers, demoTpps, seedDemoTenant } from './seed';
+import { startServers } from './server';
+
+export interface SandboxPorts {
+  readonly browser: number;
+  readonly mtls: number;
+  readonly idp: number;
+  readonly kms: number;
+  readonly dynamo: number;
+}
+
+export interface SandboxOptions {
+  readonly dataDir: string;
+  /** Overrides per port; otherwise BANKGATE_<NAME>_PORT, otherwise 8443..8447. 0 = ephemeral. */
+  readonly ports?: Partial<SandboxPorts>;
+  /** Keep handler logs at WARN and the sandbox silent. */
+  readonly quiet?: boolean;
+}
+
+export interface SandboxManifestClient {
+  readonly client_id: string;
+  readonly client_name: string;
+  readonly token_endpoint_auth_method: string;
+  /** Absolute paths: client certificate, its private key, and the private signing JWK. */
+  readonly cert: string;
+  readonly key: string;
+  readonly jwk: string;
+  readonly jwks: string;
+  readonly tls_client_auth_subject_dn: string;
+  readonly redirect_uris: readonly string[];
+  readonly scope: string;
+}
+
+export interface SandboxManifest {
+  readonly tenant: string;
+  readonly issuer: string;
+  readonly mtls_base_url: string;
+  readonly discovery: string;
+  /** Absolute path of the CA certificate (truststore of the mTLS origin, issuer of the server certificate). */
+  readonly ca: string;
+  readonly clients: readonly SandboxManifestClient[];
+  readonly customers: readonly { readonly username: string; readonly password: string; readonly name: string }[];
+  readonly idp_issuer: string;
+  readonly ports: SandboxPorts;
+  readonly urls: {
+    readonly browser: string;
+    readonly mtls: string;
+    readonly consent_page: string;
+    readonly idp: string;
+    readonly kms: string;
+    readonly dynamodb: string;
+    /** Every route of the handler manifest: "<METHOD> <path template>" -> URL on its origin. */
+    readonly endpoints: Readonly<Record<string, string>>;
+  };
+  /** Start of the UTC day the demo bank's transaction dates are relative to. */
+  readonly demo_data_anchor: string;
+}
+
+export interface RunningSandbox {
+  readonly manifest: SandboxManifest;
+  readonly manifestPath: string;
+  close(): Promise<void>;
+}
+
+const DEFAULT_PORTS: SandboxPorts = { browser: 8443, mtls: 8444, idp: 8445, kms: 8446, dynamo: 8447 };
+const PORT_ENV: Record<keyof SandboxPorts, string> = {
+  browser: 'BANKGATE_BROWSER_PORT',
+  mtls: 'BANKGATE_MTLS_PORT',
+  idp: 'BANKGATE_IDP_PORT',
+  kms: 'BANKGATE_KMS_PORT',
+  dynamo: 'BANKGATE_DYNAMO_PORT',
+};
+const REGION = 'us-east-1';
+const SIGNING_ALG = 'PS256';
+const IDP_CLIENT_ID = 'bankgate';
+/** The sandbox's stand-in credentials: dynalite and the local KMS accept any. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
+
+export function resolvePorts(overrides: Partial<SandboxPorts> = {}, env: NodeJS.ProcessEnv = process.env): SandboxPorts {
+  const port = (name: keyof SandboxPorts): number => {
+    const value = overrides[name] ?? (env[PORT_ENV[name]] !== undefined ? Number(env[PORT_ENV[name]]) : DEFAULT_PORTS[name]);
+    if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`Invalid ${PORT_ENV[name]}: ${value}`);
+    return value;
+  };
+  return { browser: port('browser'), mtls: port('mtls'), idp: port('idp'), kms: port('kms'), dynamo: port('dynamo') };
+}
+
+export interface HandlerEnvironmentInput {
+  readonly browserUrl: string;
+  readonly mtlsUrl: string;
+  readonly signingKeyId: string;
+  readonly encryptionKeyId: string;
+  readonly idpIssuer: string;
+  readonly idpClientSecret: string;
+  readonly dynamoEndpoint: string;
+  readonly kmsEndpoint: string;
+  readonly verbose: boolean;
+}
+
+/** The environment CDK gives each function, with local endpoints and physical table names. */
+export function handlerEnvironment(input: HandlerEnvironmentInput): Record<string, string> {
+  return {
+    BANKGATE_ISSUER: input.browserUrl,
+    BANKGATE_MTLS_BASE_URL: input.mtlsUrl,
+    BANKGATE_TENANT_NAME: DEMO_TENANT_NAME,
+    BANKGATE_SIGNING_KEY_ID: input.signingKeyId,
+    BANKGATE_SIGNING_ALG: SIGNING_ALG,
+    BANKGATE_ENCRYPTION_KEY_ID: input.encryptionKeyId,
+    BANKGATE_IDP_ISSUER: input.idpIssuer,
+    BANKGATE_IDP_CLIENT_ID: IDP_CLIENT_ID,
+    BANKGATE_IDP_CLIENT_SECRET: input.idpClientSecret,
+    BANKGATE_CONSENT_PAGE_URL: `${input.browserUrl}/consent/`,
+    ...Object.fromEntries(allTables.map((table) => [table.envVar, sandboxTableName(table)])),
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: input.dynamoEndpoint,
+    AWS_ENDPOINT_URL_KMS: input.kmsEndpoint,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: input.verbose ? (process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO') : 'WARN',
+  };
+}
+
+/** The Bankgate relying-party secret at the demo IdP: generated once, kept in the data dir. */
+async function idpClientSecret(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'idp-client-secret');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const secret = randomBytes(32).toString('base64url');
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+function manifestOf(input: {
+  pki: SandboxPki;
+  ports: SandboxPorts;
+  browserUrl: string;
+  mtlsUrl: string;
+  idpIssuer: string;
+  kmsUrl: string;
+  dynamoEndpoint: string;
+  anchor: Date;
+  clients: Awaited<ReturnType<typeof seedDemoTenant>>['clients'];
+}): SandboxManifest {
+  const { pki, browserUrl, mtlsUrl } = input;
+  const endpoints = Object.fromEntries(
+    handlers.flatMap((spec) =>
+      spec.routes.map((route) => [`${route.method} ${route.path}`, `${route.surface === 'mtls' ? mtlsUrl : browserUrl}${route.path}`]),
+    ),
+  );
+  return {
+    tenant: DEMO_TENANT_NAME,
+    issuer: browserUrl,
+    mtls_base_url: mtlsUrl,
+    discovery: `${browserUrl}/.well-known/openid-configuration`,
+    ca: pki.ca.certPath,
+    clients: input.clients.map((client) => {
+      const credentials = pki.clients[client.clientId]!;
+      return {
+        client_id: client.clientId,
+        client_name: client.clientName,
+        token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+        cert: credentials.certPath,
+        key: credentials.keyPath,
+        jwk: credentials.signingJwkPath,
+        jwks: credentials.jwksPath,
+        tls_client_auth_subject_dn: credentials.subjectDn,
+        redirect_uris: client.redirectUris,
+        scope: client.scopes.join(' '),
+      };
+    }),
+    customers: demoCustomers.map(({ username, password, name }) => ({ username, password, name })),
+    idp_issuer: input.idpIssuer,
+    ports: input.ports,
+    urls: {
+      browser: browserUrl,
+      mtls: mtlsUrl,
+      consent_page: `${browserUrl}/consent/`,
+      idp: input.idpIssuer,
+      kms: input.kmsUrl,
+      dynamodb: input.dynamoEndpoint,
+      endpoints,
+    },
+    demo_data_anchor: input.anchor.toISOString(),
+  };
+}
+
+export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox> {
+  const dataDir = resolve(opts.dataDir);
+  const requested = resolvePorts(opts.ports);
+  const verbose = !opts.quiet && process.env.BANKGATE_SANDBOX_LOG === '1';
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+
+  // Everything started so far, closed in reverse order on failure or close().
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  };
+
+  try {
+    const pki = await ensurePki(join(dataDir, 'pki'), demoTpps);
+
+    let markReady!: () => void;
+    const ready = new Promise<void>((resolveReady) => {
+      markReady = resolveReady;
+    });
+    const servers = await startServers({
+      ports: { browser: requested.browser, mtls: requested.mtls },
+      tls: { key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem },
+      tenantName: DEMO_TENANT_NAME,
+      ready,
+      log: verbose,
+    });
+    closers.push(() => servers.close());
+
+    const dynamo = await startLocalDynamo({ path: join(dataDir, 'dynamo'), port: requested.dynamo });
+    closers.push(() => dynamo.close());
+    const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+    closers.push(async () => dynamoClient.destroy());
+    await ensureTables(dynamoClient);
+
+    const kms = await startLocalKms({ dataDir: join(dataDir, 'kms'), port: requested.kms });
+    closers.push(() => kms.close());
+    const kmsClient = new KMSClient({ endpoint: kms.url, region: REGION, credentials: LOCAL_CREDENTIALS });
+    closers.push(async () => kmsClient.destroy());
+    const keys = await ensureTenantKeys(kmsClient, { signingAlg: SIGNING_ALG, prefix: 'bankgate' });
+
+    const secret = await idpClientSecret(dataDir);
+    const idp = await startDemoIdp({
+      port: requested.idp,
+      dataDir,
+      tls: { key: pki.server.keyPem, cert: pki.server.certPem },
+      customers: demoCustomers.map(({ username, password, subject, name }) => ({ username, password, subject, name })),
+      clients: [{ client_id: IDP_CLIENT_ID, client_secret: secret, redirect_uris: [`${servers.browserUrl}/login/callback`] }],
+      bankName: DEMO_TENANT_NAME,
+    });
+    closers.push(() => idp.close());
+
+    Object.assign(
+      process.env,
+      handlerEnvironment({
+        browserUrl: servers.browserUrl,
+        mtlsUrl: servers.mtlsUrl,
+        signingKeyId: keys.signingKeyId,
+        encryptionKeyId: keys.encryptionKeyId,
+        idpIssuer: idp.issuer,
+        idpClientSecret: secret,
+        dynamoEndpoint: dynamo.endpoint,
+        kmsEndpoint: kms.url,
+        verbose,
+      }),
+    );
+
+    // NODE_EXTRA_CA_CERTS is read only at process start, so the handlers' outbound HTTPS (fetch, as
+    // openid-client uses it, to the demo IdP) trusts the local CA through undici's global dispatcher.
+    const previousDispatcher: Dispatcher = getGlobalDispatcher();
+    const trustingAgent = new Agent({ connect: { ca: [...rootCertificates, pki.ca.certPem] } });
+    setGlobalDispatcher(trustingAgent);
+    closers.push(async () => {
+      setGlobalDispatcher(previousDispatcher);
+      await trustingAgent.close();
+    });
+
+    const seeded = await seedDemoTenant(DynamoDBDocumentClient.from(dynamoClient), pki, servers.browserUrl);
+
+    const ports: SandboxPorts = {
+      browser: servers.ports.browser,
+      mtls: servers.ports.mtls,
+      idp: Number(new URL(idp.issuer).port),
+      kms: Number(new URL(kms.url).port),
+      dynamo: dynamo.port,
+    };
+    const manifest = manifestOf({
+      pki,
+      ports,
+      browserUrl: servers.browserUrl,
+      mtlsUrl: servers.mtlsUrl,
+      idpIssuer: idp.issuer,
+      kmsUrl: kms.url,
+      dynamoEndpoint: dynamo.endpoint,
+      anchor: seeded.anchor,
+      clients: seeded.clients,
+    });
+    const manifestPath = join(dataDir, 'sandbox.json');
+    await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+    markReady();
+
+    return { manifest, manifestPath, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

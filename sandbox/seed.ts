@@ -1,0 +1,336 @@
+/**
+ * The demo tenant "TPI Bank": two customers with accounts, balances and ~3 months of transactions,
+ * and two demo TPP clients. Bank data is generated deterministically (seeded PRNG) relative to an anchor:
+ * the start of the UTC day the data dir was first seeded, kept in a marker item. Counts and amounts never
+ * depend on the anchor, so tests can rely on them; dates stay recent for a fresh data dir.
+ * Idempotent: bank data is written once per data dir (deterministic keys, marker written first so an
+ * interrupted seed resumes with the same anchor); client registrations are upserted on every start.
+ */
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoBankData } from '../lambdas/adapters/dynamodb/bank-data';
+import { createStores } from '../lambdas/adapters/dynamodb';
+import { type Client, parseClient } from '../lambdas/domain/client';
+import type {
+  BankAccount,
+  BankBalance,
+  BankData,
+  BankTransaction,
+  CreditDebitIndicator,
+} from '../lambdas/ports/bank-data';
+import { tableName } from '../lambdas/store/tables';
+import type { ClientIdentity, SandboxPki } from './pki';
+
+export const DEMO_TENANT_NAME = 'TPI Bank';
+const SERVICER = { SchemeName: 'UK.OBIE.BICFI', Identification: 'TPIBTWTP' };
+const DAY_MS = 24 * 3600 * 1000;
+const HISTORY_DAYS = 90;
+
+export interface DemoCustomer {
+  readonly username: string;
+  /** Demo credential for the sandbox IdP's sign-in page (listed in the manifest). */
+  readonly password: string;
+  /** `sub` at the IdP; the BankData subject. */
+  readonly subject: string;
+  readonly name: string;
+}
+
+export const demoCustomers: readonly DemoCustomer[] = [
+  { username: 'steve', password: 'steve-demo-1', subject: 'steve', name: 'Steve Morgan' },
+  { username: 'anne', password: 'anne-demo-1', subject: 'anne', name: 'Anne Lin' },
+];
+
+type AccountKind = 'current' | 'savings' | 'time-deposit';
+
+interface DemoAccountPlan {
+  readonly subject: string;
+  readonly kind: AccountKind;
+  readonly currency: 'GBP' | 'TWD';
+  readonly sortCode: string;
+  readonly accountNumber: string;
+  readonly nickname: string;
+  /** Balance 90 days before the anchor. */
+  readonly openingBalance: number;
+}
+
+const accountPlans: readonly DemoAccountPlan[] = [
+  { subject: 'steve', kind: 'current', currency: 'GBP', sortCode: '401234', accountNumber: '10000001', nickname: 'Everyday', openingBalance: 2450 },
+  { subject: 'steve', kind: 'savings', currency: 'GBP', sortCode: '401234', accountNumber: '10000002', nickname: 'Rainy day', openingBalance: 8200 },
+  { subject: 'steve', kind: 'time-deposit', currency: 'TWD', sortCode: '401234', accountNumber: '10000003', nickname: 'TWD time deposit', openingBalance: 500000 },
+  { subject: 'anne', kind: 'current', currency: 'TWD', sortCode: '401235', accountNumber: '20000001', nickname: 'Daily spending', openingBalance: 68000 },
+  { subject: 'anne', kind: 'savings', currency: 'GBP', sortCode: '401235', accountNumber: '20000002', nickname: 'Travel fund', openingBalance: 3100 },
+  { subject: 'anne', kind: 'time-deposit', currency: 'TWD', sortCode: '401235', accountNumber: '20000003', nickname: 'Term deposit', openingBalance: 1200000 },
+];
+
+const accountIdOf = (plan: DemoAccountPlan) => `${plan.subject}-${plan.kind}-${plan.currency.toLowerCase()}`;
+
+/** mulberry32: small, fast, deterministic. */
+function prng(seed: string): () => number {
+  let state = 0;
+  for (const c of seed) state = (Math.imul(state ^ c.charCodeAt(0), 2654435761) + 1) >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Merchant {
+  readonly name: string;
+  /** ISO 18245 merchant category code. */
+  readonly mcc: string;
+  /** Typical spend range in GBP. */
+  readonly range: readonly [number, number];
+}
+
+const MERCHANTS: Record<'GBP' | 'TWD', readonly Merchant[]> = {
+  GBP: [
+    { name: 'Tesco Stores', mcc: '5411', range: [8, 85] },
+    { name: 'Pret A Manger', mcc: '5814', range: [4, 12] },
+    { name: 'Transport for London', mcc: '4111', range: [2.8, 9] },
+    { name: 'Amazon UK', mcc: '5942', range: [9, 60] },
+    { name: 'Boots', mcc: '5912', range: [5, 30] },
+    { name: 'Shell', mcc: '5541', range: [40, 75] },
+    { name: 'Netflix', mcc: '4899', range: [10.99, 10.99] },
+  ],
+  TWD: [
+    { name: '7-Eleven', mcc: '5499', range: [1.5, 6] },
+    { name: 'FamilyMart', mcc: '5499', range: [1.5, 5] },
+    { name: 'Taipei Metro', mcc: '4111', range: [0.6, 2] },
+    { name: 'PX Mart', mcc: '5411', range: [10, 50] },
+    { name: 'Eslite Bookstore', mcc: '5942', range: [8, 30] },
+    { name: 'Din Tai Fung', mcc: '5812', range: [20, 60] },
+  ],
+};
+
+/** TWD per GBP, so both currencies get plausible amounts from the same ranges. */
+const UNIT: Record<'GBP' | 'TWD', number> = { GBP: 1, TWD: 40 };
+
+interface Movement {
+  readonly at: Date;
+  readonly amount: number;
+  readonly indicator: CreditDebitIndicator;
+  readonly code: string;
+  readonly information: string;
+  readonly merchant?: Merchant;
+}
+
+function movementsFor(plan: DemoAccountPlan, anchor: Date): Movement[] {
+  const random = prng(accountIdOf(plan));
+  const unit = UNIT[plan.currency];
+  const dayStart = (daysBefore: number) => new Date(anchor.getTime() - daysBefore * DAY_MS);
+  const at = (daysBefore: number, hour: number) =>
+    new Date(dayStart(daysBefore).getTime() + hour * 3600_000 + Math.floor(random() * 3600) * 1000);
+  const money = (value: number) => Math.round(value * 100) / 100;
+  const movements: Movement[] = [];
+
+  // Monthly items on days 85, 55, 25 before the anchor: three of each within the 90-day history.
+  const monthly = [85, 55, 25];
+  if (plan.kind === 'current') {
+    for (const day of monthly) {
+      movements.push({ at: at(day, 9), amount: money(2800 * unit), indicator: 'Credit', code: 'Salary', information: 'SALARY TPI TECHNOLOGY LTD' });
+      movements.push({ at: at(day - 1, 8), amount: money(1150 * unit), indicator: 'Debit', code: 'DirectDebit', information: 'RENT HOMELY LETTINGS' });
+      movements.push({ at: at(day - 2, 10), amount: money(300 * unit), indicator: 'Debit', code: 'Transfer', information: 'TRANSFER TO SAVINGS' });
+    }
+    const merchants = MERCHANTS[plan.currency];
+    const cardPayments = 36 + Math.floor(random() * 10);
+    for (let i = 0; i < cardPayments; i++) {
+      const merchant = merchants[Math.floor(random() * merchants.length)]!;
+      const [low, high] = merchant.range;
+      const amount = money((low + random() * (high - low)) * unit);
+      const day = 1 + Math.floor(random() * (HISTORY_DAYS - 1));
+      movements.push({ at: at(day, 7 + Math.floor(random() * 14)), amount, indicator: 'Debit', code: 'CardPayment', information: `CARD PAYMENT ${merchant.name.toUpperCase()}`, merchant });
+    }
+  } else if (plan.kind === 'savings') {
+    for (const day of monthly) {
+      movements.push({ at: at(day - 2, 10), amount: money(300 * unit), indicator: 'Credit', code: 'Transfer', information: 'TRANSFER FROM CURRENT ACCOUNT' });
+      movements.push({ at: at(day - 5, 0), amount: money(plan.openingBalance * (0.03 / 12) * (0.9 + random() * 0.2)), indicator: 'Credit', code: 'Interest', information: 'INTEREST PAID' });
+    }
+    movements.push({ at: at(40, 14), amount: money((150 + random() * 250) * unit), indicator: 'Debit', code: 'Transfer', information: 'WITHDRAWAL TO CURRENT ACCOUNT' });
+  } else {
+    for (const day of monthly) {
+      movements.push({ at: at(day - 5, 0), amount: money(plan.openingBalance * (0.016 / 12)), indicator: 'Credit', code: 'Interest', information: 'TIME DEPOSIT INTEREST' });
+    }
+  }
+  return movements.sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
+export interface DemoBank {
+  readonly accounts: readonly { readonly subject: string; readonly account: BankAccount }[];
+  readonly balances: readonly BankBalance[];
+  readonly transactions: readonly BankTransaction[];
+}
+
+/** The demo bank's data for an anchor (deterministic: same anchor, same data). */
+export function demoBank(anchor: Date): DemoBank {
+  const accounts: { subject: string; account: BankAccount }[] = [];
+  const balances: BankBalance[] = [];
+  const transactions: BankTransaction[] = [];
+  const openedOn = new Date(anchor.getTime() - 400 * DAY_MS).toISOString();
+
+  for (const plan of accountPlans) {
+    const AccountId = accountIdOf(plan);
+    const customer = demoCustomers.find((c) => c.subject === plan.subject)!;
+    const isTimeDeposit = plan.kind === 'time-deposit';
+    accounts.push({
+      subject: plan.subject,
+      account: {
+        AccountId,
+        Status: 'Enabled',
+        Currency: plan.currency,
+        AccountType: 'Personal',
+        AccountSubType: plan.kind === 'current' ? 'CurrentAccount' : 'Savings',
+        Description: { current: 'Current account', savings: 'Instant access savings', 'time-deposit': '12-month time deposit' }[plan.kind],
+        Nickname: plan.nickname,
+        OpeningDate: openedOn,
+        ...(isTimeDeposit ? { MaturityDate: new Date(anchor.getTime() + 180 * DAY_MS).toISOString() } : {}),
+        Account: [{ SchemeName: 'UK.OBIE.SortCodeAccountNumber', Identification: `${plan.sortCode}${plan.accountNumber}`, Name: customer.name }],
+        Servicer: SERVICER,
+      },
+    });
+
+    let balance = plan.openingBalance;
+    movementsFor(plan, anchor).forEach((movement, i) => {
+      balance = Math.round((balance + (movement.indicator === 'Credit' ? movement.amount : -movement.amount)) * 100) / 100;
+      const bookedAt = movement.at.toISOString();
+      transactions.push({
+        AccountId,
+        TransactionId: `${AccountId}-${String(i + 1).padStart(4, '0')}`,
+        TransactionReference: movement.code.toUpperCase(),
+        Amount: { Amount: movement.amount.toFixed(2), Currency: plan.currency },
+        CreditDebitIndicator: movement.indicator,
+        Status: 'Booked',
+        BookingDateTime: bookedAt,
+        ValueDateTime: bookedAt,
+        TransactionInformation: movement.information,
+        ProprietaryBankTransactionCode: { Code: movement.code, Issuer: DEMO_TENANT_NAME },
+        Balance: {
+          Amount: { Amount: Math.abs(balance).toFixed(2), Currency: plan.currency },
+          CreditDebitIndicator: balance >= 0 ? 'Credit' : 'Debit',
+          Type: 'InterimBooked',
+        },
+        ...(movement.merchant
+          ? { MerchantDetails: { MerchantName: movement.merchant.name, MerchantCategoryCode: movement.merchant.mcc } }
+          : {}),
+      });
+    });
+
+    for (const Type of ['InterimAvailable', 'InterimBooked'] as const) {
+      balances.push({
+        AccountId,
+        Amount: { Amount: Math.abs(balance).toFixed(2), Currency: plan.currency },
+        CreditDebitIndicator: balance >= 0 ? 'Credit' : 'Debit',
+        Type,
+        DateTime: anchor.toISOString(),
+      });
+    }
+  }
+  return { accounts, balances, transactions };
+}
+
+// ---- Demo TPP clients -----------------------------------------------------------------------------
+
+export interface DemoTpp extends ClientIdentity {
+  readonly clientName: string;
+  readonly tokenEndpointAuthMethod: Client['tokenEndpointAuthMethod'];
+  readonly profile: Client['profile'];
+  /** Redirect URIs besides the sandbox's own TPP callback on the browser origin. */
+  readonly externalRedirectUris: readonly string[];
+  readonly scopes: readonly string[];
+}
+
+export const demoTpps: readonly DemoTpp[] = [
+  {
+    clientId: 'tsp2',
+    clientName: 'Enjoy Life',
+    subject: { country: 'TW', organization: 'Enjoy Life', commonName: 'enjoy-life-tpp' },
+    tokenEndpointAuthMethod: 'private_key_jwt',
+    profile: 'fapi2',
+    externalRedirectUris: ['https://enjoy-life.example/callback'],
+    scopes: ['openid', 'accounts'],
+  },
+  {
+    clientId: 'tpp-fapi1',
+    clientName: 'Financroo',
+    subject: { country: 'GB', organization: 'Financroo', commonName: 'financroo-tpp' },
+    tokenEndpointAuthMethod: 'tls_client_auth',
+    profile: 'fapi1-advanced',
+    externalRedirectUris: ['https://financroo.example/callback'],
+    scopes: ['openid', 'accounts'],
+  },
+];
+
+/** The sandbox's own TPP callback, on the browser origin. */
+export const tppCallbackUrl = (browserUrl: string) => `${browserUrl}/tpp/callback`;
+
+/** Registrations for the demo TPPs, validated by the product's own client schema. */
+export function demoClientRegistrations(pki: SandboxPki, browserUrl: string): Client[] {
+  return demoTpps.map((tpp) => {
+    const credentials = pki.clients[tpp.clientId];
+    if (!credentials) throw new Error(`No PKI credentials for demo client ${tpp.clientId}`);
+    return parseClient({
+      clientId: tpp.clientId,
+      clientName: tpp.clientName,
+      organisationName: tpp.subject.organization,
+      profile: tpp.profile,
+      tokenEndpointAuthMethod: tpp.tokenEndpointAuthMethod,
+      ...(tpp.tokenEndpointAuthMethod === 'tls_client_auth' ? { tlsClientAuthSubjectDn: credentials.subjectDn } : {}),
+      jwks: credentials.jwks,
+      redirectUris: [tppCallbackUrl(browserUrl), ...tpp.externalRedirectUris],
+      scopes: [...tpp.scopes],
+    });
+  });
+}
+
+// ---- Seeding ---------------------------------------------------------------------------------------
+
+const SEED_MARKER = { pk: 'SANDBOX', sk: 'SEED#demo-bank-v1' };
+
+async function inBatches<T>(items: readonly T[], size: number, write: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) {
+    await Promise.all(items.slice(i, i + size).map(write));
+  }
+}
+
+async function seedBankData(doc: DynamoDBDocumentClient, bank: BankData, now: Date): Promise<{ anchor: Date; seeded: boolean }> {
+  const TableName = tableName('bankData');
+  const { Item: marker } = await doc.send(new GetCommand({ TableName, Key: SEED_MARKER }));
+  if (marker?.complete) return { anchor: new Date(marker.anchor as string), seeded: false };
+
+  const anchor = marker ? new Date(marker.anchor as string) : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  if (!marker) {
+    await doc.send(new PutCommand({ TableName, Item: { ...SEED_MARKER, anchor: anchor.toISOString(), complete: false } }));
+  }
+  const data = demoBank(anchor);
+  for (const customer of demoCustomers) await bank.putCustomer({ subject: customer.subject, name: customer.name });
+  await inBatches(data.accounts, 8, ({ subject, account }) => bank.putAccount(subject, account));
+  await inBatches(data.balances, 8, (balance) => bank.putBalance(balance));
+  await inBatches(data.transactions, 16, (transaction) => bank.putTransaction(transaction));
+  await doc.send(
+    new UpdateCommand({ TableName, Key: SEED_MARKER, UpdateExpression: 'SET complete = :true', ExpressionAttributeValues: { ':true': true } }),
+  );
+  return { anchor, seeded: true };
+}
+
+export interface SeedResult {
+  /** Start of the UTC day the demo bank's dates are relative to. */
+  readonly anchor: Date;
+  /** False when the data dir already held the demo bank. */
+  readonly seededBankData: boolean;
+  readonly clients: readonly Client[];
+}
+
+/** Seeds the demo tenant (needs the table environment variables set). */
+export async function seedDemoTenant(
+  doc: DynamoDBDocumentClient,
+  pki: SandboxPki,
+  browserUrl: string,
+  now = new Date(),
+): Promise<SeedResult> {
+  const { anchor, seeded } = await seedBankData(doc, dynamoBankData(doc), now);
+  const clients = demoClientRegistrations(pki, browserUrl);
+  const { clients: clientStore } = createStores(doc);
+  for (const client of clients) await clientStore.put(client);
+  return { anchor, seededBankData: seeded, clients };
+}

@@ -1,0 +1,327 @@
+/**
+ * The sandbox's API Gateway: two local HTTPS origins that turn requests into REST (v1) proxy events for
+ * the very handler modules CDK deploys, and their results back into responses. A thin adapter: anything
+ * it did that Lambda behind API Gateway would not see would be a bug here, not a feature.
+ *   - browser origin: TLS only (discovery, authorize, consent page API, the SPA under /consent/).
+ *   - mTLS origin: a client certificate issued by the truststore CA is required at the handshake, like
+ *     the API Gateway mTLS custom domain; the certificate reaches handlers as `identity.clientCert`.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import type { APIGatewayEventClientCertificate, APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { type HandlerSpec, handlers as manifestHandlers, type Surface } from '../lambdas/routes';
+import { type CompiledRoute, clientCertIdentity, compileRoutes, lambdaContext, matchRoute, toProxyEvent } from './event';
+
+export type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+export const REPO_ROOT = resolve(__dirname, '..');
+const HANDLERS_DIR = join(REPO_ROOT, 'lambdas', 'handlers');
+const STAGE = 'local';
+
+export interface ServerOptions {
+  /** 0 = an ephemeral port. */
+  readonly ports: { readonly browser: number; readonly mtls: number };
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** PEM server key, server certificate, and the CA that client certificates must chain to. */
+  readonly tls: { readonly key: string; readonly cert: string; readonly ca: string };
+  readonly tenantName: string;
+  /** Built SPA served under /consent/ when the folder exists. @default <repo>/web/dist */
+  readonly webDist?: string;
+  /** @default the handler manifest (`lambdas/routes.ts`) */
+  readonly handlers?: readonly HandlerSpec[];
+  /** @default dynamic import of `lambdas/handlers/<id>.ts` */
+  readonly loadHandler?: (id: string) => Promise<LambdaHandler>;
+  /** Requests wait for it before a handler runs (the environment is set after the ports are known). */
+  readonly ready?: Promise<void>;
+  /** Logs method, path, status and duration per request. @default BANKGATE_SANDBOX_LOG === '1' */
+  readonly log?: boolean;
+}
+
+export interface RunningServers {
+  readonly browserUrl: string;
+  readonly mtlsUrl: string;
+  readonly ports: { readonly browser: number; readonly mtls: number };
+  close(): Promise<void>;
+}
+
+function handlerModulePath(id: string): string {
+  return join(HANDLERS_DIR, `${id}.ts`);
+}
+
+/** Every handler of the manifest must have its module: fail at startup, naming the missing files. */
+export function assertHandlerModules(specs: readonly HandlerSpec[]): void {
+  const missing = specs.filter((spec) => !existsSync(handlerModulePath(spec.id)));
+  if (missing.length > 0) {
+    const list = missing.map((spec) => `lambdas/handlers/${spec.id}.ts (${spec.description})`).join(', ');
+    throw new Error(`Handler module(s) listed in lambdas/routes.ts do not exist: ${list}`);
+  }
+}
+
+async function importHandler(id: string): Promise<LambdaHandler> {
+  const module = (await import(handlerModulePath(id))) as { handler?: unknown };
+  if (typeof module.handler !== 'function') {
+    throw new Error(`lambdas/handlers/${id}.ts does not export a function named handler`);
+  }
+  return module.handler as LambdaHandler;
+}
+
+class PayloadTooLarge extends Error {}
+
+/** The request body, or PayloadTooLarge past the cap (the rest is discarded, so a 413 can still be sent). */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolveBody, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+      req.resume();
+      reject(new PayloadTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.off('data', onData).resume();
+        reject(new PayloadTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolveBody(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers });
+  res.end(payload);
+}
+
+/** Writes an APIGatewayProxyResult as API Gateway does: both header maps, base64 bodies decoded. */
+function sendResult(res: ServerResponse, result: APIGatewayProxyResult): void {
+  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, String(value));
+  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
+    res.setHeader(name, values.map(String));
+  }
+  res.statusCode = result.statusCode;
+  res.end(Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8'));
+}
+
+function isProxyResult(value: unknown): value is APIGatewayProxyResult {
+  return typeof value === 'object' && value !== null && Number.isInteger((value as { statusCode?: unknown }).statusCode);
+}
+
+// ---- Static SPA (browser origin) ----------------------------------------------------------------
+
+const CONSENT_PREFIX = '/consent/';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+const SPA_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+/** The file for a /consent/ path, or the SPA's index.html for client-side routes. */
+async function spaFile(webDist: string, pathname: string): Promise<string | undefined> {
+  const relative = normalize(decodeURIComponent(pathname.slice(CONSENT_PREFIX.length)));
+  const candidate = join(webDist, relative);
+  if (candidate !== webDist && !candidate.startsWith(webDist + sep)) return undefined;
+  const found = await stat(candidate).catch(() => undefined);
+  if (found?.isFile()) return candidate;
+  const index = join(webDist, 'index.html');
+  return existsSync(index) ? index : undefined;
+}
+
+async function serveConsentPage(res: ServerResponse, method: string, pathname: string, options: ServerOptions & { browserUrl: string }): Promise<void> {
+  if (method !== 'GET' && method !== 'HEAD') {
+    sendJson(res, 405, { message: 'Method Not Allowed' }, { allow: 'GET, HEAD' });
+    return;
+  }
+  if (pathname === `${CONSENT_PREFIX}config.json`) {
+    sendJson(res, 200, { apiBaseUrl: options.browserUrl, tenantName: options.tenantName }, { 'cache-control': 'no-store' });
+    return;
+  }
+  const webDist = resolve(options.webDist ?? join(REPO_ROOT, 'web', 'dist'));
+  const file = existsSync(webDist) ? await spaFile(webDist, pathname).catch(() => undefined) : undefined;
+  if (!file) {
+    sendJson(res, 404, { message: 'Not Found' });
+    return;
+  }
+  const body = await readFile(file);
+  const isAsset = pathname.startsWith(`${CONSENT_PREFIX}assets/`);
+  res.writeHead(200, {
+    ...SPA_HEADERS,
+    'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    'content-length': body.length,
+    // Vite fingerprints assets; index.html must be revalidated to pick up new builds.
+    'cache-control': isAsset ? 'public, max-age=31536000, immutable' : 'no-cache',
+  });
+  res.end(method === 'HEAD' ? undefined : body);
+}
+
+// ---- The origins --------------------------------------------------------------------------------
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolveListen((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolveClose) => {
+    server.close(() => resolveClose());
+    server.closeAllConnections();
+  });
+}
+
+export async function startServers(options: ServerOptions): Promise<RunningServers> {
+  const host = options.host ?? '127.0.0.1';
+  const specs = options.handlers ?? manifestHandlers;
+  const loadHandler = options.loadHandler ?? importHandler;
+  if (!options.loadHandler) assertHandlerModules(specs);
+  const log = options.log ?? process.env.BANKGATE_SANDBOX_LOG === '1';
+  const ready = options.ready ?? Promise.resolve();
+
+  // Loaded on first use, like a cold start, and kept for the process (warm invocations).
+  const loaded = new Map<string, Promise<LambdaHandler>>();
+  const handlerFor = (id: string) => {
+    let handler = loaded.get(id);
+    if (!handler) {
+      handler = loadHandler(id);
+      loaded.set(id, handler);
+    }
+    return handler;
+  };
+  // The peer certificate cannot change on a connection: format it once per TLS session.
+  const certificates = new WeakMap<TLSSocket, APIGatewayEventClientCertificate>();
+  const peerCertificate = (socket: TLSSocket) => {
+    let identity = certificates.get(socket);
+    if (!identity) {
+      const peer = socket.getPeerX509Certificate();
+      if (!peer) return null;
+      identity = clientCertIdentity(peer);
+      certificates.set(socket, identity);
+    }
+    return identity;
+  };
+
+  const urls = { browser: '', mtls: '' };
+
+  const dispatch = async (surface: Surface, routes: readonly CompiledRoute[], req: IncomingMessage, res: ServerResponse) => {
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const pathname = url.split('?')[0]!;
+
+    if (surface === 'browser' && (pathname === '/consent' || pathname.startsWith(CONSENT_PREFIX))) {
+      if (pathname === '/consent') {
+        res.writeHead(308, { location: CONSENT_PREFIX }).end();
+        return;
+      }
+      await serveConsentPage(res, method, pathname, { ...options, browserUrl: urls.browser });
+      return;
+    }
+
+    const match = matchRoute(routes, method, pathname);
+    if (match.kind === 'notFound') {
+      sendJson(res, 404, { message: 'Not Found' });
+      return;
+    }
+    if (match.kind === 'methodNotAllowed') {
+      sendJson(res, 405, { message: 'Method Not Allowed' }, { allow: match.allow.join(', ') });
+      return;
+    }
+
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (error) {
+      if (!(error instanceof PayloadTooLarge)) throw error;
+      sendJson(res, 413, { message: 'Request Entity Too Large' }, { connection: 'close' });
+      return;
+    }
+
+    const socket = req.socket as TLSSocket;
+    const requestId = randomUUID();
+    const startedAt = Date.now();
+    const event = toProxyEvent(
+      { method, url, rawHeaders: req.rawHeaders, body, sourceIp: socket.remoteAddress ?? '127.0.0.1', localPort: socket.localPort ?? 0 },
+      match,
+      { requestId, stage: STAGE, now: new Date(startedAt), clientCert: surface === 'mtls' ? peerCertificate(socket) : null },
+    );
+    await ready;
+    const spec = specs.find((s) => s.id === match.handlerId)!;
+    const handler = await handlerFor(match.handlerId);
+    const result: unknown = await handler(event, lambdaContext(spec, requestId, startedAt));
+    if (!isProxyResult(result)) throw new Error(`${match.handlerId} returned a malformed proxy response`);
+    sendResult(res, result);
+  };
+
+  const listener = (surface: Surface) => {
+    const routes = compileRoutes(specs, surface);
+    return (req: IncomingMessage, res: ServerResponse) => {
+      const started = performance.now();
+      if (log) {
+        res.on('finish', () => {
+          const ms = (performance.now() - started).toFixed(1);
+          console.log(`[${surface}] ${req.method} ${(req.url ?? '/').split('?')[0]} ${res.statusCode} ${ms}ms`);
+        });
+      }
+      dispatch(surface, routes, req, res).catch((error: unknown) => {
+        // API Gateway answers a failed or malformed Lambda invocation with 502 and a generic body.
+        console.error(`[sandbox] ${req.method} ${(req.url ?? '/').split('?')[0]} failed:`, error);
+        if (!res.headersSent) sendJson(res, 502, { message: 'Internal server error' });
+        else res.destroy();
+      });
+    };
+  };
+
+  const tls = { key: options.tls.key, cert: options.tls.cert, minVersion: 'TLSv1.2' as const };
+  const browser = createServer(tls, listener('browser'));
+  const mtls = createServer({ ...tls, ca: options.tls.ca, requestCert: true, rejectUnauthorized: true }, listener('mtls'));
+
+  const browserPort = await listen(browser, options.ports.browser, host);
+  const mtlsPort = await listen(mtls, options.ports.mtls, host).catch(async (error: unknown) => {
+    await closeServer(browser);
+    throw error;
+  });
+  urls.browser = `https://localhost:${browserPort}`;
+  urls.mtls = `https://localhost:${mtlsPort}`;
+
+  return {
+    browserUrl: urls.browser,
+    mtlsUrl: urls.mtls,
+    ports: { browser: browserPort, mtls: mtlsPort },
+    close: async () => {
+      await Promise.all([closeServer(browser), closeServer(mtls)]);
+    },
+  };
+}

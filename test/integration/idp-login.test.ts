@@ -1,0 +1,168 @@
+/**
+ * Federated login end to end: Bankgate's OIDC relying party (openid-client) against the sandbox's demo IdP
+ * (oidc-provider on local HTTPS), with a headless chromium playing the bank's customer.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { Agent, type Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
+import { createOidcIdentityProvider } from '../../lambdas/adapters/oidc-identity-provider';
+import { type IdentityProvider, IdentityProviderError } from '../../lambdas/ports/identity-provider';
+import { type DemoIdp, type DemoIdpOptions, SCA_ACR, startDemoIdp } from '../../sandbox/idp/server';
+import { launchBrowser, type TestBrowser } from '../support/browser';
+import { createThrowawayPki } from '../support/throwaway-pki';
+
+jest.setTimeout(60_000);
+
+const REDIRECT_URI = 'https://bankgate.test/idp/callback';
+const CLIENT = { client_id: 'bankgate', client_secret: 'a-demo-client-secret-of-enough-length', redirect_uris: [REDIRECT_URI] };
+const ALICE = { username: 'alice', password: 'correct horse battery staple', subject: 'cust-0001', name: 'Alice Example' };
+
+let dataDir: string;
+let idpOptions: DemoIdpOptions;
+let idp: DemoIdp;
+let rp: IdentityProvider;
+let browser: TestBrowser;
+let previousDispatcher: Dispatcher;
+
+beforeAll(async () => {
+  const pki = await createThrowawayPki();
+  // The relying party's outbound HTTPS (global fetch) trusts the throwaway CA, as the sandbox makes it trust its own.
+  previousDispatcher = getGlobalDispatcher();
+  setGlobalDispatcher(new Agent({ connect: { ca: pki.caCert } }));
+  dataDir = await mkdtemp(path.join(tmpdir(), 'bankgate-idp-'));
+  idpOptions = {
+    port: 0,
+    dataDir,
+    tls: { key: pki.serverKey, cert: pki.serverCert },
+    customers: [ALICE],
+    clients: [CLIENT],
+  };
+  [idp, browser] = await Promise.all([startDemoIdp(idpOptions), launchBrowser()]);
+  rp = createOidcIdentityProvider({ issuer: idp.issuer, clientId: CLIENT.client_id, clientSecret: CLIENT.client_secret });
+});
+
+afterAll(async () => {
+  await Promise.all([idp?.close(), browser?.close()]);
+  setGlobalDispatcher(previousDispatcher);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** Resolves with the URL the IdP sends the browser back to; the redirect URI's host never needs to exist. */
+async function captureCallback(page: Page): Promise<() => Promise<string>> {
+  let resolveCallback: (url: string) => void;
+  const callback = new Promise<string>((resolve) => {
+    resolveCallback = resolve;
+  });
+  await page.route(`${REDIRECT_URI}?*`, async (route) => {
+    resolveCallback(route.request().url());
+    await route.fulfill({ status: 200, contentType: 'text/plain', body: 'Back at Bankgate' });
+  });
+  return () => callback;
+}
+
+async function signIn(page: Page, loginUrl: string, password: string): Promise<void> {
+  if (page.url() !== loginUrl) await page.goto(loginUrl);
+  await page.getByRole('textbox', { name: 'Username' }).fill(ALICE.username);
+  await page.getByRole('textbox', { name: 'Password' }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('a customer signs in at the bank and Bankgate learns who, how and when', async () => {
+  // Prepare
+  const page = await browser.newPage();
+  const callback = await captureCallback(page);
+  const startedAt = Math.floor(Date.now() / 1000);
+
+  // Act
+  const login = await rp.startLogin({ redirectUri: REDIRECT_URI, loginHint: ALICE.username, acrValues: SCA_ACR });
+  await page.goto(login.url);
+  const bankHeadingShown = await page.getByRole('heading', { name: 'TPI Bank' }).isVisible();
+  const prefilledUsername = await page.getByRole('textbox', { name: 'Username' }).inputValue();
+  await signIn(page, login.url, ALICE.password);
+  const customer = await rp.completeLogin({ callbackUrl: await callback(), redirectUri: REDIRECT_URI, expected: login });
+
+  // Assess
+  expect(new URL(login.url).origin).toBe(idp.issuer);
+  expect(bankHeadingShown).toBe(true);
+  expect(prefilledUsername).toBe(ALICE.username);
+  expect(customer).toEqual({
+    subject: ALICE.subject,
+    name: ALICE.name,
+    acr: SCA_ACR,
+    authTime: expect.any(Number),
+  });
+  expect(customer.authTime).toBeGreaterThanOrEqual(startedAt);
+  expect(customer.authTime).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+});
+
+test('a wrong password is refused on the sign-in page with an alert', async () => {
+  // Prepare
+  const page = await browser.newPage();
+  let redirectedBack = false;
+  await page.route(`${REDIRECT_URI}?*`, async (route) => {
+    redirectedBack = true;
+    await route.abort();
+  });
+  const login = await rp.startLogin({ redirectUri: REDIRECT_URI });
+
+  // Act
+  const answer = page.waitForResponse((response) => response.request().method() === 'POST');
+  await signIn(page, login.url, 'not the password');
+  const response = await answer;
+
+  // Assess
+  expect(response.status()).toBe(401);
+  expect(await page.getByRole('alert').textContent()).toBe('The username or password is incorrect.');
+  expect(new URL(page.url()).pathname).toMatch(/^\/interaction\//);
+  expect(await page.getByRole('textbox', { name: 'Password' }).inputValue()).toBe('');
+  expect(redirectedBack).toBe(false);
+});
+
+test('a callback whose state was tampered with is rejected', async () => {
+  // Prepare
+  const page = await browser.newPage();
+  const callback = await captureCallback(page);
+  const login = await rp.startLogin({ redirectUri: REDIRECT_URI });
+  await signIn(page, login.url, ALICE.password);
+  const tampered = new URL(await callback());
+  tampered.searchParams.set('state', `${login.state}x`);
+
+  // Act
+  const completing = rp.completeLogin({ callbackUrl: tampered.href, redirectUri: REDIRECT_URI, expected: login });
+
+  // Assess
+  await expect(completing).rejects.toBeInstanceOf(IdentityProviderError);
+  await expect(completing).rejects.toThrow(/state/);
+});
+
+test('an error answered by the IdP surfaces as an IdentityProviderError carrying its code', async () => {
+  // Prepare
+  const login = await rp.startLogin({ redirectUri: REDIRECT_URI });
+  const callbackUrl = `${REDIRECT_URI}?${new URLSearchParams({ error: 'access_denied', state: login.state, iss: idp.issuer })}`;
+
+  // Act
+  const completing = rp.completeLogin({ callbackUrl, redirectUri: REDIRECT_URI, expected: login });
+
+  // Assess
+  await expect(completing).rejects.toMatchObject({ name: 'IdentityProviderError', error: 'access_denied' });
+});
+
+test('a restarted IdP on the same data directory keeps its signing key', async () => {
+  // Prepare
+  const kidsOf = async (issuer: string) => {
+    const jwks = (await (await fetch(`${issuer}/jwks`)).json()) as { keys: { kid: string }[] };
+    return jwks.keys.map((key) => key.kid);
+  };
+  const before = await kidsOf(idp.issuer);
+
+  // Act
+  await idp.close();
+  idp = await startDemoIdp(idpOptions);
+  const after = await kidsOf(idp.issuer);
+
+  // Assess
+  expect(before).toHaveLength(1);
+  expect(after).toEqual(before);
+});

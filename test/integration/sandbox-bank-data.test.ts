@@ -1,0 +1,75 @@
+/** The DynamoDB BankData adapter against dynalite, with the demo bank's data. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamoBankData } from '../../lambdas/adapters/dynamodb/bank-data';
+import type { BankData } from '../../lambdas/ports/bank-data';
+import { tables } from '../../lambdas/store/tables';
+import { ensureTables, type LocalDynamo, sandboxTableName, startLocalDynamo } from '../../sandbox/dynamo';
+import { type DemoBank, demoBank } from '../../sandbox/seed';
+
+const ANCHOR = new Date('2026-11-21T00:00:00.000Z');
+
+let dynamo: LocalDynamo;
+let client: DynamoDBClient;
+let bank: BankData;
+let data: DemoBank;
+
+beforeAll(async () => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  dynamo = await startLocalDynamo({ port: 0 });
+  client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  await ensureTables(client, [tables.bankData]);
+  process.env[tables.bankData.envVar] = sandboxTableName(tables.bankData);
+  bank = dynamoBankData(DynamoDBDocumentClient.from(client));
+  data = demoBank(ANCHOR);
+  for (const { subject, account } of data.accounts) await bank.putAccount(subject, account);
+  await Promise.all(data.balances.map((b) => bank.putBalance(b)));
+  await Promise.all(data.transactions.map((t) => bank.putTransaction(t)));
+});
+
+afterAll(async () => {
+  client.destroy();
+  await dynamo.close();
+});
+
+const accountsOf = (subject: string) => data.accounts.filter((a) => a.subject === subject).map((a) => a.account);
+
+describe('dynamoBankData', () => {
+  it('lists only the customer\'s own accounts and refuses another customer\'s account', async () => {
+    // Act
+    const steves = await bank.listAccounts('steve');
+    const annesAccountId = accountsOf('anne')[0]!.AccountId;
+    // Assess
+    expect(steves.map((a) => a.AccountId).sort()).toEqual(accountsOf('steve').map((a) => a.AccountId).sort());
+    expect(await bank.getAccount('steve', steves[0]!.AccountId)).toEqual(steves[0]);
+    expect(await bank.getAccount('steve', annesAccountId)).toBeUndefined();
+    expect(await bank.listAccounts('nobody')).toEqual([]);
+  });
+
+  it('returns the balances of the requested accounts only', async () => {
+    const [first, second] = accountsOf('anne');
+    const balances = await bank.getBalances([first!.AccountId, second!.AccountId]);
+    expect(balances).toHaveLength(4);
+    expect(new Set(balances.map((b) => b.AccountId))).toEqual(new Set([first!.AccountId, second!.AccountId]));
+  });
+
+  it('returns all transactions of the accounts newest first, and only those inside an inclusive booking window', async () => {
+    // Prepare
+    const ids = accountsOf('steve').map((a) => a.AccountId);
+    const expected = data.transactions.filter((t) => ids.includes(t.AccountId));
+    const inside = expected[10]!;
+    const from = inside.BookingDateTime;
+    const to = new Date(Date.parse(from) + 20 * 24 * 3600_000).toISOString();
+    // Act
+    const all = await bank.getTransactions(ids);
+    const windowed = await bank.getTransactions(ids, { from, to });
+    // Assess
+    expect(all).toHaveLength(expected.length);
+    const times = all.map((t) => Date.parse(t.BookingDateTime));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    const wanted = expected.filter((t) => t.BookingDateTime >= from && t.BookingDateTime <= to).map((t) => t.TransactionId);
+    expect(windowed.map((t) => t.TransactionId).sort()).toEqual(wanted.sort());
+    expect(windowed.map((t) => t.TransactionId)).toContain(inside.TransactionId);
+    expect(windowed.length).toBeLessThan(all.length);
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * A TPP as fintechs build one: the certified openid-client library, configured from discovery, calling
+ * the mTLS endpoint aliases with the demo client's certificate and (for private_key_jwt) its signing key.
+ */
+import { readFileSync } from 'node:fs';
+import { importJWK, type JWK } from 'jose';
+import * as oidc from 'openid-client';
+import { fetch as undiciFetch } from 'undici';
+import type { TestSandbox } from './sandbox';
+
+export interface Tpp {
+  readonly config: oidc.Configuration;
+  readonly clientId: string;
+  readonly signingKey: CryptoKey;
+  readonly kid: string;
+  /** fetch over mTLS with this TPP's certificate. */
+  readonly fetch: (url: string, init?: RequestInit) => Promise<Response>;
+}
+
+export async function signingKeyOf(sandbox: TestSandbox, clientId: string): Promise<{ key: CryptoKey; kid: string }> {
+  const jwk = JSON.parse(readFileSync(sandbox.client(clientId).jwk, 'utf8')) as JWK;
+  return { key: (await importJWK(jwk, jwk.alg ?? 'PS256')) as CryptoKey, kid: jwk.kid! };
+}
+
+export async function tppClient(
+  sandbox: TestSandbox,
+  clientId: string,
+  options: { execute?: ((config: oidc.Configuration) => void)[]; certificateOf?: string } = {},
+): Promise<Tpp> {
+  const client = sandbox.client(clientId);
+  const agent = sandbox.mtlsAgent(options.certificateOf ?? clientId);
+  const mtlsFetch = ((url: string, init?: RequestInit) =>
+    undiciFetch(url, { ...(init as object), dispatcher: agent })) as unknown as (url: string, init?: RequestInit) => Promise<Response>;
+  const { key, kid } = await signingKeyOf(sandbox, clientId);
+  const auth = client.token_endpoint_auth_method === 'private_key_jwt' ? oidc.PrivateKeyJwt({ key, kid }) : oidc.TlsClientAuth();
+  const config = await oidc.discovery(
+    new URL(sandbox.manifest.issuer),
+    clientId,
+    { use_mtls_endpoint_aliases: true },
+    auth,
+    { [oidc.customFetch]: mtlsFetch as never, execute: options.execute },
+  );
+  config[oidc.customFetch] = mtlsFetch as never;
+  return { config, clientId, signingKey: key, kid, fetch: mtlsFetch };
+}

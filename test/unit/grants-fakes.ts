@@ -1,0 +1,156 @@
+/**
+ * In-memory fakes of the ports the grants use, with the same single-write semantics as the DynamoDB
+ * adapters (consume once, use under quota), and a KeyService that signs with a local jose key.
+ */
+import { CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { AuthorizationCodeRecord, AuthorizationRecord } from '../../lambdas/domain/authorization';
+import { type Client, parseClient } from '../../lambdas/domain/client';
+import type { Consent, TokenRecord } from '../../lambdas/domain/model';
+import type { KeyService, SigningAlg } from '../../lambdas/ports/keys';
+import type { AuthorizationStore, ConsentStore, TokenStore } from '../../lambdas/ports/store';
+
+export const ISSUER = 'https://auth.bank.example';
+export const NOW = 1_800_000_000;
+export const THUMBPRINT = 'cert-thumbprint-of-tpp';
+
+export function memoryTokens(): TokenStore & { readonly records: Map<string, TokenRecord> } {
+  const records = new Map<string, TokenRecord>();
+  const revokeWhere = (match: (t: TokenRecord) => boolean) => {
+    let count = 0;
+    for (const [hash, token] of records) {
+      if (match(token)) {
+        records.set(hash, { ...token, revoked: true });
+        count += 1;
+      }
+    }
+    return count;
+  };
+  return {
+    records,
+    async put(record) {
+      if (records.has(record.tokenHash)) throw new Error('ConditionalCheckFailedException');
+      records.set(record.tokenHash, record);
+    },
+    async use(tokenHash, request) {
+      const token = records.get(tokenHash);
+      if (!token || token.kind !== request.kind) return { ok: false, reason: 'unknown' };
+      if (token.revoked) return { ok: false, reason: 'revoked' };
+      if (token.expiresAt <= request.now) return { ok: false, reason: 'expired' };
+      if (request.certThumbprint !== undefined && token.certThumbprint !== request.certThumbprint) {
+        return { ok: false, reason: 'certificate_mismatch' };
+      }
+      if (token.maxUses !== 0 && token.uses >= token.maxUses) return { ok: false, reason: 'quota_exceeded' };
+      const used = { ...token, uses: token.uses + 1 };
+      records.set(tokenHash, used);
+      return { ok: true, token: used };
+    },
+    get: async (tokenHash) => records.get(tokenHash),
+    async revoke(tokenHash) {
+      revokeWhere((t) => t.tokenHash === tokenHash);
+    },
+    revokeByGrant: async (grantId) => revokeWhere((t) => t.grantId === grantId),
+    revokeByConsent: async (consentId) => revokeWhere((t) => t.consentId === consentId),
+  };
+}
+
+export function memoryAuthorizations(
+  initial: AuthorizationRecord[] = [],
+): AuthorizationStore & { readonly records: Map<string, AuthorizationRecord> } {
+  const records = new Map(initial.map((r) => [r.id, r]));
+  return {
+    records,
+    async put(record) {
+      records.set(record.id, record);
+    },
+    get: async <R extends AuthorizationRecord>(id: string, now: number) => {
+      const record = records.get(id);
+      return record && record.expiresAt > now ? (record as R) : undefined;
+    },
+    async consume(id, now) {
+      const record = records.get(id) as AuthorizationCodeRecord | undefined;
+      if (!record) return { ok: false, reason: 'unknown' };
+      if (record.used) return { ok: false, reason: 'used', record: record as never };
+      if (record.expiresAt <= now) return { ok: false, reason: 'expired', record: record as never };
+      const used = { ...record, used: true };
+      records.set(id, used);
+      return { ok: true, record: used as never };
+    },
+    advanceLogin: async () => undefined,
+  };
+}
+
+export function memoryConsents(initial: Consent[] = []): ConsentStore & { readonly records: Map<string, Consent> } {
+  const records = new Map(initial.map((c) => [c.consentId, c]));
+  return {
+    records,
+    async create(consent) {
+      records.set(consent.consentId, consent);
+    },
+    get: async (consentId) => records.get(consentId),
+    async transition(consentId, from, changes) {
+      const consent = records.get(consentId);
+      if (!consent || !from.includes(consent.status)) return undefined;
+      const next = { ...consent, ...changes };
+      records.set(consentId, next);
+      return next;
+    },
+    listBySubject: async (subject) => [...records.values()].filter((c) => c.subject === subject),
+    listByClient: async (clientId) => [...records.values()].filter((c) => c.clientId === clientId),
+  };
+}
+
+export interface LocalKeys {
+  readonly keys: KeyService;
+  /** The public signing key as a JWK Set, for jose verification. */
+  readonly jwks: { keys: JWK[] };
+}
+
+/** A KeyService whose private key is a local jose key (what KMS does, without KMS). */
+export async function localKeyService(alg: SigningAlg = 'PS256'): Promise<LocalKeys> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const kid = `local-${alg}`;
+  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }] };
+  return {
+    jwks,
+    keys: {
+      signingAlg: alg,
+      signJws: (payload, header = {}) =>
+        new CompactSign(payload).setProtectedHeader({ ...header, alg, kid }).sign(privateKey),
+      publicJwks: async () => jwks,
+      unwrapKey: async () => {
+        throw new Error('this key service has no decryption key');
+      },
+    },
+  };
+}
+
+export function tppClient(overrides: Partial<Parameters<typeof parseClient>[0]> = {}): Client {
+  return parseClient({
+    clientId: 'tpp-a',
+    clientName: 'Enjoy Life',
+    tokenEndpointAuthMethod: 'tls_client_auth',
+    tlsClientAuthSubjectDn: 'CN=tpp-a,O=Enjoy Life,C=GB',
+    redirectUris: ['https://tpp-a.example/cb'],
+    scopes: ['openid', 'accounts'],
+    ...overrides,
+  });
+}
+
+export function authorisedConsent(overrides: Partial<Consent> = {}): Consent {
+  return {
+    consentId: 'aac-1',
+    clientId: 'tpp-a',
+    status: 'Authorised',
+    permissions: ['ReadAccountsBasic', 'ReadBalances'],
+    expirationDateTime: new Date((NOW + 90 * 24 * 3600) * 1000).toISOString(),
+    transactionFromDateTime: '2026-01-01T00:00:00Z',
+    transactionToDateTime: '2026-12-31T00:00:00Z',
+    creationDateTime: new Date((NOW - 600) * 1000).toISOString(),
+    statusUpdateDateTime: new Date((NOW - 300) * 1000).toISOString(),
+    risk: {},
+    subject: 'cust-1',
+    accountIds: ['acc-1', 'acc-2'],
+    grantedScopes: ['demandDeposits'],
+    ...overrides,
+  };
+}

@@ -1,0 +1,86 @@
+/** The demo tenant: deterministic bank data tests can count on, and client registrations the product accepts. */
+import { demoBank, demoClientRegistrations, demoCustomers, demoTpps } from '../../sandbox/seed';
+import type { SandboxPki } from '../../sandbox/pki';
+
+const ANCHOR = new Date('2026-11-21T00:00:00.000Z');
+const DAY_MS = 24 * 3600 * 1000;
+
+describe('demoBank', () => {
+  it('is deterministic: the same anchor gives the same data, another anchor the same counts and amounts', () => {
+    // Act
+    const first = demoBank(ANCHOR);
+    const again = demoBank(ANCHOR);
+    const later = demoBank(new Date(ANCHOR.getTime() + 30 * DAY_MS));
+    // Assess
+    expect(again).toEqual(first);
+    expect(later.transactions.map((t) => [t.TransactionId, t.Amount])).toEqual(first.transactions.map((t) => [t.TransactionId, t.Amount]));
+  });
+
+  it('gives every customer 3 accounts with both balance types, and ~3 months of transactions before the anchor', () => {
+    // Act
+    const bank = demoBank(ANCHOR);
+    // Assess
+    for (const customer of demoCustomers) {
+      const accounts = bank.accounts.filter((a) => a.subject === customer.subject);
+      expect(accounts).toHaveLength(3);
+      for (const { account } of accounts) {
+        expect(bank.balances.filter((b) => b.AccountId === account.AccountId).map((b) => b.Type).sort()).toEqual([
+          'InterimAvailable',
+          'InterimBooked',
+        ]);
+        expect(bank.transactions.some((t) => t.AccountId === account.AccountId)).toBe(true);
+      }
+    }
+    const times = bank.transactions.map((t) => Date.parse(t.BookingDateTime));
+    expect(Math.max(...times)).toBeLessThan(ANCHOR.getTime());
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(ANCHOR.getTime() - 90 * DAY_MS);
+    expect(new Set(bank.transactions.map((t) => t.TransactionId)).size).toBe(bank.transactions.length);
+    expect(bank.transactions.some((t) => t.CreditDebitIndicator === 'Credit' && t.MerchantDetails === undefined)).toBe(true);
+    expect(bank.transactions.some((t) => t.CreditDebitIndicator === 'Debit' && t.MerchantDetails?.MerchantName)).toBe(true);
+  });
+
+  it('keeps running balances consistent with the closing balance of each account', () => {
+    const bank = demoBank(ANCHOR);
+    for (const { account } of bank.accounts) {
+      const transactions = bank.transactions
+        .filter((t) => t.AccountId === account.AccountId)
+        .sort((a, b) => Date.parse(a.BookingDateTime) - Date.parse(b.BookingDateTime));
+      const last = transactions.at(-1)!;
+      const booked = bank.balances.find((b) => b.AccountId === account.AccountId && b.Type === 'InterimBooked')!;
+      expect(booked.Amount).toEqual(last.Balance!.Amount);
+      expect(booked.CreditDebitIndicator).toBe('Credit');
+      expect(Number(booked.Amount.Amount)).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('demoClientRegistrations', () => {
+  it('registers each demo TPP with its PKI keys, its certificate DN for tls_client_auth and the local callback', () => {
+    // Prepare
+    const jwks = { keys: [{ kty: 'RSA', kid: 'k1', n: 'AQAB', e: 'AQAB', use: 'sig', alg: 'PS256' }] };
+    const pki = {
+      ca: { certPath: '/ca.pem', certPem: '' },
+      server: { certPath: '', keyPath: '', certPem: '', keyPem: '' },
+      clients: Object.fromEntries(
+        demoTpps.map((tpp) => [tpp.clientId, { clientId: tpp.clientId, subjectDn: `CN=${tpp.subject.commonName}`, jwks }]),
+      ),
+    } as unknown as SandboxPki;
+    // Act
+    const clients = demoClientRegistrations(pki, 'https://localhost:8443');
+    // Assess
+    const enjoyLife = clients.find((c) => c.clientId === 'tsp2')!;
+    expect(enjoyLife).toMatchObject({
+      tokenEndpointAuthMethod: 'private_key_jwt',
+      profile: 'fapi2',
+      jwks,
+      scopes: ['openid', 'accounts'],
+      redirectUris: ['https://localhost:8443/tpp/callback', 'https://enjoy-life.example/callback'],
+    });
+    expect(enjoyLife.tlsClientAuthSubjectDn).toBeUndefined();
+    expect(clients.find((c) => c.clientId === 'tpp-fapi1')).toMatchObject({
+      tokenEndpointAuthMethod: 'tls_client_auth',
+      tlsClientAuthSubjectDn: 'CN=financroo-tpp',
+      profile: 'fapi1-advanced',
+    });
+  });
+});
