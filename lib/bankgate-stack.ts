@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import type { Surface } from '../lambdas/routes';
 import { ConsentSite } from './constructs/consent-site';
 import { DataTables } from './constructs/data-tables';
+import { acknowledgeDeploymentFunction } from './constructs/deployment';
 import { GatewayApi } from './constructs/gateway-api';
 import { type HandlerFunction, HandlerFunctions } from './constructs/handler-functions';
 import { Monitoring } from './constructs/monitoring';
@@ -114,30 +115,15 @@ export class BankgateStack extends Stack {
       tables: this.tables,
     });
 
-    this.acknowledgeBucketDeploymentFunction();
+    acknowledgeDeploymentFunction(this, [truststore.bucket, ...(this.consentSite ? [this.consentSite.bucket] : [])]);
     this.outputs(issuer, mtlsBaseUrl, consentPageUrl);
   }
 
   private hostedZone(tenant: TenantConfig): IHostedZone | undefined {
     const zone = tenant.domains.hostedZone;
-    return zone && HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: zone.zoneId, zoneName: zone.zoneName });
-  }
-
-  /** The S3 deployment custom resource (truststore, consent page) is a CDK-provided singleton function. */
-  private acknowledgeBucketDeploymentFunction(): void {
-    for (const child of this.node.children) {
-      if (!child.node.id.startsWith('Custom::CDKBucketDeployment')) continue;
-      const acknowledgements = [
-        { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'CDK BucketDeployment custom resource: its role is created by aws-cdk-lib with the basic execution policy for its own logs.' },
-        { id: 'AwsSolutions-IAM5[Action::s3:GetObject*]', reason: 'CDK BucketDeployment reads the staged asset zip; grantRead expands to GetObject* on the asset object.' },
-        { id: 'AwsSolutions-IAM5[Action::s3:GetBucket*]', reason: 'CDK BucketDeployment grantRead/grantReadWrite on its source and destination buckets.' },
-        { id: 'AwsSolutions-IAM5[Action::s3:List*]', reason: 'CDK BucketDeployment lists the destination bucket to sync (and prune) objects.' },
-        { id: 'AwsSolutions-IAM5[Action::s3:DeleteObject*]', reason: 'CDK BucketDeployment replaces objects in the destination bucket it owns.' },
-        { id: 'AwsSolutions-IAM5[Action::s3:Abort*]', reason: 'CDK BucketDeployment aborts failed multipart uploads in the destination bucket.' },
-        { id: 'AwsSolutions-L1', reason: 'The BucketDeployment handler runtime is chosen by aws-cdk-lib, not by this app; it runs only at deploy time.' },
-      ];
-      Validations.of(child).acknowledge(...acknowledgements);
-    }
+    return (
+      zone && HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: zone.zoneId, zoneName: zone.zoneName })
+    );
   }
 
   private outputs(issuer: string, mtlsBaseUrl: string, consentPageUrl: string): void {

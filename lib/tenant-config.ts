@@ -67,12 +67,19 @@ const TenantSchema = z
     }),
     tokenLifetimes: z.strictObject({
       accessTokenSeconds: z.number().int().min(60).max(3600),
-      refreshTokenSeconds: z.number().int().min(300).max(400 * 24 * 3600),
+      refreshTokenSeconds: z
+        .number()
+        .int()
+        .min(300)
+        .max(400 * 24 * 3600),
       clientCredentialsSeconds: z.number().int().min(60).max(3600),
     }),
     consentPage: z.discriminatedUnion('type', [
-      /** The consent SPA from web/, on CloudFront; `domain` needs a certificate in us-east-1 (CloudFront). */
-      z.strictObject({ type: z.literal('built-in'), domain: CustomDomain.optional() }),
+      /**
+       * The consent SPA from web/, on CloudFront. Its domain must be same-site with the browser domain (the
+       * login-session cookie is SameSite=Lax) and its certificate must be in us-east-1 (CloudFront).
+       */
+      z.strictObject({ type: z.literal('built-in'), domain: CustomDomain }),
       /** The bank hosts its own consent page. */
       z.strictObject({ type: z.literal('bank-hosted'), url: https }),
     ]),
@@ -107,13 +114,22 @@ const TenantSchema = z
         });
       }
     }
-    if (tenant.consentPage.type === 'built-in' && tenant.consentPage.domain) {
-      const region = ACM_ARN.exec(tenant.consentPage.domain.certificateArn)?.[1];
+    if (tenant.consentPage.type === 'built-in') {
+      const { domain } = tenant.consentPage;
+      const region = ACM_ARN.exec(domain.certificateArn)?.[1];
       if (region && region !== 'us-east-1') {
         ctx.addIssue({
           code: 'custom',
           path: ['consentPage', 'domain', 'certificateArn'],
           message: `CloudFront needs the certificate in us-east-1, not ${region}`,
+        });
+      }
+      const site = tenant.domains.browser.domainName.split('.').slice(1).join('.');
+      if (!domain.domainName.endsWith(`.${site}`)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['consentPage', 'domain', 'domainName'],
+          message: `must be under ${site}, like the browser domain, so the login-session cookie reaches the consent API`,
         });
       }
     }

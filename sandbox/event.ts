@@ -98,7 +98,12 @@ export function compileRoutes(specs: readonly HandlerSpec[], surface: Surface): 
   return specs.flatMap((spec) =>
     spec.routes
       .filter((route) => route.surface === surface)
-      .map((route) => ({ handlerId: spec.id, method: route.method, resource: route.path, ...compileTemplate(route.path) })),
+      .map((route) => ({
+        handlerId: spec.id,
+        method: route.method,
+        resource: route.path,
+        ...compileTemplate(route.path),
+      })),
   );
 }
 
@@ -173,7 +178,7 @@ function headerMaps(rawHeaders: readonly string[]): {
     const name = rawHeaders[i]!;
     const value = rawHeaders[i + 1]!;
     headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
   return { headers, multiValueHeaders };
 }
@@ -205,7 +210,7 @@ function queryMaps(search: URLSearchParams): {
   const multi: Record<string, string[]> = {};
   for (const [key, value] of search) {
     single[key] = value;
-    (multi[key] ??= []).push(value);
+    multi[key] = [...(multi[key] ?? []), value];
   }
   if (Object.keys(single).length === 0) return { queryStringParameters: null, multiValueQueryStringParameters: null };
   return { queryStringParameters: single, multiValueQueryStringParameters: multi };
@@ -303,7 +308,11 @@ function unsupported(name: string): () => never {
   };
 }
 
-export function lambdaContext(spec: Pick<HandlerSpec, 'id' | 'memorySize'>, requestId: string, startedAt: number): Context {
+export function lambdaContext(
+  spec: Pick<HandlerSpec, 'id' | 'memorySize'>,
+  requestId: string,
+  startedAt: number,
+): Context {
   const functionName = `bankgate-${spec.id}`;
   return {
     callbackWaitsForEmptyEventLoop: false,

@@ -5,10 +5,10 @@
  * Pure WebCrypto + @peculiar/x509: no openssl shell-outs.
  */
 import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { formatDn } from './event';
@@ -108,11 +108,21 @@ export async function createCertificateAuthority(subject: SubjectName): Promise<
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { certificate, privateKey: keys.privateKey, certPem: certificate.toString('pem'), keyPem: await privateKeyPem(keys.privateKey) };
+  return {
+    certificate,
+    privateKey: keys.privateKey,
+    certPem: certificate.toString('pem'),
+    keyPem: await privateKeyPem(keys.privateKey),
+  };
 }
 
 async function loadCertificateAuthority(certPem: string, keyPem: string): Promise<CertificateAuthority> {
-  return { certificate: new x509.X509Certificate(certPem), privateKey: await importEcPrivateKey(keyPem), certPem, keyPem };
+  return {
+    certificate: new x509.X509Certificate(certPem),
+    privateKey: await importEcPrivateKey(keyPem),
+    certPem,
+    keyPem,
+  };
 }
 
 type Purpose = { kind: 'server'; dnsNames: string[]; ipAddresses: string[] } | { kind: 'client' };
@@ -188,7 +198,11 @@ async function reuseOrCreate<T extends Record<string, string>>(
   return created;
 }
 
-export const SANDBOX_CA_SUBJECT: SubjectName = { country: 'TW', organization: 'Bankgate Sandbox', commonName: 'Bankgate Sandbox CA' };
+export const SANDBOX_CA_SUBJECT: SubjectName = {
+  country: 'TW',
+  organization: 'Bankgate Sandbox',
+  commonName: 'Bankgate Sandbox CA',
+};
 const SERVER_SUBJECT: SubjectName = { country: 'TW', organization: 'Bankgate Sandbox', commonName: 'localhost' };
 
 /**
@@ -208,8 +222,14 @@ export async function ensurePki(dir: string, clients: readonly ClientIdentity[])
   const renew = ca !== undefined;
 
   const serverPaths = { certPem: join(dir, 'server.pem'), keyPem: join(dir, 'server-key.pem') };
-  const server = await reuseOrCreate(serverPaths, () =>
-    issueCertificate(authority, SERVER_SUBJECT, { kind: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] }),
+  const server = await reuseOrCreate(
+    serverPaths,
+    () =>
+      issueCertificate(authority, SERVER_SUBJECT, {
+        kind: 'server',
+        dnsNames: ['localhost'],
+        ipAddresses: ['127.0.0.1', '::1'],
+      }),
     renew,
   );
 
@@ -223,16 +243,20 @@ export async function ensurePki(dir: string, clients: readonly ClientIdentity[])
       signingJwk: join(clientDir, 'signing-key.jwk.json'),
       jwks: join(clientDir, 'jwks.json'),
     };
-    const files = await reuseOrCreate(paths, async () => {
-      const { certPem, keyPem } = await issueCertificate(authority, subject, { kind: 'client' });
-      const signingJwk = await createSigningJwk();
-      return {
-        certPem,
-        keyPem,
-        signingJwk: `${JSON.stringify(signingJwk, null, 2)}\n`,
-        jwks: `${JSON.stringify({ keys: [publicJwk(signingJwk)] }, null, 2)}\n`,
-      };
-    }, renew);
+    const files = await reuseOrCreate(
+      paths,
+      async () => {
+        const { certPem, keyPem } = await issueCertificate(authority, subject, { kind: 'client' });
+        const signingJwk = await createSigningJwk();
+        return {
+          certPem,
+          keyPem,
+          signingJwk: `${JSON.stringify(signingJwk, null, 2)}\n`,
+          jwks: `${JSON.stringify({ keys: [publicJwk(signingJwk)] }, null, 2)}\n`,
+        };
+      },
+      renew,
+    );
     issued[clientId] = {
       clientId,
       subjectDn: formatDn(new x509.X509Certificate(files.certPem).subjectName),
@@ -249,7 +273,12 @@ export async function ensurePki(dir: string, clients: readonly ClientIdentity[])
 
   return {
     ca: { certPath: caPaths.certPem, certPem: caFiles.certPem },
-    server: { certPath: serverPaths.certPem, keyPath: serverPaths.keyPem, certPem: server.certPem, keyPem: server.keyPem },
+    server: {
+      certPath: serverPaths.certPem,
+      keyPath: serverPaths.keyPem,
+      certPem: server.certPem,
+      keyPem: server.keyPem,
+    },
     clients: issued,
   };
 }

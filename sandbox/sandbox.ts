@@ -98,9 +98,13 @@ const IDP_CLIENT_ID = 'bankgate';
 /** The sandbox's stand-in credentials: dynalite and the local KMS accept any. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
 
-export function resolvePorts(overrides: Partial<SandboxPorts> = {}, env: NodeJS.ProcessEnv = process.env): SandboxPorts {
+export function resolvePorts(
+  overrides: Partial<SandboxPorts> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): SandboxPorts {
   const port = (name: keyof SandboxPorts): number => {
-    const value = overrides[name] ?? (env[PORT_ENV[name]] !== undefined ? Number(env[PORT_ENV[name]]) : DEFAULT_PORTS[name]);
+    const value =
+      overrides[name] ?? (env[PORT_ENV[name]] !== undefined ? Number(env[PORT_ENV[name]]) : DEFAULT_PORTS[name]);
     if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`Invalid ${PORT_ENV[name]}: ${value}`);
     return value;
   };
@@ -166,7 +170,10 @@ function manifestOf(input: {
   const { pki, browserUrl, mtlsUrl } = input;
   const endpoints = Object.fromEntries(
     handlers.flatMap((spec) =>
-      spec.routes.map((route) => [`${route.method} ${route.path}`, `${route.surface === 'mtls' ? mtlsUrl : browserUrl}${route.path}`]),
+      spec.routes.map((route) => [
+        `${route.method} ${route.path}`,
+        `${route.surface === 'mtls' ? mtlsUrl : browserUrl}${route.path}`,
+      ]),
     ),
   );
   return {
@@ -236,7 +243,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
 
     const dynamo = await startLocalDynamo({ path: join(dataDir, 'dynamo'), port: requested.dynamo });
     closers.push(() => dynamo.close());
-    const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+    const dynamoClient = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
     closers.push(async () => dynamoClient.destroy());
     await ensureTables(dynamoClient);
 
@@ -252,7 +263,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       dataDir,
       tls: { key: pki.server.keyPem, cert: pki.server.certPem },
       customers: demoCustomers.map(({ username, password, subject, name }) => ({ username, password, subject, name })),
-      clients: [{ client_id: IDP_CLIENT_ID, client_secret: secret, redirect_uris: [`${servers.browserUrl}/login/callback`] }],
+      clients: [
+        { client_id: IDP_CLIENT_ID, client_secret: secret, redirect_uris: [`${servers.browserUrl}/login/callback`] },
+      ],
       bankName: DEMO_TENANT_NAME,
     });
     closers.push(() => idp.close());

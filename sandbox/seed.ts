@@ -7,8 +7,8 @@
  * interrupted seed resumes with the same anchor); client registrations are upserted on every start.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoBankData } from '../lambdas/adapters/dynamodb/bank-data';
 import { createStores } from '../lambdas/adapters/dynamodb';
+import { dynamoBankData } from '../lambdas/adapters/dynamodb/bank-data';
 import { type Client, parseClient } from '../lambdas/domain/client';
 import type {
   BankAccount,
@@ -53,12 +53,60 @@ interface DemoAccountPlan {
 }
 
 const accountPlans: readonly DemoAccountPlan[] = [
-  { subject: 'steve', kind: 'current', currency: 'GBP', sortCode: '401234', accountNumber: '10000001', nickname: 'Everyday', openingBalance: 2450 },
-  { subject: 'steve', kind: 'savings', currency: 'GBP', sortCode: '401234', accountNumber: '10000002', nickname: 'Rainy day', openingBalance: 8200 },
-  { subject: 'steve', kind: 'time-deposit', currency: 'TWD', sortCode: '401234', accountNumber: '10000003', nickname: 'TWD time deposit', openingBalance: 500000 },
-  { subject: 'anne', kind: 'current', currency: 'TWD', sortCode: '401235', accountNumber: '20000001', nickname: 'Daily spending', openingBalance: 68000 },
-  { subject: 'anne', kind: 'savings', currency: 'GBP', sortCode: '401235', accountNumber: '20000002', nickname: 'Travel fund', openingBalance: 3100 },
-  { subject: 'anne', kind: 'time-deposit', currency: 'TWD', sortCode: '401235', accountNumber: '20000003', nickname: 'Term deposit', openingBalance: 1200000 },
+  {
+    subject: 'steve',
+    kind: 'current',
+    currency: 'GBP',
+    sortCode: '401234',
+    accountNumber: '10000001',
+    nickname: 'Everyday',
+    openingBalance: 2450,
+  },
+  {
+    subject: 'steve',
+    kind: 'savings',
+    currency: 'GBP',
+    sortCode: '401234',
+    accountNumber: '10000002',
+    nickname: 'Rainy day',
+    openingBalance: 8200,
+  },
+  {
+    subject: 'steve',
+    kind: 'time-deposit',
+    currency: 'TWD',
+    sortCode: '401234',
+    accountNumber: '10000003',
+    nickname: 'TWD time deposit',
+    openingBalance: 500000,
+  },
+  {
+    subject: 'anne',
+    kind: 'current',
+    currency: 'TWD',
+    sortCode: '401235',
+    accountNumber: '20000001',
+    nickname: 'Daily spending',
+    openingBalance: 68000,
+  },
+  {
+    subject: 'anne',
+    kind: 'savings',
+    currency: 'GBP',
+    sortCode: '401235',
+    accountNumber: '20000002',
+    nickname: 'Travel fund',
+    openingBalance: 3100,
+  },
+  {
+    subject: 'anne',
+    kind: 'time-deposit',
+    currency: 'TWD',
+    sortCode: '401235',
+    accountNumber: '20000003',
+    nickname: 'Term deposit',
+    openingBalance: 1200000,
+  },
 ];
 
 const accountIdOf = (plan: DemoAccountPlan) => `${plan.subject}-${plan.kind}-${plan.currency.toLowerCase()}`;
@@ -129,9 +177,27 @@ function movementsFor(plan: DemoAccountPlan, anchor: Date): Movement[] {
   const monthly = [85, 55, 25];
   if (plan.kind === 'current') {
     for (const day of monthly) {
-      movements.push({ at: at(day, 9), amount: money(2800 * unit), indicator: 'Credit', code: 'Salary', information: 'SALARY TPI TECHNOLOGY LTD' });
-      movements.push({ at: at(day - 1, 8), amount: money(1150 * unit), indicator: 'Debit', code: 'DirectDebit', information: 'RENT HOMELY LETTINGS' });
-      movements.push({ at: at(day - 2, 10), amount: money(300 * unit), indicator: 'Debit', code: 'Transfer', information: 'TRANSFER TO SAVINGS' });
+      movements.push({
+        at: at(day, 9),
+        amount: money(2800 * unit),
+        indicator: 'Credit',
+        code: 'Salary',
+        information: 'SALARY TPI TECHNOLOGY LTD',
+      });
+      movements.push({
+        at: at(day - 1, 8),
+        amount: money(1150 * unit),
+        indicator: 'Debit',
+        code: 'DirectDebit',
+        information: 'RENT HOMELY LETTINGS',
+      });
+      movements.push({
+        at: at(day - 2, 10),
+        amount: money(300 * unit),
+        indicator: 'Debit',
+        code: 'Transfer',
+        information: 'TRANSFER TO SAVINGS',
+      });
     }
     const merchants = MERCHANTS[plan.currency];
     const cardPayments = 36 + Math.floor(random() * 10);
@@ -140,17 +206,48 @@ function movementsFor(plan: DemoAccountPlan, anchor: Date): Movement[] {
       const [low, high] = merchant.range;
       const amount = money((low + random() * (high - low)) * unit);
       const day = 1 + Math.floor(random() * (HISTORY_DAYS - 1));
-      movements.push({ at: at(day, 7 + Math.floor(random() * 14)), amount, indicator: 'Debit', code: 'CardPayment', information: `CARD PAYMENT ${merchant.name.toUpperCase()}`, merchant });
+      movements.push({
+        at: at(day, 7 + Math.floor(random() * 14)),
+        amount,
+        indicator: 'Debit',
+        code: 'CardPayment',
+        information: `CARD PAYMENT ${merchant.name.toUpperCase()}`,
+        merchant,
+      });
     }
   } else if (plan.kind === 'savings') {
     for (const day of monthly) {
-      movements.push({ at: at(day - 2, 10), amount: money(300 * unit), indicator: 'Credit', code: 'Transfer', information: 'TRANSFER FROM CURRENT ACCOUNT' });
-      movements.push({ at: at(day - 5, 0), amount: money(plan.openingBalance * (0.03 / 12) * (0.9 + random() * 0.2)), indicator: 'Credit', code: 'Interest', information: 'INTEREST PAID' });
+      movements.push({
+        at: at(day - 2, 10),
+        amount: money(300 * unit),
+        indicator: 'Credit',
+        code: 'Transfer',
+        information: 'TRANSFER FROM CURRENT ACCOUNT',
+      });
+      movements.push({
+        at: at(day - 5, 0),
+        amount: money(plan.openingBalance * (0.03 / 12) * (0.9 + random() * 0.2)),
+        indicator: 'Credit',
+        code: 'Interest',
+        information: 'INTEREST PAID',
+      });
     }
-    movements.push({ at: at(40, 14), amount: money((150 + random() * 250) * unit), indicator: 'Debit', code: 'Transfer', information: 'WITHDRAWAL TO CURRENT ACCOUNT' });
+    movements.push({
+      at: at(40, 14),
+      amount: money((150 + random() * 250) * unit),
+      indicator: 'Debit',
+      code: 'Transfer',
+      information: 'WITHDRAWAL TO CURRENT ACCOUNT',
+    });
   } else {
     for (const day of monthly) {
-      movements.push({ at: at(day - 5, 0), amount: money(plan.openingBalance * (0.016 / 12)), indicator: 'Credit', code: 'Interest', information: 'TIME DEPOSIT INTEREST' });
+      movements.push({
+        at: at(day - 5, 0),
+        amount: money(plan.openingBalance * (0.016 / 12)),
+        indicator: 'Credit',
+        code: 'Interest',
+        information: 'TIME DEPOSIT INTEREST',
+      });
     }
   }
   return movements.sort((a, b) => a.at.getTime() - b.at.getTime());
@@ -181,18 +278,29 @@ export function demoBank(anchor: Date): DemoBank {
         Currency: plan.currency,
         AccountType: 'Personal',
         AccountSubType: plan.kind === 'current' ? 'CurrentAccount' : 'Savings',
-        Description: { current: 'Current account', savings: 'Instant access savings', 'time-deposit': '12-month time deposit' }[plan.kind],
+        Description: {
+          current: 'Current account',
+          savings: 'Instant access savings',
+          'time-deposit': '12-month time deposit',
+        }[plan.kind],
         Nickname: plan.nickname,
         OpeningDate: openedOn,
         ...(isTimeDeposit ? { MaturityDate: new Date(anchor.getTime() + 180 * DAY_MS).toISOString() } : {}),
-        Account: [{ SchemeName: 'UK.OBIE.SortCodeAccountNumber', Identification: `${plan.sortCode}${plan.accountNumber}`, Name: customer.name }],
+        Account: [
+          {
+            SchemeName: 'UK.OBIE.SortCodeAccountNumber',
+            Identification: `${plan.sortCode}${plan.accountNumber}`,
+            Name: customer.name,
+          },
+        ],
         Servicer: SERVICER,
       },
     });
 
     let balance = plan.openingBalance;
     movementsFor(plan, anchor).forEach((movement, i) => {
-      balance = Math.round((balance + (movement.indicator === 'Credit' ? movement.amount : -movement.amount)) * 100) / 100;
+      balance =
+        Math.round((balance + (movement.indicator === 'Credit' ? movement.amount : -movement.amount)) * 100) / 100;
       const bookedAt = movement.at.toISOString();
       transactions.push({
         AccountId,
@@ -293,14 +401,22 @@ async function inBatches<T>(items: readonly T[], size: number, write: (item: T) 
   }
 }
 
-async function seedBankData(doc: DynamoDBDocumentClient, bank: BankData, now: Date): Promise<{ anchor: Date; seeded: boolean }> {
+async function seedBankData(
+  doc: DynamoDBDocumentClient,
+  bank: BankData,
+  now: Date,
+): Promise<{ anchor: Date; seeded: boolean }> {
   const TableName = tableName('bankData');
   const { Item: marker } = await doc.send(new GetCommand({ TableName, Key: SEED_MARKER }));
   if (marker?.complete) return { anchor: new Date(marker.anchor as string), seeded: false };
 
-  const anchor = marker ? new Date(marker.anchor as string) : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  const anchor = marker
+    ? new Date(marker.anchor as string)
+    : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   if (!marker) {
-    await doc.send(new PutCommand({ TableName, Item: { ...SEED_MARKER, anchor: anchor.toISOString(), complete: false } }));
+    await doc.send(
+      new PutCommand({ TableName, Item: { ...SEED_MARKER, anchor: anchor.toISOString(), complete: false } }),
+    );
   }
   const data = demoBank(anchor);
   for (const customer of demoCustomers) await bank.putCustomer({ subject: customer.subject, name: customer.name });
@@ -308,7 +424,12 @@ async function seedBankData(doc: DynamoDBDocumentClient, bank: BankData, now: Da
   await inBatches(data.balances, 8, (balance) => bank.putBalance(balance));
   await inBatches(data.transactions, 16, (transaction) => bank.putTransaction(transaction));
   await doc.send(
-    new UpdateCommand({ TableName, Key: SEED_MARKER, UpdateExpression: 'SET complete = :true', ExpressionAttributeValues: { ':true': true } }),
+    new UpdateCommand({
+      TableName,
+      Key: SEED_MARKER,
+      UpdateExpression: 'SET complete = :true',
+      ExpressionAttributeValues: { ':true': true },
+    }),
   );
   return { anchor, seeded: true };
 }

@@ -14,9 +14,21 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import type { APIGatewayEventClientCertificate, APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type {
+  APIGatewayEventClientCertificate,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  Context,
+} from 'aws-lambda';
 import { type HandlerSpec, handlers as manifestHandlers, type Surface } from '../lambdas/routes';
-import { type CompiledRoute, clientCertIdentity, compileRoutes, lambdaContext, matchRoute, toProxyEvent } from './event';
+import {
+  type CompiledRoute,
+  clientCertIdentity,
+  compileRoutes,
+  lambdaContext,
+  matchRoute,
+  toProxyEvent,
+} from './event';
 
 export type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -102,7 +114,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    ...headers,
+  });
   res.end(payload);
 }
 
@@ -117,7 +133,9 @@ function sendResult(res: ServerResponse, result: APIGatewayProxyResult): void {
 }
 
 function isProxyResult(value: unknown): value is APIGatewayProxyResult {
-  return typeof value === 'object' && value !== null && Number.isInteger((value as { statusCode?: unknown }).statusCode);
+  return (
+    typeof value === 'object' && value !== null && Number.isInteger((value as { statusCode?: unknown }).statusCode)
+  );
 }
 
 // ---- Static SPA (browser origin) ----------------------------------------------------------------
@@ -146,24 +164,36 @@ const SPA_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-/** The file for a /consent/ path, or the SPA's index.html for client-side routes. */
+/** The file for a /consent/ path, or the SPA's index.html for client-side routes; never outside `webDist`. */
 async function spaFile(webDist: string, pathname: string): Promise<string | undefined> {
   const relative = normalize(decodeURIComponent(pathname.slice(CONSENT_PREFIX.length)));
   const candidate = join(webDist, relative);
   if (candidate !== webDist && !candidate.startsWith(webDist + sep)) return undefined;
   const found = await stat(candidate).catch(() => undefined);
   if (found?.isFile()) return candidate;
+  // Client-side routes have no extension; a missing asset is a 404, not the app.
+  if (extname(relative) !== '') return undefined;
   const index = join(webDist, 'index.html');
   return existsSync(index) ? index : undefined;
 }
 
-async function serveConsentPage(res: ServerResponse, method: string, pathname: string, options: ServerOptions & { browserUrl: string }): Promise<void> {
+async function serveConsentPage(
+  res: ServerResponse,
+  method: string,
+  pathname: string,
+  options: ServerOptions & { browserUrl: string },
+): Promise<void> {
   if (method !== 'GET' && method !== 'HEAD') {
     sendJson(res, 405, { message: 'Method Not Allowed' }, { allow: 'GET, HEAD' });
     return;
   }
   if (pathname === `${CONSENT_PREFIX}config.json`) {
-    sendJson(res, 200, { apiBaseUrl: options.browserUrl, tenantName: options.tenantName }, { 'cache-control': 'no-store' });
+    sendJson(
+      res,
+      200,
+      { apiBaseUrl: options.browserUrl, tenantName: options.tenantName },
+      { 'cache-control': 'no-store' },
+    );
     return;
   }
   const webDist = resolve(options.webDist ?? join(REPO_ROOT, 'web', 'dist'));
@@ -236,7 +266,12 @@ export async function startServers(options: ServerOptions): Promise<RunningServe
 
   const urls = { browser: '', mtls: '' };
 
-  const dispatch = async (surface: Surface, routes: readonly CompiledRoute[], req: IncomingMessage, res: ServerResponse) => {
+  const dispatch = async (
+    surface: Surface,
+    routes: readonly CompiledRoute[],
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) => {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const pathname = url.split('?')[0]!;
@@ -273,9 +308,21 @@ export async function startServers(options: ServerOptions): Promise<RunningServe
     const requestId = randomUUID();
     const startedAt = Date.now();
     const event = toProxyEvent(
-      { method, url, rawHeaders: req.rawHeaders, body, sourceIp: socket.remoteAddress ?? '127.0.0.1', localPort: socket.localPort ?? 0 },
+      {
+        method,
+        url,
+        rawHeaders: req.rawHeaders,
+        body,
+        sourceIp: socket.remoteAddress ?? '127.0.0.1',
+        localPort: socket.localPort ?? 0,
+      },
       match,
-      { requestId, stage: STAGE, now: new Date(startedAt), clientCert: surface === 'mtls' ? peerCertificate(socket) : null },
+      {
+        requestId,
+        stage: STAGE,
+        now: new Date(startedAt),
+        clientCert: surface === 'mtls' ? peerCertificate(socket) : null,
+      },
     );
     await ready;
     const spec = specs.find((s) => s.id === match.handlerId)!;
@@ -306,7 +353,10 @@ export async function startServers(options: ServerOptions): Promise<RunningServe
 
   const tls = { key: options.tls.key, cert: options.tls.cert, minVersion: 'TLSv1.2' as const };
   const browser = createServer(tls, listener('browser'));
-  const mtls = createServer({ ...tls, ca: options.tls.ca, requestCert: true, rejectUnauthorized: true }, listener('mtls'));
+  const mtls = createServer(
+    { ...tls, ca: options.tls.ca, requestCert: true, rejectUnauthorized: true },
+    listener('mtls'),
+  );
 
   const browserPort = await listen(browser, options.ports.browser, host);
   const mtlsPort = await listen(mtls, options.ports.mtls, host).catch(async (error: unknown) => {

@@ -16,6 +16,12 @@ export interface OidcIdentityProviderOptions {
   readonly issuer: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  /**
+   * Replaces the global fetch for every call to the IdP. Production and the sandbox leave it out (the sandbox
+   * trusts its CA through undici's global dispatcher); jest needs it, because its VM context hides undici's
+   * global dispatcher from Node's built-in fetch.
+   */
+  readonly customFetch?: oidc.CustomFetch;
 }
 
 const SCOPE = 'openid profile';
@@ -32,6 +38,7 @@ export function createOidcIdentityProvider(opts: OidcIdentityProviderOptions): I
         // require_auth_time makes openid-client reject an ID token without auth_time.
         { client_secret: opts.clientSecret, require_auth_time: true },
         oidc.ClientSecretBasic(opts.clientSecret),
+        opts.customFetch && { [oidc.customFetch]: opts.customFetch },
       )
       .catch((error: unknown) => {
         discovered = undefined;
@@ -90,13 +97,19 @@ export function createOidcIdentityProvider(opts: OidcIdentityProviderOptions): I
   };
 }
 
-/** openid-client's messages describe the failed check (never token or secret values), so they are safe to keep. */
+/**
+ * openid-client's messages name the failed check (e.g. an unexpected "state"), never token or secret values, so
+ * they are safe to keep. Its ClientError says only "invalid response encountered"; the check is in its cause.
+ */
 function asIdentityProviderError(error: unknown): IdentityProviderError {
   if (error instanceof IdentityProviderError) return error;
   if (error instanceof oidc.AuthorizationResponseError || error instanceof oidc.ResponseBodyError) {
     return new IdentityProviderError(`The identity provider answered ${error.error}`, { error: error.error, cause: error });
   }
-  const detail = error instanceof Error ? error.message : String(error);
+  const messages = [error, (error as Error | undefined)?.cause]
+    .filter((e): e is Error => e instanceof Error)
+    .map((e) => e.message);
+  const detail = messages.join(': ') || String(error);
   return new IdentityProviderError(`Login at the identity provider failed: ${detail}`, { cause: error });
 }
 

@@ -16,7 +16,6 @@ import {
   accountsView,
   consentedAccountId,
   consentedAccounts,
-  type ReadResponse,
   readResponse,
   requireBalances,
   selectBalances,
@@ -28,7 +27,7 @@ import {
 import { authorizeBearer } from '../http/bearer';
 import { ObError } from '../http/errors';
 import { type HttpRequest, httpHandler, json } from '../http/handler';
-import type { BankData } from '../ports/bank-data';
+import type { BankAccount, BankData, TransactionWindow } from '../ports/bank-data';
 import { systemClock } from '../ports/clock';
 
 const AISP = '/open-banking/v3.1/aisp';
@@ -53,46 +52,49 @@ function selfUrl(event: APIGatewayProxyEvent): string {
   return `${config().mtlsBaseUrl}${path}${search ? `?${search}` : ''}`;
 }
 
-type Resource = (request: HttpRequest, access: AccountAccess) => Promise<ReadResponse<unknown>>;
+/** One endpoint: the `Data` it shows and, for transactions, the booking window the consent makes available. */
+type Resource = (
+  request: HttpRequest,
+  access: AccountAccess,
+) => Promise<{ readonly data: unknown; readonly available?: TransactionWindow }>;
 
 const accountIdOf = (request: HttpRequest, access: AccountAccess) =>
   consentedAccountId(access, request.event.pathParameters?.AccountId);
 
-async function listAccounts(request: HttpRequest, access: AccountAccess) {
+const heldAccountIds = async (access: AccountAccess) =>
+  consentedAccounts(access, await bankData().listAccounts(access.subject)).map((account) => account.AccountId);
+
+async function heldAccount(access: AccountAccess, accountId: string): Promise<BankAccount> {
+  const account = await bankData().getAccount(access.subject, accountId);
+  if (!account) throw ObError.notFound('Account not found');
+  return account;
+}
+
+const listAccounts: Resource = async (_, access) => {
   const view = accountsView(access);
   const held = await bankData().listAccounts(access.subject);
-  const Account = consentedAccounts(access, held).map((account) => shapeAccount(account, view));
-  return readResponse({ Account }, selfUrl(request.event));
-}
+  return { data: { Account: consentedAccounts(access, held).map((account) => shapeAccount(account, view)) } };
+};
 
-async function readAccount(request: HttpRequest, access: AccountAccess) {
+const readAccount: Resource = async (request, access) => {
   const view = accountsView(access);
-  const account = await bankData().getAccount(access.subject, accountIdOf(request, access));
-  if (!account) throw ObError.notFound('Account not found');
-  return readResponse({ Account: [shapeAccount(account, view)] }, selfUrl(request.event));
-}
+  const account = await heldAccount(access, accountIdOf(request, access));
+  return { data: { Account: [shapeAccount(account, view)] } };
+};
 
-/** Every consented account the customer still holds: held accounts are read alongside the balances. */
-async function listBalances(request: HttpRequest, access: AccountAccess) {
+/** Balances are read alongside the accounts the customer still holds, which then filter them. */
+const listBalances: Resource = async (_, access) => {
   requireBalances(access);
-  const [held, balances] = await Promise.all([
-    bankData().listAccounts(access.subject),
-    bankData().getBalances(access.accountIds),
-  ]);
-  const accountIds = consentedAccounts(access, held).map((account) => account.AccountId);
-  return readResponse({ Balance: selectBalances(balances, accountIds) }, selfUrl(request.event));
-}
+  const [accountIds, balances] = await Promise.all([heldAccountIds(access), bankData().getBalances(access.accountIds)]);
+  return { data: { Balance: selectBalances(balances, accountIds) } };
+};
 
-async function readBalances(request: HttpRequest, access: AccountAccess) {
+const readBalances: Resource = async (request, access) => {
   requireBalances(access);
   const accountId = accountIdOf(request, access);
-  const [account, balances] = await Promise.all([
-    bankData().getAccount(access.subject, accountId),
-    bankData().getBalances([accountId]),
-  ]);
-  if (!account) throw ObError.notFound('Account not found');
-  return readResponse({ Balance: selectBalances(balances, [accountId]) }, selfUrl(request.event));
-}
+  const [, balances] = await Promise.all([heldAccount(access, accountId), bankData().getBalances([accountId])]);
+  return { data: { Balance: selectBalances(balances, [accountId]) } };
+};
 
 function transactionsQuery(request: HttpRequest, access: AccountAccess) {
   const view = transactionsView(access);
@@ -104,28 +106,26 @@ function transactionsQuery(request: HttpRequest, access: AccountAccess) {
   return { view, window };
 }
 
-async function listTransactions(request: HttpRequest, access: AccountAccess) {
+const listTransactions: Resource = async (request, access) => {
   const { view, window } = transactionsQuery(request, access);
-  const [held, transactions] = await Promise.all([
-    bankData().listAccounts(access.subject),
+  const [accountIds, transactions] = await Promise.all([
+    heldAccountIds(access),
     window ? bankData().getTransactions(access.accountIds, window) : [],
   ]);
-  const accountIds = consentedAccounts(access, held).map((account) => account.AccountId);
   const Transaction = window ? selectTransactions(transactions, { accountIds, window, view }) : [];
-  return readResponse({ Transaction }, selfUrl(request.event), access.transactionWindow);
-}
+  return { data: { Transaction }, available: access.transactionWindow };
+};
 
-async function readTransactions(request: HttpRequest, access: AccountAccess) {
+const readTransactions: Resource = async (request, access) => {
   const { view, window } = transactionsQuery(request, access);
   const accountId = accountIdOf(request, access);
-  const [account, transactions] = await Promise.all([
-    bankData().getAccount(access.subject, accountId),
+  const [, transactions] = await Promise.all([
+    heldAccount(access, accountId),
     window ? bankData().getTransactions([accountId], window) : [],
   ]);
-  if (!account) throw ObError.notFound('Account not found');
   const Transaction = window ? selectTransactions(transactions, { accountIds: [accountId], window, view }) : [];
-  return readResponse({ Transaction }, selfUrl(request.event), access.transactionWindow);
-}
+  return { data: { Transaction }, available: access.transactionWindow };
+};
 
 /** By API Gateway resource (the route's path template, as in routes.ts). */
 const resources: ReadonlyMap<string, Resource> = new Map<string, Resource>([
@@ -142,5 +142,6 @@ export const handler = httpHandler({ errors: 'openbanking' }, async (request) =>
   if (!resource) throw ObError.notFound('Resource not found');
   const now = systemClock();
   const token = await authorizeBearer(request, { tokens: stores().tokens, now }, 'accounts');
-  return json(200, await resource(request, accountAccess(token, now)));
+  const { data, available } = await resource(request, accountAccess(token, now));
+  return json(200, readResponse(data, selfUrl(request.event), available));
 });

@@ -27,7 +27,15 @@ export interface BankAccount {
   readonly StatusUpdateDateTime?: string;
   readonly Currency: string;
   readonly AccountType: 'Personal' | 'Business';
-  readonly AccountSubType: 'CurrentAccount' | 'Savings' | 'Loan' | 'Mortgage' | 'ChargeCard' | 'CreditCard' | 'EMoney' | 'PrePaidCard';
+  readonly AccountSubType:
+    | 'CurrentAccount'
+    | 'Savings'
+    | 'Loan'
+    | 'Mortgage'
+    | 'ChargeCard'
+    | 'CreditCard'
+    | 'EMoney'
+    | 'PrePaidCard';
   readonly Description?: string;
   readonly Nickname?: string;
   readonly OpeningDate?: string;

@@ -26,6 +26,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-c
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { PROJECT_ROOT } from '../paths';
+import { BUCKET_DEPLOYMENT_MEMORY_MB } from './deployment';
 
 export const WEB_DIR = join(PROJECT_ROOT, 'web');
 
@@ -38,13 +39,14 @@ export interface ConsentSiteRuntimeConfig {
 export interface ConsentSiteProps {
   readonly tenant: string;
   readonly runtimeConfig: ConsentSiteRuntimeConfig;
-  /** Custom domain with a us-east-1 certificate; the distribution's own domain otherwise. */
-  readonly domain?: { readonly domainName: string; readonly certificateArn: string };
+  /** Same-site with the browser API; its certificate is in us-east-1. */
+  readonly domain: { readonly domainName: string; readonly certificateArn: string };
   readonly hostedZone?: IHostedZone;
   readonly accessLogs: IBucket;
 }
 
 export class ConsentSite extends Construct {
+  readonly bucket: Bucket;
   readonly distribution: Distribution;
   /** `https://<domain>/`: where the authorization server sends customers to review a consent. */
   readonly url: string;
@@ -59,6 +61,7 @@ export class ConsentSite extends Construct {
       serverAccessLogsPrefix: 'consent-site-bucket/',
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.bucket = bucket;
 
     const headers = new ResponseHeadersPolicy(this, 'Headers', {
       responseHeadersPolicyName: `bankgate-${props.tenant}-consent-site`,
@@ -96,8 +99,8 @@ export class ConsentSite extends Construct {
         responsePagePath: '/index.html',
         ttl: Duration.seconds(0),
       })),
-      domainNames: props.domain && [props.domain.domainName],
-      certificate: props.domain && Certificate.fromCertificateArn(this, 'Certificate', props.domain.certificateArn),
+      domainNames: [props.domain.domainName],
+      certificate: Certificate.fromCertificateArn(this, 'Certificate', props.domain.certificateArn),
       minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: PriceClass.PRICE_CLASS_100,
@@ -105,17 +108,17 @@ export class ConsentSite extends Construct {
       logBucket: props.accessLogs,
       logFilePrefix: 'consent-site-cloudfront/',
     });
-    this.url = `https://${props.domain?.domainName ?? this.distribution.distributionDomainName}/`;
+    this.url = `https://${props.domain.domainName}/`;
 
     new BucketDeployment(this, 'Deploy', {
       destinationBucket: bucket,
       sources: [viteBuild(), Source.jsonData('config.json', props.runtimeConfig)],
       distribution: this.distribution,
       distributionPaths: ['/*'],
-      memoryLimit: 512,
+      memoryLimit: BUCKET_DEPLOYMENT_MEMORY_MB,
     });
 
-    if (props.domain && props.hostedZone) {
+    if (props.hostedZone) {
       new ARecord(this, 'Alias', {
         zone: props.hostedZone,
         recordName: props.domain.domainName,
@@ -126,7 +129,8 @@ export class ConsentSite extends Construct {
     Validations.of(this.distribution).acknowledge(
       {
         id: 'AwsSolutions-CFR1',
-        reason: 'Customers of the bank consent from wherever they are, including abroad; the bank decides on geo blocking.',
+        reason:
+          'Customers of the bank consent from wherever they are, including abroad; the bank decides on geo blocking.',
       },
       {
         id: 'AwsSolutions-CFR2',
@@ -134,13 +138,6 @@ export class ConsentSite extends Construct {
           'Static files only: no request reaches an API through this distribution (the browser API has its own regional WAF), and a CloudFront web ACL would have to live in us-east-1.',
       },
     );
-    if (!props.domain) {
-      Validations.of(this.distribution).acknowledge({
-        id: 'AwsSolutions-CFR4',
-        reason:
-          'No custom domain configured for this tenant: the default *.cloudfront.net certificate cannot be pinned to TLS 1.2; configure consentPage.domain to get TLSv1.2_2021.',
-      });
-    }
   }
 }
 

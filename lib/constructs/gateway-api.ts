@@ -129,7 +129,8 @@ export class GatewayApi extends Construct {
       },
       {
         id: 'AwsSolutions-COG4',
-        reason: 'Bankgate is itself the authorization server; its callers are TPPs and bank customers, not Cognito users.',
+        reason:
+          'Bankgate is itself the authorization server; its callers are TPPs and bank customers, not Cognito users.',
       },
     );
   }

@@ -150,10 +150,24 @@ export class Monitoring extends Construct {
       period: ONE_MINUTE,
     });
     const { serverErrorRatePercent, latencyP99Millis } = tenant.alarms;
-    this.alarm(`${apiName}-5xx-rate`, serverErrorRate, serverErrorRatePercent, `${apiName}: 5XX rate at or above ${serverErrorRatePercent}%`, true);
-    this.alarm(`${apiName}-latency-p99`, apiMetric('Latency', 'p99'), latencyP99Millis, `${apiName}: p99 latency at or above ${latencyP99Millis} ms`, true);
+    this.alarm(
+      `${apiName}-5xx-rate`,
+      serverErrorRate,
+      serverErrorRatePercent,
+      `${apiName}: 5XX rate at or above ${serverErrorRatePercent}%`,
+      true,
+    );
+    this.alarm(
+      `${apiName}-latency-p99`,
+      apiMetric('Latency', 'p99'),
+      latencyP99Millis,
+      `${apiName}: p99 latency at or above ${latencyP99Millis} ms`,
+      true,
+    );
 
-    this.dashboard.addWidgets(new TextWidget({ markdown: `## ${apiName} (\`${gateway.domain.domainName}\`)`, width: 24, height: 1 }));
+    this.dashboard.addWidgets(
+      new TextWidget({ markdown: `## ${apiName} (\`${gateway.domain.domainName}\`)`, width: 24, height: 1 }),
+    );
     for (const route of gateway.routes) {
       const title = `${route.method} ${route.path}`;
       this.dashboard.addWidgets(
@@ -175,8 +189,18 @@ export class Monitoring extends Construct {
 
   private addFunctions(functions: readonly HandlerFunction[], service: string): void {
     for (const { spec, fn } of functions) {
-      this.alarm(`${this.prefix}-${spec.id}-errors`, fn.metricErrors({ period: FIVE_MINUTES }), 1, `${spec.id}: function errors`);
-      this.alarm(`${this.prefix}-${spec.id}-throttles`, fn.metricThrottles({ period: FIVE_MINUTES }), 1, `${spec.id}: throttled invocations`);
+      this.alarm(
+        `${this.prefix}-${spec.id}-errors`,
+        fn.metricErrors({ period: FIVE_MINUTES }),
+        1,
+        `${spec.id}: function errors`,
+      );
+      this.alarm(
+        `${this.prefix}-${spec.id}-throttles`,
+        fn.metricThrottles({ period: FIVE_MINUTES }),
+        1,
+        `${spec.id}: throttled invocations`,
+      );
     }
     const perFunction = (make: (entry: HandlerFunction) => IMetric) => functions.map(make);
     this.dashboard.addWidgets(
@@ -194,7 +218,9 @@ export class Monitoring extends Construct {
       new GraphWidget({
         title: 'Duration p99 (ms)',
         width: 6,
-        left: perFunction(({ spec, fn }) => fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99', label: spec.id })),
+        left: perFunction(({ spec, fn }) =>
+          fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99', label: spec.id }),
+        ),
       }),
       new GraphWidget({
         title: 'Cold starts',
@@ -237,7 +263,12 @@ export class Monitoring extends Construct {
         label: definition.name,
         period: FIVE_MINUTES,
       });
-      this.alarm(`${this.prefix}-${definition.name}-table-throttles`, throttled, 1, `${definition.name} table: throttled requests`);
+      this.alarm(
+        `${this.prefix}-${definition.name}-table-throttles`,
+        throttled,
+        1,
+        `${definition.name} table: throttled requests`,
+      );
       return throttled;
     });
     this.dashboard.addWidgets(

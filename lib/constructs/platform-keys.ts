@@ -91,7 +91,13 @@ export class PlatformKeys extends Construct {
   }
 
   private grant(grantee: IGrantable, key: Key, actions: string[]): void {
-    Grant.addToPrincipalAndResource({ grantee, actions, resourceArns: [key.keyArn], resource: key, resourceSelfArns: ['*'] });
+    Grant.addToPrincipalAndResource({
+      grantee,
+      actions,
+      resourceArns: [key.keyArn],
+      resource: key,
+      resourceSelfArns: ['*'],
+    });
   }
 
   private asymmetricKey(

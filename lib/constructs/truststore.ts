@@ -10,6 +10,7 @@ import type { MTLSConfig } from 'aws-cdk-lib/aws-apigateway';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { BUCKET_DEPLOYMENT_MEMORY_MB } from './deployment';
 
 export interface TruststoreProps {
   readonly pem: string;
@@ -17,6 +18,7 @@ export interface TruststoreProps {
 }
 
 export class Truststore extends Construct {
+  readonly bucket: Bucket;
   readonly mtls: MTLSConfig;
   /** Completes once the bundle is in the bucket: the custom domain must depend on it. */
   readonly upload: BucketDeployment;
@@ -38,7 +40,9 @@ export class Truststore extends Construct {
       sources: [Source.data(key, props.pem)],
       // A rollback points the domain back at the previous bundle, which therefore must still exist.
       prune: false,
+      memoryLimit: BUCKET_DEPLOYMENT_MEMORY_MB,
     });
+    this.bucket = bucket;
     this.mtls = { bucket, key };
   }
 }

@@ -108,7 +108,8 @@ function providerConfiguration(
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
     responseTypes: ['code'],
     scopes: ['openid', 'profile'],
-    claims: { acr: null, auth_time: null, sid: null, openid: ['sub'], profile: ['name'] },
+    // acr and auth_time ride on the openid scope so every ID token says how and when the customer authenticated.
+    claims: { sid: null, openid: ['sub', 'acr', 'auth_time'], profile: ['name'] },
     // The relying party reads the customer's name from the ID token instead of calling userinfo.
     conformIdTokenClaims: false,
     acrValues: [SCA_ACR],

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { Agent, type Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
+import { Agent } from 'undici';
 import { createOidcIdentityProvider } from '../../lambdas/adapters/oidc-identity-provider';
 import { type IdentityProvider, IdentityProviderError } from '../../lambdas/ports/identity-provider';
 import { type DemoIdp, type DemoIdpOptions, SCA_ACR, startDemoIdp } from '../../sandbox/idp/server';
@@ -24,13 +24,13 @@ let idpOptions: DemoIdpOptions;
 let idp: DemoIdp;
 let rp: IdentityProvider;
 let browser: TestBrowser;
-let previousDispatcher: Dispatcher;
+/** Node's fetch over an agent that trusts the throwaway CA (jest's VM context hides undici's global dispatcher). */
+let fetchTrustingTestCa: (url: string, init?: RequestInit) => Promise<Response>;
 
 beforeAll(async () => {
   const pki = await createThrowawayPki();
-  // The relying party's outbound HTTPS (global fetch) trusts the throwaway CA, as the sandbox makes it trust its own.
-  previousDispatcher = getGlobalDispatcher();
-  setGlobalDispatcher(new Agent({ connect: { ca: pki.caCert } }));
+  const trustingAgent = new Agent({ connect: { ca: pki.caCert } });
+  fetchTrustingTestCa = (url, init) => fetch(url, { ...init, dispatcher: trustingAgent } as RequestInit);
   dataDir = await mkdtemp(path.join(tmpdir(), 'bankgate-idp-'));
   idpOptions = {
     port: 0,
@@ -40,12 +40,16 @@ beforeAll(async () => {
     clients: [CLIENT],
   };
   [idp, browser] = await Promise.all([startDemoIdp(idpOptions), launchBrowser()]);
-  rp = createOidcIdentityProvider({ issuer: idp.issuer, clientId: CLIENT.client_id, clientSecret: CLIENT.client_secret });
+  rp = createOidcIdentityProvider({
+    issuer: idp.issuer,
+    clientId: CLIENT.client_id,
+    clientSecret: CLIENT.client_secret,
+    customFetch: fetchTrustingTestCa,
+  });
 });
 
 afterAll(async () => {
   await Promise.all([idp?.close(), browser?.close()]);
-  setGlobalDispatcher(previousDispatcher);
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -76,7 +80,7 @@ test('a customer signs in at the bank and Bankgate learns who, how and when', as
   const startedAt = Math.floor(Date.now() / 1000);
 
   // Act
-  const login = await rp.startLogin({ redirectUri: REDIRECT_URI, loginHint: ALICE.username, acrValues: SCA_ACR });
+  const login = await rp.startLogin({ redirectUri: REDIRECT_URI, loginHint: ALICE.username });
   await page.goto(login.url);
   const bankHeadingShown = await page.getByRole('heading', { name: 'TPI Bank' }).isVisible();
   const prefilledUsername = await page.getByRole('textbox', { name: 'Username' }).inputValue();
@@ -152,7 +156,7 @@ test('an error answered by the IdP surfaces as an IdentityProviderError carrying
 test('a restarted IdP on the same data directory keeps its signing key', async () => {
   // Prepare
   const kidsOf = async (issuer: string) => {
-    const jwks = (await (await fetch(`${issuer}/jwks`)).json()) as { keys: { kid: string }[] };
+    const jwks = (await (await fetchTrustingTestCa(`${issuer}/jwks`)).json()) as { keys: { kid: string }[] };
     return jwks.keys.map((key) => key.kid);
   };
   const before = await kidsOf(idp.issuer);

@@ -17,7 +17,11 @@ let data: DemoBank;
 beforeAll(async () => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   dynamo = await startLocalDynamo({ port: 0 });
-  client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   await ensureTables(client, [tables.bankData]);
   process.env[tables.bankData.envVar] = sandboxTableName(tables.bankData);
   bank = dynamoBankData(DynamoDBDocumentClient.from(client));
@@ -35,12 +39,16 @@ afterAll(async () => {
 const accountsOf = (subject: string) => data.accounts.filter((a) => a.subject === subject).map((a) => a.account);
 
 describe('dynamoBankData', () => {
-  it('lists only the customer\'s own accounts and refuses another customer\'s account', async () => {
+  it("lists only the customer's own accounts and refuses another customer's account", async () => {
     // Act
     const steves = await bank.listAccounts('steve');
     const annesAccountId = accountsOf('anne')[0]!.AccountId;
     // Assess
-    expect(steves.map((a) => a.AccountId).sort()).toEqual(accountsOf('steve').map((a) => a.AccountId).sort());
+    expect(steves.map((a) => a.AccountId).sort()).toEqual(
+      accountsOf('steve')
+        .map((a) => a.AccountId)
+        .sort(),
+    );
     expect(await bank.getAccount('steve', steves[0]!.AccountId)).toEqual(steves[0]);
     expect(await bank.getAccount('steve', annesAccountId)).toBeUndefined();
     expect(await bank.listAccounts('nobody')).toEqual([]);
@@ -67,7 +75,9 @@ describe('dynamoBankData', () => {
     expect(all).toHaveLength(expected.length);
     const times = all.map((t) => Date.parse(t.BookingDateTime));
     expect(times).toEqual([...times].sort((a, b) => b - a));
-    const wanted = expected.filter((t) => t.BookingDateTime >= from && t.BookingDateTime <= to).map((t) => t.TransactionId);
+    const wanted = expected
+      .filter((t) => t.BookingDateTime >= from && t.BookingDateTime <= to)
+      .map((t) => t.TransactionId);
     expect(windowed.map((t) => t.TransactionId).sort()).toEqual(wanted.sort());
     expect(windowed.map((t) => t.TransactionId)).toContain(inside.TransactionId);
     expect(windowed.length).toBeLessThan(all.length);

@@ -28,7 +28,8 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-const consentUrl = () => `${sandbox.manifest.mtls_base_url}/open-banking/v3.1/aisp/account-access-consents/unknown-consent`;
+const consentUrl = () =>
+  `${sandbox.manifest.mtls_base_url}/open-banking/v3.1/aisp/account-access-consents/unknown-consent`;
 
 /**
  * Speaks raw HTTP over TLS to the mTLS origin: the status line if the server answered, else how the
@@ -36,8 +37,18 @@ const consentUrl = () => `${sandbox.manifest.mtls_base_url}/open-banking/v3.1/ai
  */
 function exchange(options: ConnectionOptions): Promise<string> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port: sandbox.manifest.ports.mtls, servername: 'localhost', ca: sandbox.caPem, ...options });
-    socket.once('secureConnect', () => socket.write('GET /open-banking/v3.1/aisp/account-access-consents/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
+    const socket = connect({
+      host: '127.0.0.1',
+      port: sandbox.manifest.ports.mtls,
+      servername: 'localhost',
+      ca: sandbox.caPem,
+      ...options,
+    });
+    socket.once('secureConnect', () =>
+      socket.write(
+        'GET /open-banking/v3.1/aisp/account-access-consents/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
+      ),
+    );
     socket.once('data', (data: Buffer) => {
       resolve(data.toString('latin1').split('\r\n')[0]!);
       socket.destroy();
@@ -57,7 +68,11 @@ describe('mTLS origin', () => {
 
   it('refuses a client certificate issued by another CA, even with a demo client subject', async () => {
     // Prepare
-    const rogue = await createCertificateAuthority({ country: 'TW', organization: 'Bankgate Sandbox', commonName: 'Bankgate Sandbox CA' });
+    const rogue = await createCertificateAuthority({
+      country: 'TW',
+      organization: 'Bankgate Sandbox',
+      commonName: 'Bankgate Sandbox CA',
+    });
     const forged = await issueCertificate(rogue, demoTpps[0]!.subject, { kind: 'client' });
     // Act
     const outcomes = await Promise.all([
@@ -74,7 +89,7 @@ describe('mTLS origin', () => {
     expect(outcome).toMatch(/^HTTP\/1\.1 \d{3} /);
   });
 
-  it('accepts a demo client certificate and runs the route\'s handler module', async () => {
+  it("accepts a demo client certificate and runs the route's handler module", async () => {
     // Act: no access token, so the real consent handler answers with an Open Banking 401.
     const response = await request(consentUrl(), { dispatcher: sandbox.mtlsAgent('tpp-fapi1') });
     const body = (await response.body.json()) as { Code?: string };
@@ -95,7 +110,15 @@ describe('mTLS origin', () => {
         ports: { browser: 0, mtls: 0 },
         tls: { key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem },
         tenantName: 'Echo',
-        handlers: [{ id: 'echo', description: 'echo', routes: [{ method: 'POST', path: '/echo/{Id}', surface: 'mtls' }], tables: {}, keys: [] }],
+        handlers: [
+          {
+            id: 'echo',
+            description: 'echo',
+            routes: [{ method: 'POST', path: '/echo/{Id}', surface: 'mtls' }],
+            tables: {},
+            keys: [],
+          },
+        ],
         loadHandler: async () => async (event) => {
           received.push(event);
           return {
@@ -182,7 +205,10 @@ describe('browser origin', () => {
   });
 
   it('does not serve mTLS routes', async () => {
-    const response = await request(`${sandbox.manifest.issuer}/token`, { method: 'POST', dispatcher: sandbox.browserAgent() });
+    const response = await request(`${sandbox.manifest.issuer}/token`, {
+      method: 'POST',
+      dispatcher: sandbox.browserAgent(),
+    });
     await response.body.dump();
     expect(response.statusCode).toBe(404);
   });
@@ -218,8 +244,12 @@ describe('restart on the same data dir', () => {
     const firstDoc = doc(before.urls.dynamodb);
     await firstDoc.send(new PutCommand({ TableName: 'bankgate-audit', Item: probe }));
     firstDoc.destroy();
-    const jwksBefore = await (await request(`${before.issuer}/jwks`, { dispatcher: sandbox.browserAgent() })).body.json();
-    const filesBefore = await Promise.all([before.ca, before.clients[0]!.cert, before.clients[0]!.jwk].map((f) => readFile(f, 'utf8')));
+    const jwksBefore = await (
+      await request(`${before.issuer}/jwks`, { dispatcher: sandbox.browserAgent() })
+    ).body.json();
+    const filesBefore = await Promise.all(
+      [before.ca, before.clients[0]!.cert, before.clients[0]!.jwk].map((f) => readFile(f, 'utf8')),
+    );
 
     // Act
     sandbox = await sandbox.restart();
@@ -227,12 +257,16 @@ describe('restart on the same data dir', () => {
     // Assess
     const after = sandbox.manifest;
     const secondDoc = doc(after.urls.dynamodb);
-    const { Item } = await secondDoc.send(new GetCommand({ TableName: 'bankgate-audit', Key: { entity: probe.entity, at: probe.at } }));
+    const { Item } = await secondDoc.send(
+      new GetCommand({ TableName: 'bankgate-audit', Key: { entity: probe.entity, at: probe.at } }),
+    );
     secondDoc.destroy();
     expect(Item).toEqual(probe);
     const jwksAfter = await (await request(`${after.issuer}/jwks`, { dispatcher: sandbox.browserAgent() })).body.json();
     expect(jwksAfter).toEqual(jwksBefore);
-    const filesAfter = await Promise.all([after.ca, after.clients[0]!.cert, after.clients[0]!.jwk].map((f) => readFile(f, 'utf8')));
+    const filesAfter = await Promise.all(
+      [after.ca, after.clients[0]!.cert, after.clients[0]!.jwk].map((f) => readFile(f, 'utf8')),
+    );
     expect(filesAfter).toEqual(filesBefore);
     expect(after.demo_data_anchor).toBe(before.demo_data_anchor);
     // The mTLS origin still trusts the (unchanged) demo certificates.

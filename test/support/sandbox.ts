@@ -36,7 +36,12 @@ export interface TestSandbox {
 
 const EPHEMERAL: SandboxPorts = { browser: 0, mtls: 0, idp: 0, kms: 0, dynamo: 0 };
 
-async function wrap(running: RunningSandbox, dataDir: string): Promise<TestSandbox> {
+/** A running sandbox (in this process or a child process) as tests use it; `start` starts it again on the same dir. */
+export async function wrap(
+  running: RunningSandbox,
+  dataDir: string,
+  start: (ports: SandboxPorts) => Promise<RunningSandbox> = (ports) => startSandbox({ dataDir, ports, quiet: true }),
+): Promise<TestSandbox> {
   const { manifest } = running;
   const caPem = readFileSync(manifest.ca, 'utf8');
   const agents: Agent[] = [];
@@ -66,7 +71,7 @@ async function wrap(running: RunningSandbox, dataDir: string): Promise<TestSandb
     },
     restart: async () => {
       await shutdown();
-      return wrap(await startSandbox({ dataDir, ports: manifest.ports, quiet: true }), dataDir);
+      return wrap(await start(manifest.ports), dataDir, start);
     },
     stop: async () => {
       await shutdown();

@@ -44,7 +44,7 @@ const specs: HandlerSpec[] = [
 describe('formatDn', () => {
   it('writes RFC 2253 order (most specific first) without spaces', () => {
     // Prepare
-    const derOrder = [{ C: ['TW'] }, { O: ['Enjoy Life'] }, { CN: ['enjoy-life-tpp'] }];
+    const derOrder: Record<string, string[]>[] = [{ C: ['TW'] }, { O: ['Enjoy Life'] }, { CN: ['enjoy-life-tpp'] }];
     // Act
     const dn = formatDn(derOrder);
     // Assess
@@ -95,12 +95,18 @@ describe('matchRoute', () => {
   });
 
   it('gives null pathParameters for a literal route and prefers a literal segment over a parameter', () => {
-    expect(matchRoute(mtls, 'POST', '/aisp/account-access-consents')).toMatchObject({ handlerId: 'consents', pathParameters: null });
+    expect(matchRoute(mtls, 'POST', '/aisp/account-access-consents')).toMatchObject({
+      handlerId: 'consents',
+      pathParameters: null,
+    });
     expect(matchRoute(mtls, 'GET', '/aisp/account-access-consents/latest')).toMatchObject({ handlerId: 'latest' });
   });
 
   it('answers 405 with the allowed methods for a known path and 404 otherwise', () => {
-    expect(matchRoute(mtls, 'PUT', '/aisp/account-access-consents/c1')).toEqual({ kind: 'methodNotAllowed', allow: ['GET', 'DELETE'] });
+    expect(matchRoute(mtls, 'PUT', '/aisp/account-access-consents/c1')).toEqual({
+      kind: 'methodNotAllowed',
+      allow: ['GET', 'DELETE'],
+    });
     expect(matchRoute(mtls, 'GET', '/aisp/account-access-consents/c1/extra')).toEqual({ kind: 'notFound' });
     expect(matchRoute(mtls, 'GET', '/aisp/account-access-consentsX')).toEqual({ kind: 'notFound' });
   });
@@ -114,12 +120,24 @@ describe('matchRoute', () => {
 });
 
 describe('toProxyEvent', () => {
-  const match = { kind: 'matched' as const, handlerId: 'consents', resource: '/c/{ConsentId}', pathParameters: { ConsentId: 'c1' } };
+  const match = {
+    kind: 'matched' as const,
+    handlerId: 'consents',
+    resource: '/c/{ConsentId}',
+    pathParameters: { ConsentId: 'c1' },
+  };
   const context = { requestId: 'req-1', stage: 'local', now: new Date('2026-11-21T09:15:02.123Z'), clientCert: null };
   const request = (overrides: Partial<IncomingRequest>): IncomingRequest => ({
     method: 'POST',
     url: '/c/c1',
-    rawHeaders: ['Host', 'localhost:8444', 'Content-Type', 'application/x-www-form-urlencoded', 'user-agent', 'tpp/1.0'],
+    rawHeaders: [
+      'Host',
+      'localhost:8444',
+      'Content-Type',
+      'application/x-www-form-urlencoded',
+      'user-agent',
+      'tpp/1.0',
+    ],
     body: Buffer.from('grant_type=client_credentials'),
     sourceIp: '127.0.0.1',
     localPort: 8444,
@@ -131,11 +149,16 @@ describe('toProxyEvent', () => {
     const incoming = request({
       url: '/c/c1?a=1&b=x%20y&a=2',
       rawHeaders: [
-        'Host', 'localhost:8444',
-        'Content-Type', 'application/x-www-form-urlencoded',
-        'user-agent', 'tpp/1.0',
-        'Accept', 'application/json',
-        'accept', 'text/plain',
+        'Host',
+        'localhost:8444',
+        'Content-Type',
+        'application/x-www-form-urlencoded',
+        'user-agent',
+        'tpp/1.0',
+        'Accept',
+        'application/json',
+        'accept',
+        'text/plain',
       ],
     });
     // Act
@@ -193,7 +216,10 @@ describe('toProxyEvent', () => {
       serialNumber: '01',
       validity: { notBefore: 'x', notAfter: 'y' },
     };
-    const event = toProxyEvent(request({ rawHeaders: ['x-forwarded-for', '10.0.0.1'] }), match, { ...context, clientCert });
+    const event = toProxyEvent(request({ rawHeaders: ['x-forwarded-for', '10.0.0.1'] }), match, {
+      ...context,
+      clientCert,
+    });
     expect(event.headers['X-Forwarded-For']).toBe('10.0.0.1, 127.0.0.1');
     expect(event.headers['x-forwarded-for']).toBeUndefined();
     expect(event.requestContext.identity.clientCert).toBe(clientCert);
@@ -202,7 +228,14 @@ describe('toProxyEvent', () => {
 
 describe('isTextMediaType', () => {
   it('treats JSON, forms, JWTs and text as text, the rest as binary', () => {
-    for (const type of ['application/json; charset=utf-8', 'application/jwt', 'application/jose', 'application/problem+json', 'text/html', undefined]) {
+    for (const type of [
+      'application/json; charset=utf-8',
+      'application/jwt',
+      'application/jose',
+      'application/problem+json',
+      'text/html',
+      undefined,
+    ]) {
       expect(isTextMediaType(type)).toBe(true);
     }
     for (const type of ['application/octet-stream', 'image/png', 'application/pdf']) {

@@ -1,6 +1,7 @@
 /** The demo tenant: deterministic bank data tests can count on, and client registrations the product accepts. */
-import { demoBank, demoClientRegistrations, demoCustomers, demoTpps } from '../../sandbox/seed';
+
 import type { SandboxPki } from '../../sandbox/pki';
+import { demoBank, demoClientRegistrations, demoCustomers, demoTpps } from '../../sandbox/seed';
 
 const ANCHOR = new Date('2026-11-21T00:00:00.000Z');
 const DAY_MS = 24 * 3600 * 1000;
@@ -13,7 +14,9 @@ describe('demoBank', () => {
     const later = demoBank(new Date(ANCHOR.getTime() + 30 * DAY_MS));
     // Assess
     expect(again).toEqual(first);
-    expect(later.transactions.map((t) => [t.TransactionId, t.Amount])).toEqual(first.transactions.map((t) => [t.TransactionId, t.Amount]));
+    expect(later.transactions.map((t) => [t.TransactionId, t.Amount])).toEqual(
+      first.transactions.map((t) => [t.TransactionId, t.Amount]),
+    );
   });
 
   it('gives every customer 3 accounts with both balance types, and ~3 months of transactions before the anchor', () => {
@@ -24,10 +27,12 @@ describe('demoBank', () => {
       const accounts = bank.accounts.filter((a) => a.subject === customer.subject);
       expect(accounts).toHaveLength(3);
       for (const { account } of accounts) {
-        expect(bank.balances.filter((b) => b.AccountId === account.AccountId).map((b) => b.Type).sort()).toEqual([
-          'InterimAvailable',
-          'InterimBooked',
-        ]);
+        expect(
+          bank.balances
+            .filter((b) => b.AccountId === account.AccountId)
+            .map((b) => b.Type)
+            .sort(),
+        ).toEqual(['InterimAvailable', 'InterimBooked']);
         expect(bank.transactions.some((t) => t.AccountId === account.AccountId)).toBe(true);
       }
     }
@@ -35,8 +40,12 @@ describe('demoBank', () => {
     expect(Math.max(...times)).toBeLessThan(ANCHOR.getTime());
     expect(Math.min(...times)).toBeGreaterThanOrEqual(ANCHOR.getTime() - 90 * DAY_MS);
     expect(new Set(bank.transactions.map((t) => t.TransactionId)).size).toBe(bank.transactions.length);
-    expect(bank.transactions.some((t) => t.CreditDebitIndicator === 'Credit' && t.MerchantDetails === undefined)).toBe(true);
-    expect(bank.transactions.some((t) => t.CreditDebitIndicator === 'Debit' && t.MerchantDetails?.MerchantName)).toBe(true);
+    expect(bank.transactions.some((t) => t.CreditDebitIndicator === 'Credit' && t.MerchantDetails === undefined)).toBe(
+      true,
+    );
+    expect(bank.transactions.some((t) => t.CreditDebitIndicator === 'Debit' && t.MerchantDetails?.MerchantName)).toBe(
+      true,
+    );
   });
 
   it('keeps running balances consistent with the closing balance of each account', () => {
@@ -62,7 +71,10 @@ describe('demoClientRegistrations', () => {
       ca: { certPath: '/ca.pem', certPem: '' },
       server: { certPath: '', keyPath: '', certPem: '', keyPem: '' },
       clients: Object.fromEntries(
-        demoTpps.map((tpp) => [tpp.clientId, { clientId: tpp.clientId, subjectDn: `CN=${tpp.subject.commonName}`, jwks }]),
+        demoTpps.map((tpp) => [
+          tpp.clientId,
+          { clientId: tpp.clientId, subjectDn: `CN=${tpp.subject.commonName}`, jwks },
+        ]),
       ),
     } as unknown as SandboxPki;
     // Act

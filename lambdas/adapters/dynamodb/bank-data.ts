@@ -7,7 +7,13 @@
  * so a customer's accounts, an account's balances and its transactions in a booking window are each one
  * Query, and holding an account is checked by the key itself.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type {
   BankAccount,
   BankBalance,
@@ -89,28 +95,42 @@ export function dynamoBankData(doc: DynamoDBDocumentClient = documentClient()): 
       const perAccount = await Promise.all(accountIds.map((id) => transactionsOf(id, window)));
       return perAccount
         .flat()
-        .sort((a, b) => Date.parse(b.BookingDateTime) - Date.parse(a.BookingDateTime) || b.TransactionId.localeCompare(a.TransactionId));
+        .sort(
+          (a, b) =>
+            Date.parse(b.BookingDateTime) - Date.parse(a.BookingDateTime) ||
+            b.TransactionId.localeCompare(a.TransactionId),
+        );
     },
 
     async putCustomer(customer: BankCustomer) {
-      await doc.send(new PutCommand({ TableName, Item: { pk: customerKey(customer.subject), sk: 'PROFILE', ...customer } }));
+      await doc.send(
+        new PutCommand({ TableName, Item: { pk: customerKey(customer.subject), sk: 'PROFILE', ...customer } }),
+      );
     },
 
     async putAccount(subject, account) {
       await doc.send(
-        new PutCommand({ TableName, Item: { pk: customerKey(subject), sk: accountKey(account.AccountId), ...account } }),
+        new PutCommand({
+          TableName,
+          Item: { pk: customerKey(subject), sk: accountKey(account.AccountId), ...account },
+        }),
       );
     },
 
     async putBalance(balance) {
       await doc.send(
-        new PutCommand({ TableName, Item: { pk: accountKey(balance.AccountId), sk: `BALANCE#${balance.Type}`, ...balance } }),
+        new PutCommand({
+          TableName,
+          Item: { pk: accountKey(balance.AccountId), sk: `BALANCE#${balance.Type}`, ...balance },
+        }),
       );
     },
 
     async putTransaction(transaction) {
       const sk = `TXN#${sortableTime(transaction.BookingDateTime)}#${transaction.TransactionId}`;
-      await doc.send(new PutCommand({ TableName, Item: { pk: accountKey(transaction.AccountId), sk, ...transaction } }));
+      await doc.send(
+        new PutCommand({ TableName, Item: { pk: accountKey(transaction.AccountId), sk, ...transaction } }),
+      );
     },
   };
 }
