@@ -1,7 +1,9 @@
 /** Jest: @swc/jest transforms TS and the ESM-only deps (jose, middy, openid-client, ...). */
 const common = {
   transform: { '^.+\\.[tj]sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  transformIgnorePatterns: ['/node_modules/(?!(@middy|jose|openid-client|oauth4webapi|oidc-provider|quick-lru|nanoid|@koa|koa|jsesc)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@middy|jose|openid-client|oauth4webapi|oidc-provider|quick-lru|nanoid|@koa|koa|jsesc)/)',
+  ],
   testEnvironment: 'node',
 };
 

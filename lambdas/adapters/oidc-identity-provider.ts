@@ -104,7 +104,10 @@ export function createOidcIdentityProvider(opts: OidcIdentityProviderOptions): I
 function asIdentityProviderError(error: unknown): IdentityProviderError {
   if (error instanceof IdentityProviderError) return error;
   if (error instanceof oidc.AuthorizationResponseError || error instanceof oidc.ResponseBodyError) {
-    return new IdentityProviderError(`The identity provider answered ${error.error}`, { error: error.error, cause: error });
+    return new IdentityProviderError(`The identity provider answered ${error.error}`, {
+      error: error.error,
+      cause: error,
+    });
   }
   const messages = [error, (error as Error | undefined)?.cause]
     .filter((e): e is Error => e instanceof Error)

@@ -196,7 +196,11 @@ const RETRYABLE = new Set([
 /** True for infrastructure faults a client can sensibly retry (rendered as 503 + Retry-After). */
 export function isRetryable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { name, code, $metadata: meta } = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const {
+    name,
+    code,
+    $metadata: meta,
+  } = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   return (
     RETRYABLE.has(name ?? '') ||
     RETRYABLE.has(code ?? '') ||

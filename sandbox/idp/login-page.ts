@@ -9,7 +9,12 @@ const escapeHtml = (value: string) =>
 /** No scripts, no framing; the form posts only to this origin (the follow-up redirect leaves it, so no form-action). */
 export const LOGIN_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
 
-export function renderLoginPage(input: { bankName: string; action: string; username?: string; error?: string }): string {
+export function renderLoginPage(input: {
+  bankName: string;
+  action: string;
+  username?: string;
+  error?: string;
+}): string {
   const bankName = escapeHtml(input.bankName);
   const alert = input.error ? `<p role="alert" class="error">${escapeHtml(input.error)}</p>` : '';
   return `<!doctype html>

@@ -74,7 +74,11 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
         return;
       }
       if (error instanceof errors.SessionNotFound) {
-        sendHtml(res, 400, '<!doctype html><title>Sign-in expired</title><p>This sign-in has expired. Start again.</p>');
+        sendHtml(
+          res,
+          400,
+          '<!doctype html><title>Sign-in expired</title><p>This sign-in has expired. Start again.</p>',
+        );
         return;
       }
       console.error('demo IdP interaction failed:', error instanceof Error ? error.message : error);

@@ -2,7 +2,8 @@
  * Synthesizes a tenant the way `npx cdk synth -c tenant=<name>` does: the context of cdk.json plus the
  * tenant selection, through the same `createTenantStack` the CDK app entry calls.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -12,6 +13,12 @@ import { PROJECT_ROOT } from '../../lib/paths';
 import { TENANT_CONTEXT_KEY, TENANTS_CONTEXT_KEY } from '../../lib/tenant-config';
 
 export type Json = Record<string, unknown>;
+
+/**
+ * One cloud assembly directory per test file: CDK caches bundled assets per output directory, so the
+ * second tenant synthesized in a file reuses the first one's Lambda bundles and Vite build.
+ */
+const OUTDIR = mkdtempSync(join(tmpdir(), 'bankgate-cdk-test-'));
 
 /** The `context` block of cdk.json: feature flags and `bankgate:tenants`. */
 export function cdkJsonContext(): Json {
@@ -34,6 +41,7 @@ export interface SynthesizedTenant {
 /** @param tenants replaces `bankgate:tenants` (default: the tenants of cdk.json). */
 export function synthesizeTenant(tenant: string, tenants: Record<string, Json> = sampleTenants()): SynthesizedTenant {
   const app = new App({
+    outdir: OUTDIR,
     context: { ...cdkJsonContext(), [TENANTS_CONTEXT_KEY]: tenants, [TENANT_CONTEXT_KEY]: tenant },
   });
   const stack = createTenantStack(app);

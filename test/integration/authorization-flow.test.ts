@@ -4,8 +4,9 @@
  * mTLS, and reads exactly the accounts the customer chose — for FAPI 2.0 (PAR + JAR + PKCE) and for
  * FAPI 1.0 Advanced (hybrid flow with detached-signature checks). Then refresh, revocation, cancel.
  */
-import type { Page } from 'playwright-core';
+
 import * as oidc from 'openid-client';
+import type { Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from '../support/browser';
 import type { TestSandbox } from '../support/sandbox';
 import { startSandboxProcess } from '../support/sandbox-process';
@@ -41,7 +42,12 @@ describe('the customer authorization journey and the account APIs', () => {
     return (await response.json()).Data.ConsentId;
   }
 
-  function authorizationParameters(tpp: Tpp, consentId: string, codeChallenge: string, extra: Record<string, string> = {}) {
+  function authorizationParameters(
+    tpp: Tpp,
+    consentId: string,
+    codeChallenge: string,
+    extra: Record<string, string> = {},
+  ) {
     return {
       redirect_uri: externalRedirect(tpp),
       scope: 'openid accounts',
@@ -58,7 +64,8 @@ describe('the customer authorization journey and the account APIs', () => {
     };
   }
 
-  const externalRedirect = (tpp: Tpp) => sandbox.client(tpp.clientId).redirect_uris.find((u) => !u.includes('localhost'))!;
+  const externalRedirect = (tpp: Tpp) =>
+    sandbox.client(tpp.clientId).redirect_uris.find((u) => !u.includes('localhost'))!;
 
   /** Signs in at the bank's IdP and answers the consent page; returns the URL the browser was sent back to. */
   async function customerJourney(
@@ -69,7 +76,9 @@ describe('the customer authorization journey and the account APIs', () => {
   ): Promise<URL> {
     const page = await browser.newPage();
     const redirectOrigin = new URL(redirectUri).origin;
-    await page.route(`${redirectOrigin}/**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'back at the fintech' }));
+    await page.route(`${redirectOrigin}/**`, (route) =>
+      route.fulfill({ status: 200, contentType: 'text/plain', body: 'back at the fintech' }),
+    );
     await page.goto(authorizationUrl.href);
     await page.getByRole('textbox', { name: 'Username' }).fill(customer.username);
     await page.getByRole('textbox', { name: 'Password' }).fill(customer.password);
@@ -100,7 +109,9 @@ describe('the customer authorization journey and the account APIs', () => {
     const verifier = oidc.randomPKCECodeVerifier();
     const params = authorizationParameters(tpp, consentId, await oidc.calculatePKCECodeChallenge(verifier));
     const jar = await oidc.buildAuthorizationUrlWithJAR(tpp.config, params, { key: tpp.signingKey, kid: tpp.kid });
-    const authorizationUrl = await oidc.buildAuthorizationUrlWithPAR(tpp.config, { request: jar.searchParams.get('request')! });
+    const authorizationUrl = await oidc.buildAuthorizationUrlWithPAR(tpp.config, {
+      request: jar.searchParams.get('request')!,
+    });
     expect(authorizationUrl.searchParams.get('request_uri')).toMatch(/^urn:ietf:params:oauth:request_uri:/);
 
     // Act: the customer signs in and shares two of their accounts
@@ -110,7 +121,10 @@ describe('the customer authorization journey and the account APIs', () => {
       expect(await boxes.count()).toBeGreaterThanOrEqual(3);
       for (const index of [0, 2]) {
         await boxes.nth(index).check();
-        chosen.push((await boxes.nth(index).getAttribute('aria-label')) ?? (await boxes.nth(index).evaluate((el) => (el as HTMLInputElement).labels?.[0]?.textContent ?? '')));
+        chosen.push(
+          (await boxes.nth(index).getAttribute('aria-label')) ??
+            (await boxes.nth(index).evaluate((el) => (el as HTMLInputElement).labels?.[0]?.textContent ?? '')),
+        );
       }
       await page.getByRole('button', { name: 'Allow' }).click();
     });
@@ -134,7 +148,9 @@ describe('the customer authorization journey and the account APIs', () => {
     expect(accounts.body.Data.Account).toHaveLength(2);
     expect(accounts.body.Data.Account[0].Account).toBeDefined(); // ReadAccountsDetail
     chosen = chosen.map((label) => label.match(/••••\d{4}/)?.[0] ?? label);
-    const masked = accounts.body.Data.Account.map((a: { Account: { Identification: string }[] }) => `••••${a.Account[0]!.Identification.slice(-4)}`);
+    const masked = accounts.body.Data.Account.map(
+      (a: { Account: { Identification: string }[] }) => `••••${a.Account[0]!.Identification.slice(-4)}`,
+    );
     expect(masked.sort()).toEqual(chosen.sort());
     const balances = await getJson(tpp, `${AISP}/balances`, tokens.access_token);
     expect(new Set(balances.body.Data.Balance.map((b: { AccountId: string }) => b.AccountId))).toEqual(
@@ -145,14 +161,21 @@ describe('the customer authorization journey and the account APIs', () => {
 
     // Introspection carries the consent fields
     const introspection = await oidc.tokenIntrospection(tpp.config, tokens.access_token);
-    expect(introspection).toMatchObject({ active: true, client_id: 'tsp2', consent_id: consentId, status: 'Authorised' });
+    expect(introspection).toMatchObject({
+      active: true,
+      client_id: 'tsp2',
+      consent_id: consentId,
+      status: 'Authorised',
+    });
 
     // Refresh, then revocation makes the tokens inactive
     const refreshed = await oidc.refreshTokenGrant(tpp.config, tokens.refresh_token!);
     expect((await getJson(tpp, `${AISP}/accounts`, refreshed.access_token)).status).toBe(200);
     await oidc.tokenRevocation(tpp.config, tokens.refresh_token!);
     expect((await getJson(tpp, `${AISP}/accounts`, refreshed.access_token)).status).toBe(401);
-    await expect(oidc.refreshTokenGrant(tpp.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.refreshTokenGrant(tpp.config, tokens.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
 
     // The code cannot be redeemed twice
     await expect(
@@ -164,11 +187,18 @@ describe('the customer authorization journey and the account APIs', () => {
     const tpp = await tppClient(sandbox, 'tpp-fapi1', {
       execute: [oidc.useCodeIdTokenResponseType, oidc.enableDetachedSignatureResponseChecks],
     });
-    const consentId = await createConsent(tpp, ['ReadAccountsBasic', 'ReadTransactionsDetail', 'ReadTransactionsCredits']);
+    const consentId = await createConsent(tpp, [
+      'ReadAccountsBasic',
+      'ReadTransactionsDetail',
+      'ReadTransactionsCredits',
+    ]);
     const verifier = oidc.randomPKCECodeVerifier();
     const nonce = oidc.randomNonce();
     const params = authorizationParameters(tpp, consentId, await oidc.calculatePKCECodeChallenge(verifier), { nonce });
-    const authorizationUrl = await oidc.buildAuthorizationUrlWithJAR(tpp.config, params, { key: tpp.signingKey, kid: tpp.kid });
+    const authorizationUrl = await oidc.buildAuthorizationUrlWithJAR(tpp.config, params, {
+      key: tpp.signingKey,
+      kid: tpp.kid,
+    });
 
     const callback = await customerJourney(authorizationUrl, params.redirect_uri, steve(), async (page) => {
       await page.getByRole('checkbox', { name: /••••/ }).first().check();
@@ -188,7 +218,11 @@ describe('the customer authorization journey and the account APIs', () => {
     expect(accounts.body.Data.Account[0].Account).toBeUndefined(); // Basic only
     const transactions = await getJson(tpp, `${AISP}/transactions`, tokens.access_token);
     expect(transactions.status).toBe(200);
-    expect(transactions.body.Data.Transaction.every((t: { CreditDebitIndicator: string }) => t.CreditDebitIndicator === 'Credit')).toBe(true);
+    expect(
+      transactions.body.Data.Transaction.every(
+        (t: { CreditDebitIndicator: string }) => t.CreditDebitIndicator === 'Credit',
+      ),
+    ).toBe(true);
 
     // The TPP deletes the consent: its tokens stop working at once
     const { access_token } = await oidc.clientCredentialsGrant(tpp.config, { scope: 'accounts' });

@@ -17,7 +17,13 @@ const TLS_CLIENT = 'tpp-fapi1';
 
 const consentBody = {
   Data: {
-    Permissions: ['ReadAccountsDetail', 'ReadBalances', 'ReadTransactionsDetail', 'ReadTransactionsCredits', 'ReadTransactionsDebits'],
+    Permissions: [
+      'ReadAccountsDetail',
+      'ReadBalances',
+      'ReadTransactionsDetail',
+      'ReadTransactionsCredits',
+      'ReadTransactionsDebits',
+    ],
     ExpirationDateTime: new Date(Date.now() + 30 * 86400_000).toISOString(),
   },
   Risk: {},
@@ -44,7 +50,11 @@ describe('foundation: sandbox, client authentication, account-access-consents', 
 
   const url = (path: string) => `${sandbox.manifest.mtls_base_url}${path}`;
 
-  function call(tpp: Tpp, path: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  function call(
+    tpp: Tpp,
+    path: string,
+    init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ) {
     return tpp.fetch(url(path), {
       method: init.method ?? 'GET',
       headers: {
@@ -139,7 +149,11 @@ describe('foundation: sandbox, client authentication, account-access-consents', 
       const badScope = await post(form(await assertion(sandbox.manifest.issuer), 'payments'));
       expect(badScope.status).toBe(400);
       expect((await badScope.json()).error).toBe('invalid_scope');
-      const notForm = await jwtTpp.fetch(url('/token'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const notForm = await jwtTpp.fetch(url('/token'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(notForm.status).toBe(400);
       expect((await notForm.json()).error).toBe('invalid_request');
     });
@@ -159,7 +173,10 @@ describe('foundation: sandbox, client authentication, account-access-consents', 
       expect(created.status).toBe(201);
       expect(created.headers.get('x-fapi-interaction-id')).toBe(interactionId);
       const consent = await created.json();
-      expect(consent.Data).toMatchObject({ Status: 'AwaitingAuthorisation', Permissions: consentBody.Data.Permissions });
+      expect(consent.Data).toMatchObject({
+        Status: 'AwaitingAuthorisation',
+        Permissions: consentBody.Data.Permissions,
+      });
       expect(consent.Data.ConsentId).toMatch(/^aac-[A-Za-z0-9_-]{22}$/);
       expect(consent.Links.Self).toBe(url(`${CONSENTS}/${consent.Data.ConsentId}`));
       expect(consent.Meta).toEqual({ TotalPages: 1 });
@@ -172,9 +189,13 @@ describe('foundation: sandbox, client authentication, account-access-consents', 
       const foreign = await call(tlsTpp, `${CONSENTS}/${consent.Data.ConsentId}`, { token: tlsToken });
       expect(foreign.status).toBe(403);
       expect((await foreign.json()).Errors[0].ErrorCode).toBe('UK.OBIE.Resource.ConsentMismatch');
-      expect((await call(tlsTpp, `${CONSENTS}/${consent.Data.ConsentId}`, { method: 'DELETE', token: tlsToken })).status).toBe(403);
+      expect(
+        (await call(tlsTpp, `${CONSENTS}/${consent.Data.ConsentId}`, { method: 'DELETE', token: tlsToken })).status,
+      ).toBe(403);
 
-      expect((await call(jwtTpp, `${CONSENTS}/${consent.Data.ConsentId}`, { method: 'DELETE', token: jwtToken })).status).toBe(204);
+      expect(
+        (await call(jwtTpp, `${CONSENTS}/${consent.Data.ConsentId}`, { method: 'DELETE', token: jwtToken })).status,
+      ).toBe(204);
       const afterDelete = await call(jwtTpp, `${CONSENTS}/${consent.Data.ConsentId}`, { token: jwtToken });
       expect((await afterDelete.json()).Data.Status).toBe('Revoked');
     });
@@ -183,7 +204,12 @@ describe('foundation: sandbox, client authentication, account-access-consents', 
       const key = randomUUID().slice(0, 36);
       const responses = await Promise.all(
         Array.from({ length: 10 }, () =>
-          call(jwtTpp, CONSENTS, { method: 'POST', token: jwtToken, body: consentBody, headers: { 'x-idempotency-key': key } }),
+          call(jwtTpp, CONSENTS, {
+            method: 'POST',
+            token: jwtToken,
+            body: consentBody,
+            headers: { 'x-idempotency-key': key },
+          }),
         ),
       );
       const ids = new Set<string>();
@@ -205,12 +231,37 @@ describe('foundation: sandbox, client authentication, account-access-consents', 
     it.each([
       ['malformed JSON', { body: '{"Data":', headers: {} }, 400, 'UK.OBIE.Resource.InvalidFormat'],
       ['wrong content type', { body: 'x', headers: { 'content-type': 'text/plain' } }, 415, 'UK.OBIE.Header.Invalid'],
-      ['empty permissions', { body: { Data: { Permissions: [] }, Risk: {} }, headers: {} }, 400, 'UK.OBIE.Field.Invalid'],
-      ['missing Risk', { body: { Data: { Permissions: ['ReadAccountsBasic'] } }, headers: {} }, 400, 'UK.OBIE.Field.Missing'],
-      ['oversized body', { body: { Data: { Permissions: ['ReadAccountsBasic'] }, Risk: { x: 'a'.repeat(70_000) } }, headers: {} }, 413, 'UK.OBIE.Field.Invalid'],
-      ['long idempotency key', { body: consentBody, headers: { 'x-idempotency-key': 'k'.repeat(41) } }, 400, 'UK.OBIE.Header.Invalid'],
+      [
+        'empty permissions',
+        { body: { Data: { Permissions: [] }, Risk: {} }, headers: {} },
+        400,
+        'UK.OBIE.Field.Invalid',
+      ],
+      [
+        'missing Risk',
+        { body: { Data: { Permissions: ['ReadAccountsBasic'] } }, headers: {} },
+        400,
+        'UK.OBIE.Field.Missing',
+      ],
+      [
+        'oversized body',
+        { body: { Data: { Permissions: ['ReadAccountsBasic'] }, Risk: { x: 'a'.repeat(70_000) } }, headers: {} },
+        413,
+        'UK.OBIE.Field.Invalid',
+      ],
+      [
+        'long idempotency key',
+        { body: consentBody, headers: { 'x-idempotency-key': 'k'.repeat(41) } },
+        400,
+        'UK.OBIE.Header.Invalid',
+      ],
     ])('answers %s with OBErrorResponse1', async (_name, input, status, code) => {
-      const response = await call(jwtTpp, CONSENTS, { method: 'POST', token: jwtToken, body: input.body, headers: input.headers });
+      const response = await call(jwtTpp, CONSENTS, {
+        method: 'POST',
+        token: jwtToken,
+        body: input.body,
+        headers: input.headers,
+      });
       expect(response.status).toBe(status);
       const body = await response.json();
       expect(body.Code).toMatch(new RegExp(`^${status} `));
@@ -226,13 +277,18 @@ describe('foundation: sandbox, client authentication, account-access-consents', 
     });
 
     it('keeps consents across a sandbox restart', async () => {
-      const created = await (await call(jwtTpp, CONSENTS, { method: 'POST', token: jwtToken, body: consentBody })).json();
+      const created = await (
+        await call(jwtTpp, CONSENTS, { method: 'POST', token: jwtToken, body: consentBody })
+      ).json();
       sandbox = await sandbox.restart();
       jwtTpp = await tppClient(sandbox, PRIVATE_KEY_JWT_CLIENT);
       const token = (await oidc.clientCredentialsGrant(jwtTpp.config, { scope: 'accounts' })).access_token;
       const read = await call(jwtTpp, `${CONSENTS}/${created.Data.ConsentId}`, { token });
       expect(read.status).toBe(200);
-      expect((await read.json()).Data).toMatchObject({ ConsentId: created.Data.ConsentId, Status: 'AwaitingAuthorisation' });
+      expect((await read.json()).Data).toMatchObject({
+        ConsentId: created.Data.ConsentId,
+        Status: 'AwaitingAuthorisation',
+      });
     });
   });
 });

@@ -16,8 +16,17 @@ import { createThrowawayPki } from '../support/throwaway-pki';
 jest.setTimeout(60_000);
 
 const REDIRECT_URI = 'https://bankgate.test/idp/callback';
-const CLIENT = { client_id: 'bankgate', client_secret: 'a-demo-client-secret-of-enough-length', redirect_uris: [REDIRECT_URI] };
-const ALICE = { username: 'alice', password: 'correct horse battery staple', subject: 'cust-0001', name: 'Alice Example' };
+const CLIENT = {
+  client_id: 'bankgate',
+  client_secret: 'a-demo-client-secret-of-enough-length',
+  redirect_uris: [REDIRECT_URI],
+};
+const ALICE = {
+  username: 'alice',
+  password: 'correct horse battery staple',
+  subject: 'cust-0001',
+  name: 'Alice Example',
+};
 
 let dataDir: string;
 let idpOptions: DemoIdpOptions;
@@ -85,7 +94,11 @@ test('a customer signs in at the bank and Bankgate learns who, how and when', as
   const bankHeadingShown = await page.getByRole('heading', { name: 'TPI Bank' }).isVisible();
   const prefilledUsername = await page.getByRole('textbox', { name: 'Username' }).inputValue();
   await signIn(page, login.url, ALICE.password);
-  const customer = await rp.completeLogin({ callbackUrl: await callback(), redirectUri: REDIRECT_URI, expected: login });
+  const customer = await rp.completeLogin({
+    callbackUrl: await callback(),
+    redirectUri: REDIRECT_URI,
+    expected: login,
+  });
 
   // Assess
   expect(new URL(login.url).origin).toBe(idp.issuer);

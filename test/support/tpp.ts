@@ -30,9 +30,13 @@ export async function tppClient(
   const client = sandbox.client(clientId);
   const agent = sandbox.mtlsAgent(options.certificateOf ?? clientId);
   const mtlsFetch = ((url: string, init?: RequestInit) =>
-    undiciFetch(url, { ...(init as object), dispatcher: agent })) as unknown as (url: string, init?: RequestInit) => Promise<Response>;
+    undiciFetch(url, { ...(init as object), dispatcher: agent })) as unknown as (
+    url: string,
+    init?: RequestInit,
+  ) => Promise<Response>;
   const { key, kid } = await signingKeyOf(sandbox, clientId);
-  const auth = client.token_endpoint_auth_method === 'private_key_jwt' ? oidc.PrivateKeyJwt({ key, kid }) : oidc.TlsClientAuth();
+  const auth =
+    client.token_endpoint_auth_method === 'private_key_jwt' ? oidc.PrivateKeyJwt({ key, kid }) : oidc.TlsClientAuth();
   const config = await oidc.discovery(
     new URL(sandbox.manifest.issuer),
     clientId,
