@@ -131,6 +131,78 @@ describe('two tenants', () => {
   });
 });
 
+describe('a tenant rotating its signing key, with a bank-hosted consent page', () => {
+  let rotating: SynthesizedTenant;
+  let resources: Record<string, { Type: string; Properties: Json }>;
+  const logicalId = (construct: IConstruct) => rotating.stack.getLogicalId(construct.node.defaultChild as never);
+  const variablesOf = (id: string) => {
+    const { fn } = rotating.stack.functions.functions.find((entry) => entry.spec.id === id)!;
+    return (resources[logicalId(fn)].Properties.Environment as { Variables: Json }).Variables;
+  };
+
+  beforeAll(() => {
+    const tenants = sampleTenants();
+    tenants['tpi-bank'].signing = {
+      keys: [
+        { id: '2026-11', algorithm: 'PS256' },
+        { id: '2027-05', algorithm: 'ES256' },
+      ],
+      activeKey: '2027-05',
+    };
+    tenants['tpi-bank'].consentPage = {
+      type: 'bank-hosted',
+      url: 'https://online.tpi-bank.example/open-banking/consent',
+    };
+    rotating = synthesizeTenant('tpi-bank', tenants);
+    resources = rotating.template.toJSON().Resources;
+  });
+
+  it('signs with the active key and publishes the other one for verification', () => {
+    // Prepare
+    const { activeSigningKey, publishedSigningKeys } = rotating.stack.keys;
+    // Act
+    const jwks = variablesOf('jwks');
+    const token = variablesOf('token');
+    // Assess
+    expect(resources[logicalId(activeSigningKey)].Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256' });
+    expect(publishedSigningKeys.map((key) => resources[logicalId(key)].Properties.KeySpec)).toEqual(['RSA_2048']);
+    expect(token.BANKGATE_SIGNING_ALG).toBe('ES256');
+    expect(token.BANKGATE_SIGNING_KEY_ID).toEqual({ 'Fn::GetAtt': [logicalId(activeSigningKey), 'Arn'] });
+    expect(jwks.BANKGATE_PUBLISHED_SIGNING_KEY_IDS).toEqual({
+      'Fn::GetAtt': [logicalId(publishedSigningKeys[0]), 'Arn'],
+    });
+    expect(token.BANKGATE_PUBLISHED_SIGNING_KEY_IDS).toBeUndefined();
+  });
+
+  it('lets only the JWKS function read the retiring key, and nobody sign with it', () => {
+    // Act
+    const policy = JSON.stringify(
+      resources[logicalId(rotating.stack.keys.publishedSigningKeys[0])].Properties.KeyPolicy,
+    );
+    // Assess
+    expect(policy).toContain(logicalId(rotating.stack.functions.functions.find((f) => f.spec.id === 'jwks')!.fn.role!));
+    expect(policy).not.toContain('kms:Sign');
+  });
+
+  it('sends customers to the bank consent page and builds no consent site', () => {
+    // Act
+    const distributions = rotating.template.findResources('AWS::CloudFront::Distribution');
+    // Assess
+    expect(rotating.stack.consentSite).toBeUndefined();
+    expect(distributions).toEqual({});
+    expect(variablesOf('authorize').BANKGATE_CONSENT_PAGE_URL).toBe(
+      'https://online.tpi-bank.example/open-banking/consent',
+    );
+  });
+
+  it('still passes cdk-nag AwsSolutions checks', () => {
+    // Act
+    const report = new AwsSolutionsChecks().validateScope(rotating.app);
+    // Assess
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+});
+
 describe('tenant configuration', () => {
   const base = () => structuredClone(sampleTenants()['tpi-bank']) as Json & Record<string, Json>;
   const resolve =
