@@ -5,7 +5,6 @@
  */
 import { join } from 'node:path';
 import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -143,7 +142,7 @@ export class HandlerFunctions extends Construct {
     });
 
     for (const [key, access] of Object.entries(spec.tables) as [TableKey, 'read' | 'readWrite'][]) {
-      this.grantTable(role, props.tables.table(key), tables[key].indexes.length > 0, access);
+      this.grantTable(role, props.tables, key, access);
     }
     for (const use of spec.keys) props.keys.allow(fn, use);
     if (spec.idpSecret) idpSecret.grantRead(fn);
@@ -161,7 +160,8 @@ export class HandlerFunctions extends Construct {
   }
 
   /** `grantReadData` / `grantReadWriteData` as the manifest says, acknowledging the wildcards those grants carry. */
-  private grantTable(role: Role, table: TableV2, hasIndexes: boolean, access: 'read' | 'readWrite'): void {
+  private grantTable(role: Role, dataTables: DataTables, key: TableKey, access: 'read' | 'readWrite'): void {
+    const table = dataTables.table(key);
     if (access === 'readWrite') {
       table.grantReadWriteData(role);
       for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
@@ -173,11 +173,11 @@ export class HandlerFunctions extends Construct {
     } else {
       table.grantReadData(role);
     }
-    if (hasIndexes) {
+    if (tables[key].indexes.length > 0) {
       const logicalId = Stack.of(table).getLogicalId(table.node.defaultChild as CfnElement);
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
-        reason: `Queries the global secondary indexes of ${table.tableName}; the wildcard covers only that table's indexes.`,
+        reason: `Queries the global secondary indexes of the ${tables[key].name} table; the wildcard covers only that table's indexes.`,
       });
     }
   }

@@ -108,23 +108,20 @@ export class Monitoring extends Construct {
         statistic: 'Sum',
         period: FIVE_MINUTES,
       });
+    const consents: string[] = [
+      BusinessMetric.ConsentsCreated,
+      BusinessMetric.ConsentsAuthorised,
+      BusinessMetric.ConsentsRejected,
+      BusinessMetric.ConsentsRevoked,
+    ];
+    // Every other business metric (tokens issued, client-auth failures, quota refusals, any added later).
+    const others = Object.values(BusinessMetric).filter((name) => !consents.includes(name));
     this.dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Consents',
-        width: 12,
-        left: [
-          BusinessMetric.ConsentsCreated,
-          BusinessMetric.ConsentsAuthorised,
-          BusinessMetric.ConsentsRejected,
-          BusinessMetric.ConsentsRevoked,
-        ].map(metric),
-      }),
+      new GraphWidget({ title: 'Consents', width: 12, left: consents.map((name) => metric(name)) }),
       new GraphWidget({
         title: 'Tokens and client authentication',
         width: 12,
-        left: [BusinessMetric.TokensIssued, BusinessMetric.ClientAuthFailures, BusinessMetric.QuotaExceeded].map(
-          metric,
-        ),
+        left: others.map((name) => metric(name)),
       }),
     );
   }

@@ -22,11 +22,19 @@ export class WebAcl extends Construct {
       sampledRequestsEnabled: true,
       metricName: `${metricPrefix}-${name}`,
     });
-    const managed = (priority: number, name: string): CfnWebACL.RuleProperty => ({
+    const managed = (priority: number, name: string, countOnly: string[] = []): CfnWebACL.RuleProperty => ({
       name,
       priority,
       overrideAction: { none: {} },
-      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
+      statement: {
+        managedRuleGroupStatement: {
+          vendorName: 'AWS',
+          name,
+          ruleActionOverrides: countOnly.length
+            ? countOnly.map((rule) => ({ name: rule, actionToUse: { count: {} } }))
+            : undefined,
+        },
+      },
       visibilityConfig: visibility(name),
     });
 
@@ -44,7 +52,9 @@ export class WebAcl extends Construct {
           statement: { rateBasedStatement: { limit: props.rateLimitPer5Minutes, aggregateKeyType: 'IP' } },
           visibilityConfig: visibility('rate-limit'),
         },
-        managed(1, 'AWSManagedRulesCommonRuleSet'),
+        // Counted, not blocked: handlers enforce their own body limit with a protocol-format 413 (signed
+        // request objects can pass 8 KB), and TPP server-to-server clients need not send a User-Agent.
+        managed(1, 'AWSManagedRulesCommonRuleSet', ['SizeRestrictions_BODY', 'NoUserAgent_HEADER']),
         managed(2, 'AWSManagedRulesKnownBadInputsRuleSet'),
       ],
     });

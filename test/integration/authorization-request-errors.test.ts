@@ -205,7 +205,6 @@ describe('authorization request errors: PAR, /authorize and the consent page API
       const jwk = JSON.parse(readFileSync(sandbox.client(FAPI2_CLIENT).jwk, 'utf8')) as JWK;
       return { key: (await importJWK({ ...jwk, alg: 'RS256' }, 'RS256')) as CryptoKey, kid: jwk.kid!, alg: 'RS256' };
     };
-    const now = nowSeconds;
 
     it.each<[string, RegExp, () => Promise<string>]>([
       [
@@ -213,8 +212,8 @@ describe('authorization request errors: PAR, /authorize and the consent page API
         /PS256 or ES256/,
         async () =>
           new UnsecuredJWT({ ...authorizationParameters(fapi2), iss: FAPI2_CLIENT, aud: sandbox.manifest.issuer })
-            .setNotBefore(now())
-            .setExpirationTime(now() + 300)
+            .setNotBefore(nowSeconds())
+            .setExpirationTime(nowSeconds() + 300)
             .encode(),
       ],
       ['RS256', /PS256 or ES256/, async () => requestObject(fapi2, {}, await rs256Key())],
@@ -227,12 +226,16 @@ describe('authorization request errors: PAR, /authorize and the consent page API
       ['a wrong audience', /claim aud/, () => requestObject(fapi2, { aud: sandbox.manifest.mtls_base_url })],
       ['no exp', /claim exp/, () => requestObject(fapi2, { exp: undefined })],
       ['no nbf', /claim nbf/, () => requestObject(fapi2, { nbf: undefined })],
-      ['exp - nbf over 60 minutes', /exp - nbf/, () => requestObject(fapi2, { nbf: now(), exp: now() + 3700 })],
+      [
+        'exp - nbf over 60 minutes',
+        /exp - nbf/,
+        () => requestObject(fapi2, { nbf: nowSeconds(), exp: nowSeconds() + 3700 }),
+      ],
       // Still unexpired and at most 60 minutes long, so only the age of nbf is wrong.
       [
         'nbf older than 60 minutes',
         /nbf is more than 60 minutes/,
-        () => requestObject(fapi2, { nbf: now() - 3602, exp: now() - 4 }),
+        () => requestObject(fapi2, { nbf: nowSeconds() - 3602, exp: nowSeconds() - 4 }),
       ],
     ])('refuses a request object with %s: 400 invalid_request_object', async (_case, reason, build) => {
       // Prepare

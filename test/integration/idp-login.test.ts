@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { Agent } from 'undici';
-import { createOidcIdentityProvider } from '../../lambdas/adapters/oidc-identity-provider';
+import {
+  createOidcIdentityProvider,
+  type OidcIdentityProviderOptions,
+} from '../../lambdas/adapters/oidc-identity-provider';
 import { type IdentityProvider, IdentityProviderError } from '../../lambdas/ports/identity-provider';
 import { type DemoIdp, type DemoIdpOptions, SCA_ACR, startDemoIdp } from '../../sandbox/idp/server';
 import { launchBrowser, type TestBrowser } from '../support/browser';
@@ -53,7 +56,7 @@ beforeAll(async () => {
     issuer: idp.issuer,
     clientId: CLIENT.client_id,
     clientSecret: CLIENT.client_secret,
-    customFetch: fetchTrustingTestCa,
+    customFetch: fetchTrustingTestCa as unknown as OidcIdentityProviderOptions['customFetch'],
   });
 });
 
