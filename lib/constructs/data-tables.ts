@@ -15,6 +15,7 @@ import {
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { allTables, type KeyAttribute, type TableDefinition, type TableKey, tables } from '../../lambdas/store/tables';
+import { pascalCase } from './naming';
 
 export interface DataTablesProps {
   readonly tenant: string;
@@ -76,8 +77,4 @@ export class DataTables extends Construct {
 
 function attribute(key: KeyAttribute): Attribute {
   return { name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER };
-}
-
-export function pascalCase(value: string): string {
-  return value.replace(/(^|[-_\s]+)([a-z0-9])/gi, (_, __, c: string) => c.toUpperCase());
 }

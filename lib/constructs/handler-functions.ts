@@ -15,7 +15,8 @@ import { type HandlerSpec, handlers } from '../../lambdas/routes';
 import { type TableKey, tables } from '../../lambdas/store/tables';
 import { PROJECT_ROOT } from '../paths';
 import type { TenantConfig } from '../tenant-config';
-import { type DataTables, pascalCase } from './data-tables';
+import type { DataTables } from './data-tables';
+import { pascalCase } from './naming';
 import type { PlatformKeys } from './platform-keys';
 
 /** The namespace every Bankgate function publishes its Powertools metrics to; `service` tells tenants apart. */
