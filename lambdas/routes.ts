@@ -58,6 +58,7 @@ export const handlers: readonly HandlerSpec[] = [
     ],
     tables: { clients: 'read', consents: 'read', authorizations: 'readWrite' },
     keys: [],
+    idpSecret: true,
   },
   {
     id: 'login-callback',

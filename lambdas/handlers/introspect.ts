@@ -7,14 +7,13 @@
 import { stores } from '../adapters/dynamodb';
 import { config } from '../config';
 import type { Client } from '../domain/client';
-import { authenticateClient } from '../domain/client-auth';
 import { isExpired } from '../domain/consents';
 import type { Consent, TokenRecord } from '../domain/model';
 import { hashSecret } from '../domain/tokens';
-import { InvalidClient, InvalidRequest } from '../http/errors';
+import { authenticateRequestClient } from '../http/authenticate-client';
+import { InvalidRequest } from '../http/errors';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
-import { Metric, metrics } from '../http/observability';
-import { clientCertificate, formBody } from '../http/request';
+import { formBody } from '../http/request';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
 
@@ -41,16 +40,11 @@ function parseParameters(introspection: Introspection) {
 }
 
 async function authenticate(introspection: Introspection) {
-  const { params, now, request } = introspection;
-  try {
-    introspection.client = await authenticateClient(
-      { params, certificate: clientCertificate(request.event), now },
-      { clients: stores().clients, once: stores().once, issuer: config().issuer },
-    );
-  } catch (error) {
-    if (error instanceof InvalidClient) metrics.addMetric(Metric.ClientAuthFailures, 'Count', 1);
-    throw error;
-  }
+  introspection.client = await authenticateRequestClient(
+    introspection.request,
+    introspection.params,
+    introspection.now,
+  );
 }
 
 async function introspect(introspection: Introspection) {

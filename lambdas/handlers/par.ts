@@ -14,12 +14,11 @@ import {
   verifyRequestObject,
 } from '../domain/authorization-request';
 import type { Client } from '../domain/client';
-import { authenticateClient } from '../domain/client-auth';
 import { hashSecret, newOpaqueValue } from '../domain/tokens';
-import { InvalidClient, InvalidRequest, OAuthError } from '../http/errors';
+import { authenticateRequestClient } from '../http/authenticate-client';
+import { InvalidRequest, OAuthError } from '../http/errors';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
-import { Metric, metrics } from '../http/observability';
-import { clientCertificate, formBody } from '../http/request';
+import { formBody } from '../http/request';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
 
@@ -43,15 +42,7 @@ function parseParameters(par: PushedRequest) {
 }
 
 async function authenticate(par: PushedRequest) {
-  try {
-    par.client = await authenticateClient(
-      { params: par.params, certificate: clientCertificate(par.request.event), now: par.now },
-      { clients: stores().clients, once: stores().once, issuer: config().issuer },
-    );
-  } catch (error) {
-    if (error instanceof InvalidClient) metrics.addMetric(Metric.ClientAuthFailures, 'Count', 1);
-    throw error;
-  }
+  par.client = await authenticateRequestClient(par.request, par.params, par.now);
 }
 
 /** Only the request object's claims count when one is pushed; FAPI 1.0 Advanced clients must push one. */

@@ -5,14 +5,12 @@
  */
 
 import { stores } from '../adapters/dynamodb';
-import { config } from '../config';
 import type { Client } from '../domain/client';
-import { authenticateClient } from '../domain/client-auth';
 import { hashSecret } from '../domain/tokens';
-import { InvalidClient, InvalidRequest } from '../http/errors';
+import { authenticateRequestClient } from '../http/authenticate-client';
+import { InvalidRequest } from '../http/errors';
 import { type HttpRequest, httpHandler } from '../http/handler';
-import { Metric, metrics } from '../http/observability';
-import { clientCertificate, formBody } from '../http/request';
+import { formBody } from '../http/request';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
 
@@ -33,16 +31,7 @@ function parseParameters(revocation: Revocation) {
 }
 
 async function authenticate(revocation: Revocation) {
-  const { params, now, request } = revocation;
-  try {
-    revocation.client = await authenticateClient(
-      { params, certificate: clientCertificate(request.event), now },
-      { clients: stores().clients, once: stores().once, issuer: config().issuer },
-    );
-  } catch (error) {
-    if (error instanceof InvalidClient) metrics.addMetric(Metric.ClientAuthFailures, 'Count', 1);
-    throw error;
-  }
+  revocation.client = await authenticateRequestClient(revocation.request, revocation.params, revocation.now);
 }
 
 async function revokeToken({ client, token, request }: Revocation) {

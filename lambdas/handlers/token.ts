@@ -4,12 +4,13 @@ import { stores } from '../adapters/dynamodb';
 import { keyService } from '../adapters/keys';
 import { config } from '../config';
 import type { Client } from '../domain/client';
-import { authenticateClient, requireCertificate } from '../domain/client-auth';
+import { requireCertificate } from '../domain/client-auth';
 import { authorizationCodeGrant } from '../domain/grants/authorization-code';
 import { clientCredentialsGrant } from '../domain/grants/client-credentials';
 import { RefreshQuotaExceeded, refreshTokenGrant } from '../domain/grants/refresh-token';
 import type { GrantRequest, TokenResponse } from '../domain/grants/types';
-import { InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../http/errors';
+import { authenticateRequestClient } from '../http/authenticate-client';
+import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../http/errors';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
 import { Metric, metrics } from '../http/observability';
 import { type ClientCertificate, clientCertificate, formBody } from '../http/request';
@@ -58,15 +59,7 @@ function requireBoundCertificate(exchange: TokenExchange) {
 }
 
 async function authenticate(exchange: TokenExchange) {
-  try {
-    exchange.client = await authenticateClient(
-      { params: exchange.params, certificate: exchange.certificate, now: exchange.now },
-      { clients: stores().clients, once: stores().once, issuer: config().issuer },
-    );
-  } catch (error) {
-    if (error instanceof InvalidClient) metrics.addMetric(Metric.ClientAuthFailures, 'Count', 1);
-    throw error;
-  }
+  exchange.client = await authenticateRequestClient(exchange.request, exchange.params, exchange.now);
 }
 
 function checkGrantType(exchange: TokenExchange) {

@@ -1,38 +1,11 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Consent } from '../../domain/model';
 import type { ConsentStore } from '../../ports/store';
 import { tableName } from '../../store/tables';
-import { isConditionFailure } from './document-client';
+import { isConditionFailure, queryIndex } from './document-client';
 
 export function dynamoConsentStore(doc: DynamoDBDocumentClient): ConsentStore {
   const TableName = tableName('consents');
-
-  async function queryIndex(IndexName: string, key: string, value: string): Promise<Consent[]> {
-    const items: Consent[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await doc.send(
-        new QueryCommand({
-          TableName,
-          IndexName,
-          KeyConditionExpression: '#k = :v',
-          ExpressionAttributeNames: { '#k': key },
-          ExpressionAttributeValues: { ':v': value },
-          ScanIndexForward: false,
-          ExclusiveStartKey,
-        }),
-      );
-      items.push(...((page.Items ?? []) as Consent[]));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return items;
-  }
 
   return {
     async create(consent) {
@@ -76,7 +49,21 @@ export function dynamoConsentStore(doc: DynamoDBDocumentClient): ConsentStore {
         throw error;
       }
     },
-    listBySubject: (subject) => queryIndex('bySubject', 'subject', subject),
-    listByClient: (clientId) => queryIndex('byClient', 'clientId', clientId),
+    listBySubject: (subject) =>
+      queryIndex<Consent>(doc, {
+        TableName,
+        IndexName: 'bySubject',
+        key: 'subject',
+        value: subject,
+        newestFirst: true,
+      }),
+    listByClient: (clientId) =>
+      queryIndex<Consent>(doc, {
+        TableName,
+        IndexName: 'byClient',
+        key: 'clientId',
+        value: clientId,
+        newestFirst: true,
+      }),
   };
 }

@@ -4,7 +4,7 @@
  * (dynalite) in the sandbox.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 
 let shared: DynamoDBDocumentClient | undefined;
 
@@ -17,4 +17,29 @@ export function documentClient(): DynamoDBDocumentClient {
 
 export function isConditionFailure(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as Error).name === 'ConditionalCheckFailedException';
+}
+
+/** Every item an index query returns, following LastEvaluatedKey across pages. */
+export async function queryIndex<T>(
+  doc: DynamoDBDocumentClient,
+  input: { TableName: string; IndexName: string; key: string; value: string; newestFirst?: boolean },
+): Promise<T[]> {
+  const items: T[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: input.TableName,
+        IndexName: input.IndexName,
+        KeyConditionExpression: '#k = :v',
+        ExpressionAttributeNames: { '#k': input.key },
+        ExpressionAttributeValues: { ':v': input.value },
+        ScanIndexForward: !input.newestFirst,
+        ExclusiveStartKey,
+      }),
+    );
+    items.push(...((page.Items ?? []) as T[]));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
 }

@@ -1,14 +1,8 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TokenRecord } from '../../domain/model';
 import type { TokenRejection, TokenStore, TokenUseRequest } from '../../ports/store';
 import { tableName } from '../../store/tables';
-import { isConditionFailure } from './document-client';
+import { isConditionFailure, queryIndex } from './document-client';
 
 /** Why a token failed the use condition (read only on the failure path). */
 function rejectionOf(token: TokenRecord | undefined, request: TokenUseRequest): TokenRejection {
@@ -46,26 +40,9 @@ export function dynamoTokenStore(doc: DynamoDBDocumentClient): TokenStore {
   }
 
   async function revokeByIndex(IndexName: string, key: string, value: string): Promise<number> {
-    let revoked = 0;
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await doc.send(
-        new QueryCommand({
-          TableName,
-          IndexName,
-          KeyConditionExpression: '#k = :v',
-          ExpressionAttributeNames: { '#k': key },
-          ExpressionAttributeValues: { ':v': value },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        await revoke(item.tokenHash as string);
-        revoked += 1;
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return revoked;
+    const items = await queryIndex<{ tokenHash: string }>(doc, { TableName, IndexName, key, value });
+    for (const item of items) await revoke(item.tokenHash);
+    return items.length;
   }
 
   return {
