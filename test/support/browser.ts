@@ -11,8 +11,9 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(): Promise<TestBrowser> {
-  const browser = await chromium.launch({
+/** Debian chromium, headless, with the flags this closed network needs. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
       '--headless',
@@ -25,6 +26,10 @@ export async function launchBrowser(): Promise<TestBrowser> {
       '--no-first-run',
     ],
   });
+}
+
+export async function launchBrowser(): Promise<TestBrowser> {
+  const browser = await launchChromium();
   const contexts: BrowserContext[] = [];
   return {
     browser,
