@@ -21,6 +21,8 @@ const ConfigSchema = z.object({
   BANKGATE_IDP_ISSUER: z.url().optional(),
   BANKGATE_IDP_CLIENT_ID: z.string().optional(),
   BANKGATE_IDP_CLIENT_SECRET: z.string().optional(),
+  /** In AWS the secret stays in Secrets Manager; functions get its ARN. */
+  BANKGATE_IDP_CLIENT_SECRET_ARN: z.string().startsWith('arn:').optional(),
   BANKGATE_CONSENT_PAGE_URL: z.string().optional(),
 });
 
@@ -34,7 +36,12 @@ export interface Config {
   readonly accessTokenTtl: number;
   readonly refreshTokenTtl: number;
   readonly clientCredentialsTtl: number;
-  readonly idp?: { readonly issuer: string; readonly clientId: string; readonly clientSecret?: string };
+  readonly idp?: {
+    readonly issuer: string;
+    readonly clientId: string;
+    readonly clientSecret?: string;
+    readonly clientSecretArn?: string;
+  };
   readonly consentPageUrl?: string;
 }
 
@@ -61,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             issuer: e.BANKGATE_IDP_ISSUER,
             clientId: e.BANKGATE_IDP_CLIENT_ID,
             clientSecret: e.BANKGATE_IDP_CLIENT_SECRET,
+            clientSecretArn: e.BANKGATE_IDP_CLIENT_SECRET_ARN,
           }
         : undefined,
     consentPageUrl: e.BANKGATE_CONSENT_PAGE_URL,

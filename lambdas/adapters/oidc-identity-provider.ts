@@ -3,6 +3,7 @@
  * Authorization code flow with PKCE (S256), state and nonce; the ID token is verified by openid-client
  * against the IdP's discovered issuer and JWKS.
  */
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as oidc from 'openid-client';
 import { config } from '../config';
 import {
@@ -15,7 +16,8 @@ import {
 export interface OidcIdentityProviderOptions {
   readonly issuer: string;
   readonly clientId: string;
-  readonly clientSecret: string;
+  /** The client secret, or how to fetch it (Secrets Manager in AWS); resolved once with discovery. */
+  readonly clientSecret: string | (() => Promise<string>);
   /**
    * Replaces the global fetch for every call to the IdP. Production and the sandbox leave it out (the sandbox
    * trusts its CA through undici's global dispatcher); jest needs it, because its VM context hides undici's
@@ -31,14 +33,16 @@ export function createOidcIdentityProvider(opts: OidcIdentityProviderOptions): I
 
   /** Discovery runs on first use and is kept for the life of the process; a failed attempt is retried next time. */
   const configuration = (): Promise<oidc.Configuration> => {
-    discovered ??= oidc
-      .discovery(
-        new URL(opts.issuer),
-        opts.clientId,
-        // require_auth_time makes openid-client reject an ID token without auth_time.
-        { client_secret: opts.clientSecret, require_auth_time: true },
-        oidc.ClientSecretBasic(opts.clientSecret),
-        opts.customFetch && { [oidc.customFetch]: opts.customFetch },
+    discovered ??= (typeof opts.clientSecret === 'string' ? Promise.resolve(opts.clientSecret) : opts.clientSecret())
+      .then((clientSecret) =>
+        oidc.discovery(
+          new URL(opts.issuer),
+          opts.clientId,
+          // require_auth_time makes openid-client reject an ID token without auth_time.
+          { client_secret: clientSecret, require_auth_time: true },
+          oidc.ClientSecretBasic(clientSecret),
+          opts.customFetch && { [oidc.customFetch]: opts.customFetch },
+        ),
       )
       .catch((error: unknown) => {
         discovered = undefined;
@@ -118,16 +122,29 @@ function asIdentityProviderError(error: unknown): IdentityProviderError {
 
 let shared: IdentityProvider | undefined;
 
-/** The process-wide identity provider of this tenant, from `BANKGATE_IDP_*`. */
+/** Reads the client secret from Secrets Manager (the ARN CDK passes); a rotated secret applies at the next cold start. */
+async function secretFromSecretsManager(arn: string): Promise<string> {
+  const secret = await getSecret<string>(arn);
+  if (typeof secret !== 'string' || secret === '')
+    throw new IdentityProviderError('The identity provider client secret is empty');
+  return secret;
+}
+
+/**
+ * The process-wide identity provider of this tenant, from `BANKGATE_IDP_*`: the client secret as a value
+ * (sandbox) or as a Secrets Manager ARN (AWS).
+ */
 export function identityProvider(): IdentityProvider {
   if (!shared) {
     const idp = config().idp;
-    if (!idp?.clientSecret) {
+    const clientSecret =
+      idp?.clientSecret ?? (idp?.clientSecretArn && (() => secretFromSecretsManager(idp.clientSecretArn!)));
+    if (!idp || !clientSecret) {
       throw new Error(
-        'No identity provider configured: set BANKGATE_IDP_ISSUER, BANKGATE_IDP_CLIENT_ID and BANKGATE_IDP_CLIENT_SECRET',
+        'No identity provider configured: set BANKGATE_IDP_ISSUER, BANKGATE_IDP_CLIENT_ID and BANKGATE_IDP_CLIENT_SECRET or BANKGATE_IDP_CLIENT_SECRET_ARN',
       );
     }
-    shared = createOidcIdentityProvider({ issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret });
+    shared = createOidcIdentityProvider({ issuer: idp.issuer, clientId: idp.clientId, clientSecret });
   }
   return shared;
 }
