@@ -15,6 +15,8 @@ const ConfigSchema = z.object({
   BANKGATE_SIGNING_KEY_ID: z.string().min(1).optional(),
   BANKGATE_SIGNING_ALG: z.enum(['PS256', 'ES256']).default('PS256'),
   BANKGATE_ENCRYPTION_KEY_ID: z.string().min(1).optional(),
+  /** Comma-separated: signing keys published (not used) during a rotation overlap. */
+  BANKGATE_PUBLISHED_SIGNING_KEY_IDS: z.string().optional(),
   BANKGATE_ACCESS_TOKEN_TTL: seconds(300),
   BANKGATE_REFRESH_TOKEN_TTL: seconds(30 * 24 * 3600),
   BANKGATE_CLIENT_CREDENTIALS_TTL: seconds(600),
@@ -33,6 +35,7 @@ export interface Config {
   readonly signingKeyId?: string;
   readonly signingAlg: 'PS256' | 'ES256';
   readonly encryptionKeyId?: string;
+  readonly publishedSigningKeyIds: readonly string[];
   readonly accessTokenTtl: number;
   readonly refreshTokenTtl: number;
   readonly clientCredentialsTtl: number;
@@ -59,6 +62,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signingKeyId: e.BANKGATE_SIGNING_KEY_ID,
     signingAlg: e.BANKGATE_SIGNING_ALG,
     encryptionKeyId: e.BANKGATE_ENCRYPTION_KEY_ID,
+    publishedSigningKeyIds: (e.BANKGATE_PUBLISHED_SIGNING_KEY_IDS ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean),
     accessTokenTtl: e.BANKGATE_ACCESS_TOKEN_TTL,
     refreshTokenTtl: e.BANKGATE_REFRESH_TOKEN_TTL,
     clientCredentialsTtl: e.BANKGATE_CLIENT_CREDENTIALS_TTL,

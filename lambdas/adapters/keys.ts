@@ -13,9 +13,9 @@ let instance: KeyService | undefined;
 
 export function keyService(): KeyService {
   if (!instance) {
-    const { signingKeyId, signingAlg, encryptionKeyId } = config();
+    const { signingKeyId, signingAlg, encryptionKeyId, publishedSigningKeyIds } = config();
     if (!signingKeyId) throw new Error('BANKGATE_SIGNING_KEY_ID is not set');
-    instance = createKmsKeyService({ kms, signingKeyId, signingAlg, encryptionKeyId });
+    instance = createKmsKeyService({ kms, signingKeyId, signingAlg, encryptionKeyId, publishedSigningKeyIds });
   }
   return instance;
 }

@@ -23,6 +23,11 @@ export interface KmsKeyServiceOptions {
   readonly signingAlg: SigningAlg;
   /** Key id, key ARN or alias of the RSA ENCRYPT_DECRYPT key for request-object JWE; absent = no JWE. */
   readonly encryptionKeyId?: string;
+  /**
+   * Other signing keys whose public keys stay in the JWKS while a rotation overlaps (the next key before
+   * it becomes active, the previous one until the tokens it signed have expired). Never used to sign.
+   */
+  readonly publishedSigningKeyIds?: readonly string[];
 }
 
 const KMS_SIGNING_ALGORITHM: Record<SigningAlg, SigningAlgorithmSpec> = {
@@ -34,7 +39,7 @@ const KMS_KEY_WRAPPING_ALGORITHM = 'RSAES_OAEP_SHA_256';
 const P256_INTEGER_LENGTH = 32;
 
 export function createKmsKeyService(options: KmsKeyServiceOptions): KeyService {
-  const { kms, signingKeyId, signingAlg, encryptionKeyId } = options;
+  const { kms, signingKeyId, signingAlg, encryptionKeyId, publishedSigningKeyIds = [] } = options;
   const kmsSigningAlgorithm = KMS_SIGNING_ALGORITHM[signingAlg];
 
   const signingJwk = cachedUntilFailure(async () => {
@@ -55,6 +60,14 @@ export function createKmsKeyService(options: KmsKeyServiceOptions): KeyService {
           }
           return publicJwk(key, { use: 'enc', alg: 'RSA-OAEP-256' });
         });
+
+  const publishedJwks = publishedSigningKeyIds.map((keyId) =>
+    cachedUntilFailure(async () => {
+      const key = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
+      const alg = key.KeySpec === 'ECC_NIST_P256' ? 'ES256' : 'PS256';
+      return publicJwk(key, { use: 'sig', alg });
+    }),
+  );
 
   return {
     signingAlg,
@@ -79,7 +92,11 @@ export function createKmsKeyService(options: KmsKeyServiceOptions): KeyService {
     },
 
     async publicJwks() {
-      const keys = await Promise.all(encryptionJwk ? [signingJwk(), encryptionJwk()] : [signingJwk()]);
+      const keys = await Promise.all([
+        signingJwk(),
+        ...publishedJwks.map((jwk) => jwk()),
+        ...(encryptionJwk ? [encryptionJwk()] : []),
+      ]);
       // Copies, so no caller can alter the cached keys.
       return { keys: keys.map((jwk) => ({ ...jwk })) };
     },

@@ -141,6 +141,37 @@ describe('createKmsKeyService', () => {
     ]);
   });
 
+  it('publishes the retiring signing key during a rotation overlap but signs only with the active one', async () => {
+    // Prepare
+    fakeKms(rsaSigning, 'RSASSA_PSS_SHA_256');
+    const retiring = 'alias/test-signing-previous';
+    kmsMock
+      .on(GetPublicKeyCommand, { KeyId: retiring })
+      .resolves(signingPublicKey(ecSigning.publicKey, 'ECDSA_SHA_256'));
+    const keys = createKmsKeyService({
+      kms,
+      signingKeyId: SIGNING_KEY,
+      signingAlg: 'PS256',
+      publishedSigningKeyIds: [retiring],
+    });
+
+    // Act
+    const jwks = await keys.publicJwks();
+    const jws = await keys.signJws(new TextEncoder().encode('{}'));
+
+    // Assess
+    const retiringJwk = jwkOf(ecSigning.publicKey);
+    expect(jwks.keys).toHaveLength(2);
+    expect(jwks.keys[1]).toEqual({
+      ...retiringJwk,
+      kid: await calculateJwkThumbprint(retiringJwk),
+      use: 'sig',
+      alg: 'ES256',
+    });
+    expect(decodeProtectedHeader(jws).kid).toBe(jwks.keys[0]!.kid);
+    expect(kmsMock.commandCalls(SignCommand).map((call) => call.args[0].input.KeyId)).toEqual([SIGNING_KEY]);
+  });
+
   it('fetches each public key from KMS once per instance', async () => {
     // Prepare
     fakeKms(rsaSigning, 'RSASSA_PSS_SHA_256');
