@@ -125,45 +125,47 @@ export function httpHandler(
   endpoint: (request: HttpRequest) => Promise<HttpResponse>,
 ): middy.MiddyfiedHandler<APIGatewayProxyEvent, HttpResponse, Error, Context> {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  return middy<APIGatewayProxyEvent, HttpResponse, Error, Context>()
-    .use(logMetrics(metrics))
-    .handler(async (event, context) => {
-      const offered = header(event, 'x-fapi-interaction-id');
-      const interactionId = offered && INTERACTION_ID.test(offered) ? offered : randomUUID();
-      const log = logger.createChild({
-        persistentKeys: {
-          interactionId,
-          requestId: context.awsRequestId,
-          route: `${event.httpMethod} ${event.resource}`,
-        },
-      });
-      let response: HttpResponse;
-      try {
-        if (event.body && Buffer.byteLength(event.body) > maxBody * (event.isBase64Encoded ? 4 / 3 : 1)) {
-          const tooLarge =
-            options.errors === 'openbanking'
-              ? ObError.field('UK.OBIE.Field.Invalid', `request body exceeds ${maxBody} bytes`, undefined, 413)
-              : new OAuthError('invalid_request', `request body exceeds ${maxBody} bytes`, 413);
-          throw tooLarge;
-        }
-        response = await endpoint({ event, context, interactionId, log });
-      } catch (error) {
-        if (error instanceof ProtocolError) {
-          log.info('request refused', { status: error.status, error: error.message });
-        } else {
-          log.error('request failed', error as Error);
-        }
-        response = renderError(error, options.errors, interactionId);
-      }
-      const headers: Record<string, string | number | boolean> = {
-        ...BASE_HEADERS,
-        ...response.headers,
-        'x-fapi-interaction-id': interactionId,
-      };
-      // A handler that sets its own cache policy (JWKS, discovery) must not also say `pragma: no-cache`.
-      if (response.headers?.['cache-control'] !== undefined) delete headers.pragma;
-      response.headers = headers;
-      log.info('request completed', { status: response.statusCode });
-      return response;
+  const handler = middy<APIGatewayProxyEvent, HttpResponse, Error, Context>();
+  // Where metrics are switched off (the sandbox) the middleware would only warn about empty metrics on every call.
+  if (process.env.POWERTOOLS_METRICS_DISABLED !== 'true')
+    handler.use(logMetrics(metrics, { captureColdStartMetric: true }));
+  return handler.handler(async (event, context) => {
+    const offered = header(event, 'x-fapi-interaction-id');
+    const interactionId = offered && INTERACTION_ID.test(offered) ? offered : randomUUID();
+    const log = logger.createChild({
+      persistentKeys: {
+        interactionId,
+        requestId: context.awsRequestId,
+        route: `${event.httpMethod} ${event.resource}`,
+      },
     });
+    let response: HttpResponse;
+    try {
+      if (event.body && Buffer.byteLength(event.body) > maxBody * (event.isBase64Encoded ? 4 / 3 : 1)) {
+        const tooLarge =
+          options.errors === 'openbanking'
+            ? ObError.field('UK.OBIE.Field.Invalid', `request body exceeds ${maxBody} bytes`, undefined, 413)
+            : new OAuthError('invalid_request', `request body exceeds ${maxBody} bytes`, 413);
+        throw tooLarge;
+      }
+      response = await endpoint({ event, context, interactionId, log });
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        log.info('request refused', { status: error.status, error: error.message });
+      } else {
+        log.error('request failed', error as Error);
+      }
+      response = renderError(error, options.errors, interactionId);
+    }
+    const headers: Record<string, string | number | boolean> = {
+      ...BASE_HEADERS,
+      ...response.headers,
+      'x-fapi-interaction-id': interactionId,
+    };
+    // A handler that sets its own cache policy (JWKS, discovery) must not also say `pragma: no-cache`.
+    if (response.headers?.['cache-control'] !== undefined) delete headers.pragma;
+    response.headers = headers;
+    log.info('request completed', { status: response.statusCode });
+    return response;
+  });
 }
