@@ -3,6 +3,7 @@
  * journey: the pushed request (PAR), the login session (IdP login + consent page), and the code.
  * Secrets (request_uri handle, session cookie, code) are stored only as hashes.
  */
+import type { GrantFacts } from './model';
 
 /** A validated authorization request: only parameters from the signed request object count. */
 export interface AuthorizationRequest {
@@ -57,26 +58,16 @@ export interface LoginSessionRecord extends BaseRecord {
 }
 
 /** Authorization code: `id = code:<sha256(code)>`; single use (used=true by one conditional write), <= 60 s. */
-export interface AuthorizationCodeRecord extends BaseRecord {
+export interface AuthorizationCodeRecord extends BaseRecord, GrantFacts {
   readonly kind: 'code';
   readonly used: boolean;
   readonly redirectUri: string;
   readonly codeChallenge: string;
   readonly scope: string;
   readonly nonce?: string;
-  /** Tokens issued from this code carry it; a replayed code revokes them (byGrant index). */
   readonly grantId: string;
   readonly subject: string;
   readonly authTime: number;
-  readonly acr?: string;
-  readonly consentId?: string;
-  readonly accountIds?: readonly string[];
-  readonly permissions?: readonly string[];
-  readonly grantedScopes?: readonly string[];
-  readonly transactionFromDateTime?: string;
-  readonly transactionToDateTime?: string;
-  /** Consent ExpirationDateTime as epoch seconds: tokens never outlive the consent. */
-  readonly consentExpiresAt?: number;
 }
 
 export type AuthorizationRecord = PushedRequestRecord | LoginSessionRecord | AuthorizationCodeRecord;

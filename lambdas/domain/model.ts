@@ -22,8 +22,28 @@ export interface Consent {
 
 export type TokenKind = 'access' | 'refresh';
 
+/**
+ * What the customer granted, carried from the code to every token of the grant so that a resource
+ * call needs no second lookup.
+ */
+export interface GrantFacts {
+  /** Tokens issued from one code carry it; a replayed code revokes them (byGrant index). */
+  readonly grantId?: string;
+  readonly consentId?: string;
+  readonly subject?: string;
+  readonly accountIds?: readonly string[];
+  readonly permissions?: readonly string[];
+  readonly grantedScopes?: readonly string[];
+  readonly transactionFromDateTime?: string;
+  readonly transactionToDateTime?: string;
+  /** Consent ExpirationDateTime as epoch seconds: tokens never outlive the consent. */
+  readonly consentExpiresAt?: number;
+  readonly authTime?: number;
+  readonly acr?: string;
+}
+
 /** A token as stored: keyed by sha256 of the raw value; the raw value is never stored. */
-export interface TokenRecord {
+export interface TokenRecord extends GrantFacts {
   readonly tokenHash: string;
   readonly kind: TokenKind;
   readonly clientId: string;
@@ -36,15 +56,4 @@ export interface TokenRecord {
   readonly uses: number;
   readonly maxUses: number;
   readonly revoked: boolean;
-  readonly grantId?: string;
-  readonly consentId?: string;
-  readonly subject?: string;
-  readonly accountIds?: readonly string[];
-  readonly permissions?: readonly string[];
-  readonly grantedScopes?: readonly string[];
-  readonly transactionFromDateTime?: string;
-  readonly transactionToDateTime?: string;
-  readonly consentExpiresAt?: number;
-  readonly authTime?: number;
-  readonly acr?: string;
 }
