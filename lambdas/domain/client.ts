@@ -6,6 +6,9 @@ import { z } from 'zod';
 
 export const SIGNING_ALGS = ['PS256', 'ES256'] as const;
 
+/** What a client_id may look like; anything else cannot name a registered client. */
+export const CLIENT_ID_PATTERN = /^[\w.:-]{1,128}$/;
+
 const PublicJwk = z
   .object({ kty: z.enum(['RSA', 'EC', 'OKP']), kid: z.string().min(1), use: z.enum(['sig', 'enc']).optional() })
   .catchall(z.unknown())
@@ -21,7 +24,7 @@ export const TokenSettingsSchema = z.object({
 
 export const ClientSchema = z
   .object({
-    clientId: z.string().regex(/^[\w.:-]{1,128}$/, 'client_id: 1-128 of [A-Za-z0-9_.:-]'),
+    clientId: z.string().regex(CLIENT_ID_PATTERN, 'client_id: 1-128 of [A-Za-z0-9_.:-]'),
     clientName: z.string().min(1).max(200),
     /** `fapi2`: FAPI 2.0 Security Profile (PAR, code flow). `fapi1-advanced`: OBUK hybrid flow. */
     profile: z.enum(['fapi2', 'fapi1-advanced']).default('fapi2'),

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type Client, parseClient } from '../../domain/client';
+import { CLIENT_ID_PATTERN, type Client, parseClient } from '../../domain/client';
 import type { ClientStore } from '../../ports/store';
 import { tableName } from '../../store/tables';
 
@@ -7,6 +7,8 @@ export function dynamoClientStore(doc: DynamoDBDocumentClient): ClientStore {
   const TableName = tableName('clients');
   return {
     async get(clientId) {
+      // A value that cannot be a client id is not looked up (DynamoDB refuses keys over 2048 bytes).
+      if (!CLIENT_ID_PATTERN.test(clientId)) return undefined;
       const { Item } = await doc.send(new GetCommand({ TableName, Key: { clientId } }));
       return Item as Client | undefined;
     },
