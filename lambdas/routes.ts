@@ -153,6 +153,30 @@ export const handlers: readonly HandlerSpec[] = [
     tables: { tokens: 'readWrite', bankData: 'read' },
     keys: [],
   },
+  {
+    id: 'gateway',
+    description:
+      'Catalog-driven gateway APIs: scope-group authorization, JOSE request/response policies, sample bank or upstream',
+    routes: [
+      { method: 'GET', path: '/gateway/{proxy+}', surface: 'mtls' },
+      { method: 'POST', path: '/gateway/{proxy+}', surface: 'mtls' },
+    ],
+    tables: { apis: 'read', tokens: 'readWrite', clients: 'read', bankData: 'read' },
+    keys: ['sign', 'decrypt'],
+  },
+  {
+    id: 'admin',
+    description: "Administration API: clients' token settings, APIs' JOSE policies, audit log",
+    routes: [
+      { method: 'GET', path: '/admin/clients/{clientId}/token-settings', surface: 'mtls' },
+      { method: 'PUT', path: '/admin/clients/{clientId}/token-settings', surface: 'mtls' },
+      { method: 'GET', path: '/admin/apis/{apiId}/jose-policy', surface: 'mtls' },
+      { method: 'PUT', path: '/admin/apis/{apiId}/jose-policy', surface: 'mtls' },
+      { method: 'GET', path: '/admin/audit', surface: 'mtls' },
+    ],
+    tables: { clients: 'readWrite', apis: 'readWrite', audit: 'readWrite', tokens: 'readWrite' },
+    keys: [],
+  },
 ];
 
 export function handlerSpec(id: string): HandlerSpec {

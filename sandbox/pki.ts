@@ -1,7 +1,8 @@
 /**
  * The sandbox's PKI, generated on first start and reused afterwards (never regenerated if present):
  * a CA (the mTLS truststore), a server certificate for localhost, and per demo TPP a client certificate
- * plus a PS256 signing key (private_key_jwt assertions, request objects) and its public JWKS.
+ * plus a PS256 signing key (private_key_jwt assertions, request objects), an RSA-OAEP-256 encryption key
+ * (gateway responses encrypted to the client) and the public JWKS of both.
  * Pure WebCrypto + @peculiar/x509: no openssl shell-outs.
  */
 import 'reflect-metadata';
@@ -46,8 +47,11 @@ export interface ClientCredentials extends KeyAndCertificate {
   /** Private PS256 signing JWK (with `kid`), for private_key_jwt assertions and request objects. */
   readonly signingJwkPath: string;
   readonly signingJwk: JWK;
+  /** Private RSA-OAEP-256 JWK (`use: enc`): the client decrypts gateway JWE responses with it. */
+  readonly encryptionJwkPath: string;
+  readonly encryptionJwk: JWK;
   readonly jwksPath: string;
-  /** The public half, registered with the client. */
+  /** The public halves (signing and encryption keys), registered with the client. */
   readonly jwks: { keys: JWK[] };
 }
 
@@ -172,6 +176,21 @@ async function createSigningJwk(): Promise<JWK> {
   return { kty, kid, use: 'sig', alg: 'PS256', n, e, d, p, q, dp, dq, qi };
 }
 
+const RSA_OAEP_256_ALGORITHM = {
+  name: 'RSA-OAEP',
+  modulusLength: 2048,
+  publicExponent: new Uint8Array([1, 0, 1]),
+  hash: 'SHA-256',
+} as const;
+
+/** An RSA-OAEP-256 private JWK with `kid`, `alg` and `use: enc`. */
+async function createEncryptionJwk(): Promise<JWK> {
+  const keys = (await subtle.generateKey(RSA_OAEP_256_ALGORITHM, true, ['encrypt', 'decrypt'])) as CryptoKeyPair;
+  const { kty, n, e, d, p, q, dp, dq, qi } = (await subtle.exportKey('jwk', keys.privateKey)) as JWK;
+  const kid = await calculateJwkThumbprint({ kty, n, e });
+  return { kty, kid, use: 'enc', alg: 'RSA-OAEP-256', n, e, d, p, q, dp, dq, qi };
+}
+
 function publicJwk({ kty, kid, use, alg, n, e }: JWK): JWK {
   return { kty, kid, use, alg, n, e };
 }
@@ -257,6 +276,18 @@ export async function ensurePki(dir: string, clients: readonly ClientIdentity[])
       },
       renew,
     );
+    // Its own file set: a data dir from before encryption keys existed keeps its certificate and signing key.
+    const encryptionJwkPath = join(clientDir, 'encryption-key.jwk.json');
+    const encryption = await reuseOrCreate(
+      { jwk: encryptionJwkPath },
+      async () => ({ jwk: `${JSON.stringify(await createEncryptionJwk(), null, 2)}\n` }),
+      renew,
+    );
+    const signingJwk = JSON.parse(files.signingJwk) as JWK;
+    const encryptionJwk = JSON.parse(encryption.jwk) as JWK;
+    const jwks = { keys: [publicJwk(signingJwk), publicJwk(encryptionJwk)] };
+    const jwksFile = `${JSON.stringify(jwks, null, 2)}\n`;
+    if (files.jwks !== jwksFile) await writePrivate(paths.jwks, jwksFile);
     issued[clientId] = {
       clientId,
       subjectDn: formatDn(new x509.X509Certificate(files.certPem).subjectName),
@@ -265,9 +296,11 @@ export async function ensurePki(dir: string, clients: readonly ClientIdentity[])
       certPem: files.certPem,
       keyPem: files.keyPem,
       signingJwkPath: paths.signingJwk,
-      signingJwk: JSON.parse(files.signingJwk) as JWK,
+      signingJwk,
+      encryptionJwkPath,
+      encryptionJwk,
       jwksPath: paths.jwks,
-      jwks: JSON.parse(files.jwks) as { keys: JWK[] },
+      jwks,
     };
   }
 

@@ -47,6 +47,8 @@ export interface SandboxManifestClient {
   readonly cert: string;
   readonly key: string;
   readonly jwk: string;
+  /** Absolute path of the private RSA-OAEP-256 JWK: decrypts gateway responses encrypted to this client. */
+  readonly enc_jwk: string;
   readonly jwks: string;
   readonly tls_client_auth_subject_dn: string;
   readonly redirect_uris: readonly string[];
@@ -191,6 +193,7 @@ function manifestOf(input: {
         cert: credentials.certPath,
         key: credentials.keyPath,
         jwk: credentials.signingJwkPath,
+        enc_jwk: credentials.encryptionJwkPath,
         jwks: credentials.jwksPath,
         tls_client_auth_subject_dn: credentials.subjectDn,
         redirect_uris: client.redirectUris,

@@ -1,6 +1,6 @@
 /**
  * The demo tenant "TPI Bank": two customers with accounts, balances and ~3 months of transactions,
- * and two demo TPP clients. Bank data is generated deterministically (seeded PRNG) relative to an anchor:
+ * two demo TPP clients, a bank administrators' client, and the gateway's API catalog. Bank data is generated deterministically (seeded PRNG) relative to an anchor:
  * the start of the UTC day the data dir was first seeded, kept in a marker item. Counts and amounts never
  * depend on the anchor, so tests can rely on them; dates stay recent for a fresh data dir.
  * Idempotent: bank data is written once per data dir (deterministic keys, marker written first so an
@@ -8,8 +8,11 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createStores } from '../lambdas/adapters/dynamodb';
+import { dynamoApiCatalog } from '../lambdas/adapters/dynamodb/apis';
 import { dynamoBankData } from '../lambdas/adapters/dynamodb/bank-data';
 import { type Client, parseClient } from '../lambdas/domain/client';
+import { SAMPLE_CATALOG } from '../lambdas/domain/gateway/catalog';
+import { SCOPE_GROUP_IDS } from '../lambdas/domain/gateway/scope-groups';
 import type {
   BankAccount,
   BankBalance,
@@ -346,6 +349,8 @@ export interface DemoTpp extends ClientIdentity {
   /** Redirect URIs besides the sandbox's own TPP callback on the browser origin. */
   readonly externalRedirectUris: readonly string[];
   readonly scopes: readonly string[];
+  /** @default the schema's default (client_credentials, authorization_code, refresh_token) */
+  readonly grantTypes?: Client['grantTypes'];
 }
 
 export const demoTpps: readonly DemoTpp[] = [
@@ -356,7 +361,8 @@ export const demoTpps: readonly DemoTpp[] = [
     tokenEndpointAuthMethod: 'private_key_jwt',
     profile: 'fapi2',
     externalRedirectUris: ['https://enjoy-life.example/callback'],
-    scopes: ['openid', 'accounts'],
+    // The gateway's scope groups (Taiwan Open Banking APIs) besides Open Banking UK accounts.
+    scopes: ['openid', 'accounts', ...SCOPE_GROUP_IDS],
   },
   {
     clientId: 'tpp-fapi1',
@@ -366,6 +372,17 @@ export const demoTpps: readonly DemoTpp[] = [
     profile: 'fapi1-advanced',
     externalRedirectUris: ['https://financroo.example/callback'],
     scopes: ['openid', 'accounts'],
+  },
+  {
+    // Not a TPP: TPI Bank's administrators, calling the admin API with a client_credentials token.
+    clientId: 'bank-admin',
+    clientName: 'TPI Bank administration',
+    subject: { country: 'TW', organization: 'TPI Bank', commonName: 'tpi-bank-admin' },
+    tokenEndpointAuthMethod: 'tls_client_auth',
+    profile: 'fapi2',
+    externalRedirectUris: [],
+    scopes: ['admin'],
+    grantTypes: ['client_credentials'],
   },
 ];
 
@@ -385,8 +402,12 @@ export function demoClientRegistrations(pki: SandboxPki, browserUrl: string): Cl
       tokenEndpointAuthMethod: tpp.tokenEndpointAuthMethod,
       ...(tpp.tokenEndpointAuthMethod === 'tls_client_auth' ? { tlsClientAuthSubjectDn: credentials.subjectDn } : {}),
       jwks: credentials.jwks,
-      redirectUris: [tppCallbackUrl(browserUrl), ...tpp.externalRedirectUris],
+      redirectUris:
+        tpp.grantTypes && !tpp.grantTypes.includes('authorization_code')
+          ? []
+          : [tppCallbackUrl(browserUrl), ...tpp.externalRedirectUris],
       scopes: [...tpp.scopes],
+      ...(tpp.grantTypes ? { grantTypes: [...tpp.grantTypes] } : {}),
     });
   });
 }
@@ -453,5 +474,8 @@ export async function seedDemoTenant(
   const clients = demoClientRegistrations(pki, browserUrl);
   const { clients: clientStore } = createStores(doc);
   for (const client of clients) await clientStore.put(client);
+  // Only missing APIs are written: administrators' policy changes survive a restart.
+  const catalog = dynamoApiCatalog(doc);
+  for (const api of SAMPLE_CATALOG) if (!(await catalog.get(api.apiId))) await catalog.put(api);
   return { anchor, seededBankData: seeded, clients };
 }

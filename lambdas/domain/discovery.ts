@@ -1,12 +1,14 @@
 /** OpenID Provider metadata that tells the truth about what Bankgate implements (REFERENCE.md §2). */
 import { SIGNING_ALGS } from './client';
+import { SCOPE_GROUP_IDS } from './gateway/scope-groups';
 
 export interface DiscoveryInput {
   readonly issuer: string;
   readonly mtlsBaseUrl: string;
 }
 
-export const SUPPORTED_SCOPES = ['openid', 'accounts'] as const;
+/** OAuth scopes, including the gateway's scope groups. */
+export const SUPPORTED_SCOPES: readonly string[] = ['openid', 'accounts', ...SCOPE_GROUP_IDS];
 
 export function providerMetadata({ issuer, mtlsBaseUrl }: DiscoveryInput) {
   const mtls = {

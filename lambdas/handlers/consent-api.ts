@@ -9,10 +9,12 @@
 import { z } from 'zod';
 import { stores } from '../adapters/dynamodb';
 import { dynamoBankData } from '../adapters/dynamodb/bank-data';
+import { dynamoGrantRegistry } from '../adapters/dynamodb/gateway-grants';
 import { keyService } from '../adapters/keys';
 import { config } from '../config';
 import { type AuthorizationCodeRecord, CODE_TTL, type LoginSessionRecord } from '../domain/authorization';
 import { authorizationResponseUrl } from '../domain/authorization-request';
+import { grantedScopesOf, offeredScopeGroups } from '../domain/gateway/scope-groups';
 import { mintIdToken } from '../domain/id-token';
 import type { Consent } from '../domain/model';
 import { hashSecret, newIdentifier, newOpaqueValue } from '../domain/tokens';
@@ -26,6 +28,7 @@ import type { BankAccount } from '../ports/bank-data';
 import { systemClock } from '../ports/clock';
 
 const bankData = dynamoBankData();
+const grantRegistry = dynamoGrantRegistry();
 
 const LOGIN_ID = /^[A-Za-z0-9_-]{22}$/;
 
@@ -105,7 +108,8 @@ async function describe(request: HttpRequest, now: number): Promise<HttpResponse
   return json(200, {
     login_id: login.id.slice('login:'.length),
     consent_id: consent?.consentId ?? null,
-    status: consent?.status ?? null,
+    // Without a consent (gateway scope groups only) the session itself is what awaits the customer's answer.
+    status: consent?.status ?? 'AwaitingAuthorisation',
     client: {
       client_id: login.clientId,
       client_name: client?.clientName ?? login.clientId,
@@ -126,7 +130,7 @@ async function describe(request: HttpRequest, now: number): Promise<HttpResponse
       account_type: account.AccountType,
       account_sub_type: account.AccountSubType,
     })),
-    scope_groups: [],
+    scope_groups: offeredScopeGroups(login.request.scope.split(' ')),
   });
 }
 
@@ -138,10 +142,9 @@ async function accept(request: HttpRequest, now: number): Promise<HttpResponse> 
   const owned = new Set((await bankData.listAccounts(subject)).map((a) => a.AccountId));
   const accountIds = [...new Set(body.account_ids)];
   if (accountIds.some((id) => !owned.has(id))) throw new InvalidRequest('account_ids must be accounts of the customer');
-  const requestedScopes = login.request.scope.split(' ');
-  const grantedScopes = body.granted_scopes ? [...new Set(body.granted_scopes)] : requestedScopes;
-  if (grantedScopes.some((s) => !requestedScopes.includes(s)))
-    throw new InvalidRequest('granted_scopes must be requested scopes');
+  const granted = grantedScopesOf(login.request.scope.split(' '), body.granted_scopes);
+  if ('error' in granted) throw new InvalidRequest(granted.error);
+  const grantedScopes = granted.scopes;
 
   const consent = await loadConsent(login);
   if (consent?.status === 'Authorised' && consent.subject !== subject) {
@@ -193,6 +196,7 @@ async function accept(request: HttpRequest, now: number): Promise<HttpResponse> 
       : undefined,
   };
   await stores().authorizations.put(record);
+  if (!consent) await replacePreviousGrant(login.clientId, subject, record.grantId, now);
 
   const { issuer } = config();
   const idToken =
@@ -216,6 +220,17 @@ async function accept(request: HttpRequest, now: number): Promise<HttpResponse> 
     accounts: accountIds.length,
   });
   return json(200, { redirect_to: authorizationResponseUrl(login.request, issuer, { code, id_token: idToken }) });
+}
+
+/**
+ * Without a consent (gateway scope groups only) the client's grant for this customer is the latest one:
+ * re-authorisation replaces it, and the earlier grant's tokens are revoked at once.
+ */
+async function replacePreviousGrant(clientId: string, subject: string, grantId: string, now: number): Promise<void> {
+  const client = await stores().clients.get(clientId);
+  const lifetime = Math.max(client?.tokenSettings.refreshTokenTtl ?? 0, config().refreshTokenTtl);
+  const previous = await grantRegistry.replace(clientId, subject, grantId, now + lifetime);
+  if (previous !== undefined && previous !== grantId) await stores().tokens.revokeByGrant(previous);
 }
 
 /** The customer cancelled: the consent is Rejected (unless it was already authorised) and the client hears access_denied. */

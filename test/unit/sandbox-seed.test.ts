@@ -85,7 +85,7 @@ describe('demoClientRegistrations', () => {
       tokenEndpointAuthMethod: 'private_key_jwt',
       profile: 'fapi2',
       jwks,
-      scopes: ['openid', 'accounts'],
+      scopes: ['openid', 'accounts', 'demand_deposits', 'time_deposits', 'credit_cards'],
       redirectUris: ['https://localhost:8443/tpp/callback', 'https://enjoy-life.example/callback'],
     });
     expect(enjoyLife.tlsClientAuthSubjectDn).toBeUndefined();

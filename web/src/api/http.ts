@@ -21,7 +21,11 @@ export async function requestJson<T>(
   const response = await fetch(url, {
     method: init.method,
     credentials: 'include',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    // Only a body needs a content type: a GET stays a simple request, with no CORS preflight.
+    headers:
+      init.body === undefined
+        ? { accept: 'application/json' }
+        : { 'content-type': 'application/json', accept: 'application/json' },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
     signal: init.signal,
   });

@@ -1,0 +1,89 @@
+/**
+ * Bankgate under test, in its own process: the sandbox (the product's handler modules behind local
+ * HTTPS + mTLS, dynalite on disk, local KMS) on ephemeral ports in a throwaway data dir, with every
+ * DynamoDB call of the handlers counted by command name.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stores } from '../lambdas/adapters/dynamodb';
+import { documentClient } from '../lambdas/adapters/dynamodb/document-client';
+import { mintToken } from '../lambdas/domain/token-issuer';
+import { certificateThumbprint } from '../lambdas/http/request';
+import { startSandbox } from '../sandbox/sandbox';
+import { rssSampler, serveTarget } from './ipc';
+
+export interface ResourceTokenRequest {
+  readonly clientId: string;
+  readonly consentId: string;
+  readonly subject: string;
+  readonly accountIds: readonly string[];
+  readonly permissions: readonly string[];
+}
+
+async function main() {
+  const dataDir = await mkdtemp(join(tmpdir(), 'bankgate-bench-'));
+  const sandbox = await startSandbox({
+    dataDir,
+    ports: { browser: 0, mtls: 0, idp: 0, kms: 0, dynamo: 0 },
+    quiet: true,
+  });
+
+  // The handlers share this process-wide client (sandbox in-process), so its middleware sees every call.
+  let roundTrips: Record<string, number> = {};
+  documentClient().middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = context.commandName ?? 'unknown';
+      roundTrips[command] = (roundTrips[command] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchRoundTripCounter' },
+  );
+
+  const memory = rssSampler();
+  serveTarget(
+    {
+      manifest: () => sandbox.manifest,
+      resetRoundTrips: () => {
+        roundTrips = {};
+      },
+      roundTrips: () => roundTrips,
+      startMemory: () => memory.start(),
+      stopMemory: () => memory.stop(),
+      /** A bench fixture: a customer access token as the code exchange would issue it, bound to the client's certificate. */
+      mintResourceToken: async (request: ResourceTokenRequest) => {
+        const manifestClient = sandbox.manifest.clients.find((c) => c.client_id === request.clientId)!;
+        const client = (await stores().clients.get(request.clientId))!;
+        const now = Math.floor(Date.now() / 1000);
+        const { value, record } = mintToken({
+          kind: 'access',
+          client,
+          scope: 'openid accounts',
+          certThumbprint: certificateThumbprint(readFileSync(manifestClient.cert, 'utf8')),
+          now,
+          ttl: 3600,
+          maxUses: 0,
+          grant: {
+            grantId: `bench-grant-${now}`,
+            consentId: request.consentId,
+            subject: request.subject,
+            accountIds: request.accountIds,
+            permissions: request.permissions,
+          },
+        });
+        await stores().tokens.put(record);
+        return value;
+      },
+    },
+    async () => {
+      await sandbox.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error('bankgate bench target failed:', error);
+  process.exit(1);
+});

@@ -1,0 +1,25 @@
+/**
+ * GrantRegistry on the `authorizations` table: item `grant:<clientId>:<subject>` names the client's current
+ * consent-less grant for the customer. One PutItem swaps it and returns the previous one (ALL_OLD); the
+ * item expires with the longest-lived token the grant can have.
+ */
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { GrantRegistry } from '../../ports/gateway';
+import { tableName } from '../../store/tables';
+import { documentClient } from './document-client';
+
+export function dynamoGrantRegistry(doc: DynamoDBDocumentClient = documentClient()): GrantRegistry {
+  const TableName = tableName('authorizations');
+  return {
+    async replace(clientId, subject, grantId, expiresAt) {
+      const { Attributes } = await doc.send(
+        new PutCommand({
+          TableName,
+          Item: { id: `grant:${clientId}:${subject}`, kind: 'grant', clientId, subject, grantId, expiresAt },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return (Attributes?.grantId as string | undefined) ?? undefined;
+    },
+  };
+}

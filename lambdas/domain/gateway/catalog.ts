@@ -1,0 +1,123 @@
+/**
+ * The gateway's API catalog, as data: each API has a method and path under the gateway prefix, the scope
+ * group it belongs to, where it is served (the built-in sample bank or an upstream HTTPS service) and its
+ * JOSE policy for the request and the response. Validated on every write, like client registrations.
+ */
+import { z } from 'zod';
+import { SCOPE_GROUP_IDS } from './scope-groups';
+
+/** Where catalog paths live on the mTLS origin: `/gateway/{proxy+}`. */
+export const GATEWAY_PREFIX = '/gateway';
+
+/**
+ * `jws` / `jwe`: the body is a compact JWS / JWE (`application/jose`). `x-jws-signature`: the body stays
+ * JSON and a detached JWS with the Open Banking UK critical claims travels in the `x-jws-signature` header.
+ */
+export const JOSE_MODES = ['none', 'jws', 'jwe', 'x-jws-signature'] as const;
+export type JoseMode = (typeof JOSE_MODES)[number];
+
+export const JosePolicySchema = z
+  .object({ request: z.enum(JOSE_MODES).default('none'), response: z.enum(JOSE_MODES).default('none') })
+  .strict();
+export type JosePolicy = z.output<typeof JosePolicySchema>;
+
+/** Operations the built-in sample bank answers (`domain/gateway/sample-bank.ts`). */
+export const SAMPLE_BANK_OPERATIONS = [
+  'demand-deposit-accounts',
+  'time-deposit-balances',
+  'roadside-assistance',
+] as const;
+export type SampleBankOperation = (typeof SAMPLE_BANK_OPERATIONS)[number];
+
+const Backend = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('sample-bank'), operation: z.enum(SAMPLE_BANK_OPERATIONS) }).strict(),
+  z
+    .object({
+      type: z.literal('upstream'),
+      url: z.url().refine((url) => url.startsWith('https://'), 'upstream URLs must be https'),
+    })
+    .strict(),
+]);
+
+/** Literal path segments only: the API is found by one key lookup, never by matching templates. */
+export const CATALOG_PATH = /^(\/[A-Za-z0-9_-]+)+$/;
+
+/** The catalog key of a method and path: `GET.demandDeposit.accounts` for `GET /demandDeposit/accounts`. */
+export function apiIdOf(method: string, path: string): string {
+  return `${method.toUpperCase()}${path.replaceAll('/', '.')}`;
+}
+
+export const ApiDefinitionSchema = z
+  .object({
+    apiId: z.string().min(1).max(300),
+    name: z.string().min(1).max(200),
+    method: z.enum(['GET', 'POST']),
+    /** Path below `/gateway`, e.g. `/demandDeposit/accounts`. */
+    path: z.string().max(256).regex(CATALOG_PATH, 'path: literal segments of [A-Za-z0-9_-]'),
+    scopeGroup: z.enum(SCOPE_GROUP_IDS as [string, ...string[]]),
+    backend: Backend,
+    josePolicy: JosePolicySchema.default({ request: 'none', response: 'none' }),
+    /** Validate the Taiwan Open Banking request headers (X-STAN, X-DestinationId, X-ClientId, X-TxnInitDateTime). */
+    taiwanHeaders: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((api, ctx) => {
+    if (api.apiId !== apiIdOf(api.method, api.path)) {
+      ctx.addIssue({ code: 'custom', path: ['apiId'], message: `must be ${apiIdOf(api.method, api.path)}` });
+    }
+    if (api.method === 'GET' && (api.josePolicy.request === 'jws' || api.josePolicy.request === 'jwe')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['josePolicy', 'request'],
+        message: 'a GET request has no body to protect',
+      });
+    }
+  });
+
+export type ApiDefinition = z.output<typeof ApiDefinitionSchema>;
+export type ApiDefinitionInput = z.input<typeof ApiDefinitionSchema>;
+
+export class InvalidApiDefinition extends Error {
+  override readonly name = 'InvalidApiDefinition';
+}
+
+export function parseApiDefinition(input: unknown): ApiDefinition {
+  const result = ApiDefinitionSchema.safeParse(input);
+  if (!result.success) {
+    throw new InvalidApiDefinition(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  return result.data;
+}
+
+/** The APIs the demo tenant publishes (the seed's Taiwan Open Banking scenario). */
+export const SAMPLE_CATALOG: readonly ApiDefinition[] = (
+  [
+    {
+      name: 'Demand deposit accounts',
+      method: 'GET',
+      path: '/demandDeposit/accounts',
+      scopeGroup: 'demand_deposits',
+      backend: { type: 'sample-bank', operation: 'demand-deposit-accounts' },
+      josePolicy: { request: 'none', response: 'jwe' },
+      taiwanHeaders: true,
+    },
+    {
+      name: 'Time deposit balances',
+      method: 'GET',
+      path: '/timeDeposit/balances',
+      scopeGroup: 'time_deposits',
+      backend: { type: 'sample-bank', operation: 'time-deposit-balances' },
+      josePolicy: { request: 'none', response: 'none' },
+      taiwanHeaders: true,
+    },
+    {
+      name: 'Credit card roadside assistance',
+      method: 'POST',
+      path: '/creditCards/roadsideAssistance',
+      scopeGroup: 'credit_cards',
+      backend: { type: 'sample-bank', operation: 'roadside-assistance' },
+      josePolicy: { request: 'jws', response: 'jwe' },
+      taiwanHeaders: true,
+    },
+  ] as const
+).map((api) => parseApiDefinition({ ...api, apiId: apiIdOf(api.method, api.path) }));

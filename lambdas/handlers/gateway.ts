@@ -1,0 +1,233 @@
+/**
+ * Catalog-driven gateway APIs (mTLS origin): `GET|POST /gateway/{proxy+}`. Per call: the catalog item
+ * (one consistent read, so administrators' changes apply to the next call), the Taiwan headers, the
+ * access token (one conditional write: binding, expiry, revocation and usage quota), the scope group the
+ * customer granted, the request JOSE policy, the backend (sample bank or upstream HTTPS), the response
+ * JOSE policy. Errors are OAuth JSON: `{ error, error_description }`.
+ */
+import { stores } from '../adapters/dynamodb';
+import { dynamoApiCatalog } from '../adapters/dynamodb/apis';
+import { dynamoBankData } from '../adapters/dynamodb/bank-data';
+import { keyService } from '../adapters/keys';
+import { config } from '../config';
+import type { Client } from '../domain/client';
+import { requireGrantedGroup } from '../domain/gateway/authorization';
+import { type ApiDefinition, apiIdOf, CATALOG_PATH, type JoseMode } from '../domain/gateway/catalog';
+import {
+  decryptRequestJwe,
+  detachedResponseSignature,
+  encryptResponse,
+  JoseError,
+  responseEncryptionKey,
+  signResponse,
+  verifyDetachedSignature,
+  verifyRequestJws,
+} from '../domain/gateway/jose-policy';
+import { callSampleBank } from '../domain/gateway/sample-bank';
+import { taiwanHeaders } from '../domain/gateway/taiwan-headers';
+import { callUpstream } from '../domain/gateway/upstream';
+import type { TokenRecord } from '../domain/model';
+import { authorizeBearer } from '../http/bearer';
+import { InvalidRequest, OAuthError } from '../http/errors';
+import { type HttpRequest, type HttpResponse, httpHandler } from '../http/handler';
+import { header } from '../http/request';
+import { runSteps } from '../http/steps';
+import type { BankData } from '../ports/bank-data';
+import { systemClock } from '../ports/clock';
+import type { ApiCatalog } from '../ports/gateway';
+
+let catalog: ApiCatalog | undefined;
+let bank: BankData | undefined;
+const apis = () => (catalog ??= dynamoApiCatalog());
+const bankData = () => (bank ??= dynamoBankData());
+
+const JOSE_TYPE = 'application/jose';
+
+interface GatewayCall {
+  readonly request: HttpRequest;
+  readonly now: number;
+  api: ApiDefinition;
+  token: TokenRecord;
+  subject: string;
+  client?: Client;
+  /** The request body's plaintext (after the request policy); undefined for GET. */
+  body?: Uint8Array;
+  encryptTo?: ReturnType<typeof responseEncryptionKey>;
+  result: { status: number; contentType: string; body: Uint8Array };
+  response: HttpResponse;
+}
+
+const read = (call: GatewayCall) => (name: string) => header(call.request.event, name);
+
+function rawBytes(call: GatewayCall): Uint8Array {
+  const { body, isBase64Encoded } = call.request.event;
+  return Buffer.from(body ?? '', isBase64Encoded ? 'base64' : 'utf8');
+}
+
+function mediaType(call: GatewayCall): string {
+  return (read(call)('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+async function findApi(call: GatewayCall) {
+  const { httpMethod, pathParameters } = call.request.event;
+  const path = `/${pathParameters?.proxy ?? ''}`;
+  const api = CATALOG_PATH.test(path) ? await apis().get(apiIdOf(httpMethod, path)) : undefined;
+  if (!api) throw new OAuthError('not_found', `no API ${httpMethod} ${path}`, 404);
+  call.api = api;
+}
+
+function checkTaiwanHeaders(call: GatewayCall) {
+  if (call.api.taiwanHeaders) taiwanHeaders(read(call));
+}
+
+async function authorize(call: GatewayCall) {
+  // The group as required scope: a token whose request never named the group fails as insufficient_scope.
+  call.token = await authorizeBearer(call.request, { tokens: stores().tokens, now: call.now }, call.api.scopeGroup);
+  ({ subject: call.subject } = requireGrantedGroup(call.token, call.api));
+  const clientIdHeader = read(call)('x-clientid');
+  if (call.api.taiwanHeaders && clientIdHeader !== call.token.clientId) {
+    throw new InvalidRequest('X-ClientId must be the client id of the access token');
+  }
+}
+
+const needsClientKeys = (policy: ApiDefinition['josePolicy']) =>
+  policy.request === 'jws' || policy.request === 'x-jws-signature' || policy.response === 'jwe';
+
+async function loadClient(call: GatewayCall) {
+  if (!needsClientKeys(call.api.josePolicy)) return;
+  call.client = await stores().clients.get(call.token.clientId);
+  if (!call.client) throw new OAuthError('invalid_client', 'the client is no longer registered', 401);
+  // Resolved before the backend runs: a client without an encryption key gets its 400 without side effects.
+  if (call.api.josePolicy.response === 'jwe') call.encryptTo = responseEncryptionKey(call.client.jwks);
+}
+
+const REQUEST_MEDIA: Record<JoseMode, string> = {
+  none: 'application/json',
+  'x-jws-signature': 'application/json',
+  jws: JOSE_TYPE,
+  jwe: JOSE_TYPE,
+};
+
+async function readRequestBody(call: GatewayCall) {
+  if (call.api.method !== 'POST') return;
+  const mode = call.api.josePolicy.request;
+  if (mediaType(call) !== REQUEST_MEDIA[mode]) {
+    throw new InvalidRequest(`content-type must be ${REQUEST_MEDIA[mode]} for this API`);
+  }
+  const raw = rawBytes(call);
+  const compact = () => Buffer.from(raw).toString('utf8').trim();
+  switch (mode) {
+    case 'jws':
+      call.body = await verifyRequestJws(compact(), call.client?.jwks);
+      break;
+    case 'jwe':
+      call.body = await decryptRequestJwe(compact(), (key) => keyService().unwrapKey(key));
+      break;
+    case 'x-jws-signature':
+      await verifyDetachedSignature(read(call)('x-jws-signature'), raw, call.client?.jwks, {
+        clientId: call.token.clientId,
+        now: call.now,
+      });
+      call.body = raw;
+      break;
+    default:
+      call.body = raw;
+  }
+}
+
+function parsedBody(call: GatewayCall): unknown {
+  if (call.body === undefined) return undefined;
+  try {
+    return JSON.parse(Buffer.from(call.body).toString('utf8'));
+  } catch {
+    throw new (call.api.josePolicy.request === 'none' ? InvalidRequest : JoseError)(
+      'the request payload is not valid JSON',
+    );
+  }
+}
+
+async function serve(call: GatewayCall) {
+  const { backend } = call.api;
+  if (backend.type === 'sample-bank') {
+    const data = await callSampleBank(bankData(), backend.operation, {
+      subject: call.subject,
+      accountIds: call.token.accountIds ?? [],
+      body: parsedBody(call),
+      now: call.now,
+    });
+    call.result = { status: 200, contentType: 'application/json', body: Buffer.from(JSON.stringify(data)) };
+    return;
+  }
+  // The upstream receives the verified or decrypted payload as JSON, whatever protected it on the way in.
+  if (call.body !== undefined) parsedBody(call);
+  const headers = read(call);
+  call.result = await callUpstream({
+    url: backend.url,
+    method: call.api.method,
+    query: Object.fromEntries(
+      Object.entries(call.request.event.queryStringParameters ?? {}).filter(
+        (entry): entry is [string, string] => entry[1] !== undefined,
+      ),
+    ),
+    headers: (name) => (name === 'content-type' && call.body !== undefined ? 'application/json' : headers(name)),
+    body: call.body,
+    caller: { clientId: call.token.clientId, subject: call.subject, interactionId: call.request.interactionId },
+  });
+}
+
+async function protectResponse(call: GatewayCall) {
+  const { status, contentType, body } = call.result;
+  const plain = (headers: Record<string, string> = {}): HttpResponse => ({
+    statusCode: status,
+    headers: { 'content-type': contentType, ...headers },
+    body: Buffer.from(body).toString('utf8'),
+  });
+  // Only successful answers are signed or encrypted; an upstream error passes through as it came.
+  if (status < 200 || status >= 300) {
+    call.response = plain();
+    return;
+  }
+  const jose = (compact: string): HttpResponse => ({
+    statusCode: status,
+    headers: { 'content-type': JOSE_TYPE },
+    body: compact,
+  });
+  switch (call.api.josePolicy.response) {
+    case 'jws':
+      call.response = jose(await signResponse(body, keyService()));
+      break;
+    case 'jwe':
+      call.response = jose(await encryptResponse(body, call.encryptTo!));
+      break;
+    case 'x-jws-signature': {
+      const { issuer } = config();
+      const signature = await detachedResponseSignature(body, keyService(), {
+        issuer,
+        trustAnchor: new URL(issuer).hostname,
+        now: call.now,
+      });
+      call.response = plain({ 'x-jws-signature': signature });
+      break;
+    }
+    default:
+      call.response = plain();
+  }
+}
+
+export const handler = httpHandler({ errors: 'oauth' }, async (request) => {
+  const call = await runSteps({ request, now: systemClock() } as GatewayCall, [
+    findApi,
+    checkTaiwanHeaders,
+    authorize,
+    loadClient,
+    readRequestBody,
+    serve,
+    protectResponse,
+  ]);
+  request.log.info('gateway call', {
+    apiId: call.api.apiId,
+    clientId: call.token.clientId,
+    status: call.response.statusCode,
+  });
+  return call.response;
+});

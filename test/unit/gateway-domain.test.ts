@@ -1,0 +1,240 @@
+/** Gateway domain: catalog validation, scope groups, Taiwan headers, sample bank, upstream calls. */
+
+import { NOT_AUTHORIZED, requireGrantedGroup } from '../../lambdas/domain/gateway/authorization';
+import { apiIdOf, parseApiDefinition, SAMPLE_CATALOG } from '../../lambdas/domain/gateway/catalog';
+import { callSampleBank, luhnValid } from '../../lambdas/domain/gateway/sample-bank';
+import { grantedScopesOf, offeredScopeGroups } from '../../lambdas/domain/gateway/scope-groups';
+import { isTxnDateTime, taiwanHeaders } from '../../lambdas/domain/gateway/taiwan-headers';
+import { callUpstream } from '../../lambdas/domain/gateway/upstream';
+import type { TokenRecord } from '../../lambdas/domain/model';
+import type { BankAccount, BankData } from '../../lambdas/ports/bank-data';
+
+const api = {
+  apiId: 'GET.demandDeposit.accounts',
+  name: 'Demand deposit accounts',
+  method: 'GET',
+  path: '/demandDeposit/accounts',
+  scopeGroup: 'demand_deposits',
+  backend: { type: 'sample-bank', operation: 'demand-deposit-accounts' },
+};
+
+describe('the API catalog', () => {
+  it('keys each API by method and path and fills policy defaults', () => {
+    // Act
+    const parsed = parseApiDefinition(api);
+    // Assess
+    expect(apiIdOf('post', '/creditCards/roadsideAssistance')).toBe('POST.creditCards.roadsideAssistance');
+    expect(parsed.josePolicy).toEqual({ request: 'none', response: 'none' });
+    expect(parsed.taiwanHeaders).toBe(false);
+    expect(SAMPLE_CATALOG.map((a) => [a.apiId, a.josePolicy])).toEqual([
+      ['GET.demandDeposit.accounts', { request: 'none', response: 'jwe' }],
+      ['GET.timeDeposit.balances', { request: 'none', response: 'none' }],
+      ['POST.creditCards.roadsideAssistance', { request: 'jws', response: 'jwe' }],
+    ]);
+  });
+
+  it('refuses a wrong key, a plain-http upstream, an unknown group or policy, a signed GET request', () => {
+    expect(() => parseApiDefinition({ ...api, apiId: 'accounts' })).toThrow(
+      'apiId: must be GET.demandDeposit.accounts',
+    );
+    expect(() => parseApiDefinition({ ...api, backend: { type: 'upstream', url: 'http://core.bank/x' } })).toThrow(
+      'upstream URLs must be https',
+    );
+    expect(() => parseApiDefinition({ ...api, scopeGroup: 'loans' })).toThrow('scopeGroup');
+    expect(() => parseApiDefinition({ ...api, josePolicy: { request: 'none', response: 'RSA1_5' } })).toThrow(
+      'josePolicy',
+    );
+    expect(() => parseApiDefinition({ ...api, josePolicy: { request: 'jws', response: 'none' } })).toThrow(
+      'a GET request has no body to protect',
+    );
+    expect(() => parseApiDefinition({ ...api, path: '/accounts/{id}', apiId: 'GET.accounts.{id}' })).toThrow('path');
+  });
+});
+
+describe('scope groups on the consent page', () => {
+  it('offers the requested scopes that are groups', () => {
+    expect(offeredScopeGroups(['openid', 'credit_cards', 'demand_deposits']).map((g) => g.id)).toEqual([
+      'demand_deposits',
+      'credit_cards',
+    ]);
+  });
+
+  it('lets the customer leave out groups, but not other scopes, and grant nothing unrequested', () => {
+    const requested = ['openid', 'demand_deposits', 'time_deposits', 'credit_cards'];
+    expect(grantedScopesOf(requested, undefined)).toEqual({ scopes: requested });
+    expect(grantedScopesOf(requested, ['openid', 'credit_cards'])).toEqual({ scopes: ['openid', 'credit_cards'] });
+    expect(grantedScopesOf(requested, ['credit_cards'])).toEqual({
+      error: 'granted_scopes may leave out only scope groups, not: openid',
+    });
+    expect(grantedScopesOf(requested, ['openid', 'accounts'])).toEqual({
+      error: 'granted_scopes must be requested scopes: accounts',
+    });
+  });
+
+  it('allows an API only within the granted groups of a customer token', () => {
+    const token = { subject: 'anne', grantedScopes: ['credit_cards'] } as unknown as TokenRecord;
+    expect(requireGrantedGroup(token, { scopeGroup: 'credit_cards' })).toEqual({ subject: 'anne' });
+    expect(() => requireGrantedGroup(token, { scopeGroup: 'demand_deposits' })).toThrow(NOT_AUTHORIZED);
+    const clientToken = { clientId: 'tsp2', scope: 'credit_cards' } as unknown as TokenRecord;
+    expect(() => requireGrantedGroup(clientToken, { scopeGroup: 'credit_cards' })).toThrow(NOT_AUTHORIZED);
+  });
+});
+
+describe('Taiwan headers', () => {
+  const valid: Record<string, string> = {
+    'x-stan': '0000123',
+    'x-destinationid': '0120000',
+    'x-clientid': 'tsp2',
+    'x-txninitdatetime': '20261121093000',
+  };
+  const reader = (headers: Record<string, string>) => (name: string) => headers[name];
+
+  it('reads valid headers', () => {
+    expect(taiwanHeaders(reader(valid))).toEqual({
+      stan: '0000123',
+      destinationId: '0120000',
+      clientId: 'tsp2',
+      txnInitDateTime: '20261121093000',
+    });
+  });
+
+  it.each([
+    ['x-stan', '123456', 'X-STAN must be 7 digits'],
+    ['x-destinationid', '012000A', 'X-DestinationId must be a 7-digit bank code'],
+    ['x-clientid', '', 'X-ClientId is required'],
+    ['x-txninitdatetime', '20261131093000', 'X-TxnInitDateTime must be yyyyMMddhhmmss'],
+  ])('refuses %s = %p with 400', (name, value, message) => {
+    expect(() => taiwanHeaders(reader({ ...valid, [name]: value }))).toThrow(
+      expect.objectContaining({ status: 400, description: message }),
+    );
+  });
+
+  it('checks the calendar, not only the digits', () => {
+    expect(isTxnDateTime('20240229235959')).toBe(true);
+    expect(isTxnDateTime('20230229000000')).toBe(false);
+    expect(isTxnDateTime('20261121246000')).toBe(false);
+  });
+});
+
+describe('the sample bank', () => {
+  const account = (AccountId: string, extra: Partial<BankAccount> = {}): BankAccount => ({
+    AccountId,
+    Currency: 'TWD',
+    AccountType: 'Personal',
+    AccountSubType: 'Savings',
+    Account: [{ SchemeName: 'UK.OBIE.SortCodeAccountNumber', Identification: `40123520000${AccountId.length}` }],
+    ...extra,
+  });
+  const bank = {
+    listAccounts: async () => [
+      account('current', { AccountSubType: 'CurrentAccount' }),
+      account('savings'),
+      account('term', { MaturityDate: '2027-05-01T00:00:00.000Z' }),
+    ],
+    getBalances: async (ids: readonly string[]) =>
+      ids.map((AccountId) => ({
+        AccountId,
+        Amount: { Amount: '100.00', Currency: 'TWD' },
+        CreditDebitIndicator: 'Credit',
+        Type: 'InterimAvailable',
+        DateTime: '2026-11-21T00:00:00Z',
+      })),
+  } as unknown as BankData;
+
+  it('shows the shared demand deposits and time deposits separately', async () => {
+    // Act
+    const demand = (await callSampleBank(bank, 'demand-deposit-accounts', {
+      subject: 'anne',
+      accountIds: ['current', 'term'],
+      body: undefined,
+      now: 0,
+    })) as { accounts: { accountId: string; availableBalance: unknown }[] };
+    const time = (await callSampleBank(bank, 'time-deposit-balances', {
+      subject: 'anne',
+      accountIds: ['current', 'term'],
+      body: undefined,
+      now: 0,
+    })) as { timeDeposits: { accountId: string; maturityDate: string }[] };
+    // Assess
+    expect(demand.accounts.map((a) => a.accountId)).toEqual(['current']);
+    expect(demand.accounts[0]!.availableBalance).toEqual({ amount: '100.00', currency: 'TWD' });
+    expect(time.timeDeposits).toEqual([
+      expect.objectContaining({ accountId: 'term', maturityDate: '2027-05-01T00:00:00.000Z' }),
+    ]);
+  });
+
+  it('opens a roadside assistance case for a valid card and plate, and refuses invalid ones', async () => {
+    const call = (body: unknown) =>
+      callSampleBank(bank, 'roadside-assistance', { subject: 'anne', accountIds: [], body, now: 1_800_000_000 });
+    // Act
+    const accepted = (await call({ cardNumber: '4111111111111111', plateNumber: 'ABC-1234' })) as Record<
+      string,
+      string
+    >;
+    // Assess
+    expect(accepted).toMatchObject({ status: 'Accepted', cardNumber: '************1111', plateNumber: 'ABC-1234' });
+    expect(accepted.caseId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(luhnValid('4111111111111112')).toBe(false);
+    await expect(call({ cardNumber: '4111111111111112', plateNumber: 'ABC-1234' })).rejects.toThrow(
+      'cardNumber is not a valid card number',
+    );
+    await expect(call({ cardNumber: '4111111111111111', plateNumber: 'abc 1234' })).rejects.toThrow(
+      'plateNumber must look like ABC-1234',
+    );
+  });
+});
+
+describe('upstream calls', () => {
+  it('forwards only allowlisted headers over https, without redirects, and returns the answer', async () => {
+    // Prepare
+    const seen: { url?: string; init?: RequestInit } = {};
+    const fakeFetch = (async (url: URL, init: RequestInit) => {
+      seen.url = url.href;
+      seen.init = init;
+      return new Response('{"ok":true}', { status: 201, headers: { 'content-type': 'application/json' } });
+    }) as unknown as typeof fetch;
+    const headers: Record<string, string> = {
+      authorization: 'Bearer secret',
+      cookie: 'session=1',
+      'x-stan': '0000001',
+      'content-type': 'application/json',
+    };
+    // Act
+    const response = await callUpstream(
+      {
+        url: 'https://core.bank.test/cards/roadside',
+        method: 'POST',
+        query: { lang: 'zh-TW' },
+        headers: (name) => headers[name],
+        body: new TextEncoder().encode('{"a":1}'),
+        caller: { clientId: 'tsp2', subject: 'anne', interactionId: 'iid-1' },
+      },
+      fakeFetch,
+    );
+    // Assess
+    expect(response).toMatchObject({ status: 201, contentType: 'application/json' });
+    expect(Buffer.from(response.body).toString()).toBe('{"ok":true}');
+    expect(seen.url).toBe('https://core.bank.test/cards/roadside?lang=zh-TW');
+    expect(seen.init?.redirect).toBe('error');
+    const sent = seen.init?.headers as Headers;
+    expect(sent.get('authorization')).toBeNull();
+    expect(sent.get('cookie')).toBeNull();
+    expect(sent.get('x-stan')).toBe('0000001');
+    expect(sent.get('x-bankgate-subject')).toBe('anne');
+  });
+
+  it('answers 503 when the upstream cannot be reached and refuses plain http', async () => {
+    const failing = (async () => {
+      throw new TypeError('fetch failed');
+    }) as unknown as typeof fetch;
+    const request = {
+      url: 'https://core.bank.test/x',
+      method: 'GET' as const,
+      query: {},
+      headers: () => undefined,
+      caller: { clientId: 'tsp2', subject: 'anne', interactionId: 'iid' },
+    };
+    await expect(callUpstream(request, failing)).rejects.toMatchObject({ status: 503 });
+    await expect(callUpstream({ ...request, url: 'http://core.bank.test/x' }, failing)).rejects.toThrow('not https');
+  });
+});
