@@ -16,10 +16,14 @@ import { rssSampler, serveTarget } from './ipc';
 
 export interface ResourceTokenRequest {
   readonly clientId: string;
-  readonly consentId: string;
+  /** The Open Banking UK consent; gateway grants have none. */
+  readonly consentId?: string;
   readonly subject: string;
   readonly accountIds: readonly string[];
-  readonly permissions: readonly string[];
+  /** An Open Banking UK consent's permissions (`/accounts`), or ... */
+  readonly permissions?: readonly string[];
+  /** ... the API groups the customer granted (gateway APIs), also requested as scopes. */
+  readonly grantedScopes?: readonly string[];
 }
 
 async function main() {
@@ -59,7 +63,9 @@ async function main() {
         const { value, record } = mintToken({
           kind: 'access',
           client,
-          scope: 'openid accounts',
+          scope: ['openid', request.grantedScopes ? '' : 'accounts', ...(request.grantedScopes ?? [])]
+            .filter(Boolean)
+            .join(' '),
           certThumbprint: certificateThumbprint(readFileSync(manifestClient.cert, 'utf8')),
           now,
           ttl: 3600,
@@ -70,6 +76,8 @@ async function main() {
             subject: request.subject,
             accountIds: request.accountIds,
             permissions: request.permissions,
+            grantedScopes: request.grantedScopes,
+            authTime: now,
           },
         });
         await stores().tokens.put(record);

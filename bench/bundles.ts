@@ -57,7 +57,10 @@ async function bundle(
     target: 'node22',
     format: 'esm',
     mainFields: ['module', 'main'],
-    // As lib/constructs/handler-functions.ts: CommonJS dependencies in an ES module still require() built-ins.
+    // As lib/constructs/handler-functions.ts: the AWS SDK is the Lambda runtime's, so it stays an import here and
+    // a fresh process loads it from node_modules (Lambda loads it from the runtime's own node_modules).
+    external: ['@aws-sdk/*'],
+    // CommonJS dependencies in an ES module still require() built-ins.
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     outExtension: { '.js': '.mjs' },
     metafile: true,

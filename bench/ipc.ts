@@ -4,6 +4,7 @@
  * replies are plain IPC messages matched by id.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 
 type TargetHandlers = Record<string, (payload: never) => unknown>;
 
@@ -90,12 +91,37 @@ export async function startTarget(script: string): Promise<Target> {
   };
 }
 
-/** Peak resident set size between start() and stop(), sampled every 20 ms (and at both ends). */
+/** Resident set size of a process from /proc (Linux), in bytes; 0 if it is gone. */
+function procRss(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** The direct child processes of a process (Linux), e.g. the sandbox's dynalite. */
+function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Peak resident set size between start() and stop(), sampled every 20 ms (and at both ends): this process
+ * plus its child processes, so a server whose store runs beside it is counted whole.
+ */
 export function rssSampler() {
   let peak = 0;
   let timer: NodeJS.Timeout | undefined;
   const sample = () => {
-    peak = Math.max(peak, process.memoryUsage.rss());
+    const children = childPids(process.pid).reduce((sum, pid) => sum + procRss(pid), 0);
+    peak = Math.max(peak, process.memoryUsage.rss() + children);
   };
   return {
     start() {

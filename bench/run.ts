@@ -4,16 +4,15 @@
  * 1. Token endpoint, client_credentials, against Bankgate's sandbox (its real local store: dynalite on
  *    disk) and, in the same run, against oidc-provider v9 set up equivalently (bench/peer-target.ts):
  *    private_key_jwt (PS256, one pre-signed assertion per request) and tls_client_auth.
- * 2. PAR and a resource call (GET /accounts with a certificate-bound customer token), with DynamoDB
- *    round trips per request counted by command name.
+ * 2. PAR, a resource call (GET /accounts with a certificate-bound customer token) and two gateway APIs of
+ *    the Taiwan sample (plain JSON, response JWE), with DynamoDB round trips per request counted by command name.
  * 3. Per Lambda handler: minified bundle bytes and fresh-process import time next to an AWS-SDK-only baseline.
  * 4. Peak RSS of the sandbox process during the token runs.
  *
  * Each server runs in its own process; this process only generates load. Knobs (environment):
  * BENCH_REQUESTS (default 2000 per run), BENCH_WARMUP (200), BENCH_CONNECTIONS (16).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SandboxManifest } from '../sandbox/sandbox';
 import type { ResourceTokenRequest } from './bankgate-target';
@@ -39,6 +38,22 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const PKJWT_CLIENT = 'tsp2';
 const TLS_CLIENT = 'tpp-fapi1';
 const CUSTOMER = { subject: 'steve', accountIds: ['steve-current-gbp', 'steve-savings-gbp'] };
+/** The seed's Taiwan customer, with all three API groups granted. */
+const GATEWAY_CUSTOMER = {
+  subject: 'anne',
+  accountIds: ['anne-current-twd', 'anne-savings-gbp', 'anne-time-deposit-twd'],
+  grantedScopes: ['demand_deposits', 'time_deposits', 'credit_cards'],
+};
+
+/** The Taiwan Open Banking request headers (REFERENCE.md §4); X-TxnInitDateTime is yyyyMMddHHmmss. */
+function taiwanHeaders(clientId: string): Record<string, string> {
+  return {
+    'x-stan': '0000001',
+    'x-destinationid': '0080000',
+    'x-clientid': clientId,
+    'x-txninitdatetime': new Date().toISOString().replace(/[-T:]/g, '').slice(0, 14),
+  };
+}
 
 const TARGETS = {
   tokenThroughputRatio: 1.0,
@@ -111,6 +126,7 @@ async function main() {
   let tokenRows: { label: string; bankgate: LoadResult; peer: LoadResult; writes: RoundTripFigures }[] = [];
   let parRun: { result: LoadResult; roundTrips: RoundTripFigures };
   let resourceRun: { result: LoadResult; roundTrips: RoundTripFigures };
+  let gatewayRuns: { label: string; run: { result: LoadResult; roundTrips: RoundTripFigures } }[] = [];
   let bankgatePeakRss = 0;
   let peerPeakRss = 0;
   try {
@@ -205,7 +221,7 @@ async function main() {
     ];
 
     // ---- 2. PAR and the resource call on Bankgate --------------------------------------------------------
-    console.log('[2/4] PAR and GET /accounts on Bankgate ...');
+    console.log('[2/4] PAR, GET /accounts and gateway APIs on Bankgate ...');
     const consentId = await createConsent(manifest, PKJWT_CLIENT, ['ReadAccountsDetail']);
     const parAssertions = await signAssertions(pkjwtClient, manifest.issuer, total);
     parRun = await measuredOnBankgate(
@@ -242,13 +258,47 @@ async function main() {
       }),
     );
     check(resourceRun.result);
+
+    // ---- Gateway APIs: catalog item, Taiwan headers, token use, scope group, sample bank, response policy
+    const gatewayToken = await bankgate.call<string>('mintResourceToken', {
+      clientId: PKJWT_CLIENT,
+      subject: GATEWAY_CUSTOMER.subject,
+      accountIds: GATEWAY_CUSTOMER.accountIds,
+      grantedScopes: GATEWAY_CUSTOMER.grantedScopes,
+    } satisfies ResourceTokenRequest);
+    const gatewayRun = (name: string, path: string) =>
+      measuredOnBankgate(
+        bankgate,
+        loadSpec({
+          name,
+          origin: manifest.mtls_base_url,
+          path,
+          method: 'GET',
+          headers: { authorization: `Bearer ${gatewayToken}`, ...taiwanHeaders(PKJWT_CLIENT) },
+          expectStatus: 200,
+          tls: pkjwtTls,
+        }),
+      );
+    gatewayRuns = [
+      {
+        label: 'GET /gateway/timeDeposit/balances (plain JSON)',
+        run: await gatewayRun('Bankgate gateway, plain', '/gateway/timeDeposit/balances'),
+      },
+      {
+        label: 'GET /gateway/demandDeposit/accounts (response JWE)',
+        run: await gatewayRun('Bankgate gateway, response JWE', '/gateway/demandDeposit/accounts'),
+      },
+    ];
+    for (const { run } of gatewayRuns) check(run.result);
   } finally {
     await Promise.all([bankgate.close(), peer.close()]);
   }
 
   // ---- 3. Bundles and import time ----------------------------------------------------------------------
   console.log('[3/4] bundling every handler and timing fresh-process imports ...');
-  const outRoot = await mkdtemp(join(tmpdir(), 'bankgate-bench-bundles-'));
+  // Inside the repository, so the bundles' AWS SDK imports resolve from node_modules as the runtime's would.
+  await mkdir(join(__dirname, '..', 'node_modules', '.cache'), { recursive: true });
+  const outRoot = await mkdtemp(join(__dirname, '..', 'node_modules', '.cache', 'bankgate-bench-bundles-'));
   let bundles: BundleRow[];
   try {
     bundles = await measureBundles(outRoot);
@@ -308,6 +358,7 @@ async function main() {
         }),
         endpointRow('POST /par (private_key_jwt)', parRun),
         endpointRow('GET /accounts', resourceRun),
+        ...gatewayRuns.map(({ label, run }) => endpointRow(label, run)),
       ],
     ),
   );
@@ -335,7 +386,7 @@ async function main() {
       'Memory: peak RSS during the token runs',
       ['process', 'MiB'],
       [
-        ['Bankgate sandbox (handlers + dynalite + local KMS + demo IdP, one process)', mib(bankgatePeakRss)],
+        ['Bankgate sandbox (handlers + local KMS + demo IdP, plus its dynalite process)', mib(bankgatePeakRss)],
         ['oidc-provider peer', mib(peerPeakRss)],
       ],
     ),

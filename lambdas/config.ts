@@ -3,29 +3,29 @@
  * and the sandbox sets the same way. Validated with zod so a misconfigured function fails at cold start
  * with the name of the variable, not later with an obscure error.
  */
-import { z } from 'zod';
+import * as z from './validation';
 
-const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const seconds = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
 
 const ConfigSchema = z.object({
   BANKGATE_ISSUER: z.url(),
   /** Base URL of the mutual-TLS origin (token, PAR, introspection, revocation, resource APIs). */
   BANKGATE_MTLS_BASE_URL: z.url(),
-  BANKGATE_TENANT_NAME: z.string().min(1).default('Bankgate'),
-  BANKGATE_SIGNING_KEY_ID: z.string().min(1).optional(),
-  BANKGATE_SIGNING_ALG: z.enum(['PS256', 'ES256']).default('PS256'),
-  BANKGATE_ENCRYPTION_KEY_ID: z.string().min(1).optional(),
+  BANKGATE_TENANT_NAME: z._default(z.string().check(z.minLength(1)), 'Bankgate'),
+  BANKGATE_SIGNING_KEY_ID: z.optional(z.string().check(z.minLength(1))),
+  BANKGATE_SIGNING_ALG: z._default(z.enum(['PS256', 'ES256']), 'PS256'),
+  BANKGATE_ENCRYPTION_KEY_ID: z.optional(z.string().check(z.minLength(1))),
   /** Comma-separated: signing keys published (not used) during a rotation overlap. */
-  BANKGATE_PUBLISHED_SIGNING_KEY_IDS: z.string().optional(),
+  BANKGATE_PUBLISHED_SIGNING_KEY_IDS: z.optional(z.string()),
   BANKGATE_ACCESS_TOKEN_TTL: seconds(300),
   BANKGATE_REFRESH_TOKEN_TTL: seconds(30 * 24 * 3600),
   BANKGATE_CLIENT_CREDENTIALS_TTL: seconds(600),
-  BANKGATE_IDP_ISSUER: z.url().optional(),
-  BANKGATE_IDP_CLIENT_ID: z.string().optional(),
-  BANKGATE_IDP_CLIENT_SECRET: z.string().optional(),
+  BANKGATE_IDP_ISSUER: z.optional(z.url()),
+  BANKGATE_IDP_CLIENT_ID: z.optional(z.string()),
+  BANKGATE_IDP_CLIENT_SECRET: z.optional(z.string()),
   /** In AWS the secret stays in Secrets Manager; functions get its ARN. */
-  BANKGATE_IDP_CLIENT_SECRET_ARN: z.string().startsWith('arn:').optional(),
-  BANKGATE_CONSENT_PAGE_URL: z.string().optional(),
+  BANKGATE_IDP_CLIENT_SECRET_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  BANKGATE_CONSENT_PAGE_URL: z.optional(z.string()),
 });
 
 export interface Config {

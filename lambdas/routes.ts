@@ -166,10 +166,12 @@ export const handlers: readonly HandlerSpec[] = [
   },
   {
     id: 'admin',
-    description: "Administration API: clients' token settings, APIs' JOSE policies, audit log",
+    description: "Administration API: clients' token settings, API definitions and JOSE policies, audit log",
     routes: [
       { method: 'GET', path: '/admin/clients/{clientId}/token-settings', surface: 'mtls' },
       { method: 'PUT', path: '/admin/clients/{clientId}/token-settings', surface: 'mtls' },
+      { method: 'GET', path: '/admin/apis/{apiId}', surface: 'mtls' },
+      { method: 'PUT', path: '/admin/apis/{apiId}', surface: 'mtls' },
       { method: 'GET', path: '/admin/apis/{apiId}/jose-policy', surface: 'mtls' },
       { method: 'PUT', path: '/admin/apis/{apiId}/jose-policy', surface: 'mtls' },
       { method: 'GET', path: '/admin/audit', surface: 'mtls' },

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The cdk.json context key holding every tenant's configuration. */
 export const TENANTS_CONTEXT_KEY = 'bankgate:tenants';

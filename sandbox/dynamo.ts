@@ -1,10 +1,13 @@
 /**
  * DynamoDB for the sandbox: dynalite (the DynamoDB HTTP API on LevelDB) persisted under the data dir,
  * and the tables of `lambdas/store/tables.ts` created in it exactly as CDK declares them.
- * dynalite has no UpdateTimeToLive: TTL is skipped, and code already treats expired items as absent.
+ * dynalite has no UpdateTimeToLive: TTL is skipped, and code already treats expired items as absent. It has no
+ * TransactWriteItems either: `dynamo-transactions.ts` adds it.
  */
+import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type AttributeDefinition,
@@ -16,6 +19,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { allTables, type KeyAttribute, type TableDefinition } from '../lambdas/store/tables';
+import { addTransactions } from './dynamo-transactions';
 
 export interface LocalDynamo {
   /** `http://127.0.0.1:<port>`: the value of AWS_ENDPOINT_URL_DYNAMODB. */
@@ -25,21 +29,54 @@ export interface LocalDynamo {
 }
 
 /** `path`: the LevelDB directory (persisted); in memory without it. */
-export async function startLocalDynamo(opts: { path?: string; port: number; host?: string }): Promise<LocalDynamo> {
+export async function startLocalDynamo(opts: {
+  path?: string;
+  port: number;
+  host?: string;
+  separateProcess?: boolean;
+}): Promise<LocalDynamo> {
   const host = opts.host ?? '127.0.0.1';
+  if (opts.separateProcess) return startDynaliteProcess({ ...opts, host });
   const server = dynalite({ path: opts.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const transactions = await addTransactions(server);
   server.listen(opts.port, host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://${host}:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await transactions.close();
+      await new Promise<void>((resolve, reject) => {
         // dynalite's close waits for the HTTP server, then closes LevelDB; keep-alive sockets must go first.
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
+  };
+}
+
+async function startDynaliteProcess(opts: { path?: string; port: number; host: string }): Promise<LocalDynamo> {
+  const child = fork(join(__dirname, 'dynamo-process.ts'), [String(opts.port), opts.host, opts.path ?? ''], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [message] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`dynalite exited with ${code} before listening`);
+    }),
+  ])) as [{ port: number }];
+  const { port } = message;
+  return {
+    endpoint: `http://${opts.host}:${port}`,
+    port,
+    close: async () => {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.send('close');
+      await exited;
+    },
   };
 }
 

@@ -120,7 +120,7 @@ export async function createCertificateAuthority(subject: SubjectName): Promise<
   };
 }
 
-async function loadCertificateAuthority(certPem: string, keyPem: string): Promise<CertificateAuthority> {
+export async function loadCertificateAuthority(certPem: string, keyPem: string): Promise<CertificateAuthority> {
   return {
     certificate: new x509.X509Certificate(certPem),
     privateKey: await importEcPrivateKey(keyPem),

@@ -244,7 +244,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     });
     closers.push(() => servers.close());
 
-    const dynamo = await startLocalDynamo({ path: join(dataDir, 'dynamo'), port: requested.dynamo });
+    const dynamo = await startLocalDynamo({
+      path: join(dataDir, 'dynamo'),
+      port: requested.dynamo,
+      separateProcess: process.env.BANKGATE_DYNAMO_INPROCESS !== '1',
+    });
     closers.push(() => dynamo.close());
     const dynamoClient = new DynamoDBClient({
       endpoint: dynamo.endpoint,

@@ -2,8 +2,8 @@
  * Open Banking UK account-access consents (v3.1): request validation (OBReadConsent1), the status
  * machine, and the OBReadConsentResponse1 view. Pure functions; persistence is the ConsentStore port.
  */
-import { z } from 'zod';
 import { ObError } from '../http/errors';
+import * as z from '../validation';
 import type { Consent } from './model';
 import { newIdentifier } from './tokens';
 
@@ -34,27 +34,23 @@ export const PERMISSIONS = [
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** ISO 8601 date-time with an explicit zone, as OBUK requires. */
-const isoDateTime = z
-  .string()
-  .regex(
+const isoDateTime = z.string().check(
+  z.regex(
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/,
     'must be an ISO 8601 date-time with a time zone',
-  )
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'is not a valid date');
+  ),
+  z.refine((s) => !Number.isNaN(Date.parse(s)), 'is not a valid date'),
+);
 
-const ReadConsentSchema = z
-  .object({
-    Data: z
-      .object({
-        Permissions: z.array(z.enum(PERMISSIONS)).min(1, 'must contain at least one permission'),
-        ExpirationDateTime: isoDateTime.optional(),
-        TransactionFromDateTime: isoDateTime.optional(),
-        TransactionToDateTime: isoDateTime.optional(),
-      })
-      .strict(),
-    Risk: z.record(z.string(), z.unknown()),
-  })
-  .strict();
+const ReadConsentSchema = z.strictObject({
+  Data: z.strictObject({
+    Permissions: z.array(z.enum(PERMISSIONS)).check(z.minLength(1, 'must contain at least one permission')),
+    ExpirationDateTime: z.optional(isoDateTime),
+    TransactionFromDateTime: z.optional(isoDateTime),
+    TransactionToDateTime: z.optional(isoDateTime),
+  }),
+  Risk: z.record(z.string(), z.unknown()),
+});
 
 export interface ConsentRequest {
   readonly permissions: Permission[];

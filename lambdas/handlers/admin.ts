@@ -1,30 +1,33 @@
 /**
  * Administration API for bank administrators (mTLS origin, a client_credentials token with scope `admin`):
  *   GET|PUT /admin/clients/{clientId}/token-settings   access/refresh token validity and usage quotas
+ *   GET|PUT /admin/apis/{apiId}                        a gateway API's definition (PUT creates or replaces it)
  *   GET|PUT /admin/apis/{apiId}/jose-policy            request/response JOSE policy of a gateway API
  *   GET     /admin/audit?entity=client:tsp2            the change log of one entity, newest first
- * Changes apply to the next call (handlers read clients and the catalog on every request) and each one is
- * audited with who, when, before and after. Bodies are snake_case JSON, validated with zod.
+ * Changes apply to the next call (handlers read clients and the catalog on every request). Each one is
+ * written in one transaction with its audit record (who, when, before, after), on condition that nobody
+ * changed the entity since this request read it: a lost race answers 409 `conflict` and writes nothing.
+ * Bodies are snake_case JSON, validated with zod.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { stores } from '../adapters/dynamodb';
-import { dynamoApiCatalog } from '../adapters/dynamodb/apis';
+import { dynamoAdminStore } from '../adapters/dynamodb/admin-store';
 import { dynamoAuditLog } from '../adapters/dynamodb/audit';
 import { type TokenSettings, TokenSettingsSchema } from '../domain/client';
-import { type JosePolicy, JosePolicySchema } from '../domain/gateway/catalog';
+import { type ApiDefinition, ApiDefinitionSchema, type JosePolicy, JosePolicySchema } from '../domain/gateway/catalog';
 import { authorizeBearer } from '../http/bearer';
 import { AccessDenied, InvalidRequest, OAuthError } from '../http/errors';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
 import { header, rawBody } from '../http/request';
 import { systemClock } from '../ports/clock';
-import type { ApiCatalog, AuditLog } from '../ports/gateway';
+import { type AdminChange, type AdminStore, type AuditEntry, type AuditLog, ConflictingChange } from '../ports/gateway';
 
 export const ADMIN_SCOPE = 'admin';
 const AUDIT_PAGE = 50;
 
-let catalog: ApiCatalog | undefined;
+let admin: AdminStore | undefined;
 let audit: AuditLog | undefined;
-const apis = () => (catalog ??= dynamoApiCatalog());
+const adminStore = () => (admin ??= dynamoAdminStore());
 const auditLog = () => (audit ??= dynamoAuditLog());
 
 /** Wire form of TokenSettings; absent or 0 quota = unlimited. */
@@ -37,14 +40,58 @@ const TokenSettingsBody = z
   })
   .strict();
 
-const toWire = (settings: TokenSettings) => ({
+const tokenSettingsWire = (settings: TokenSettings) => ({
   access_token_ttl: settings.accessTokenTtl ?? null,
   access_token_max_uses: settings.accessTokenMaxUses ?? 0,
   refresh_token_ttl: settings.refreshTokenTtl ?? null,
   refresh_token_max_uses: settings.refreshTokenMaxUses ?? 0,
 });
 
+/** Wire name -> ApiDefinition field. `api_id` is not among them: it is the path parameter. */
+const API_FIELDS = {
+  name: 'name',
+  method: 'method',
+  path: 'path',
+  scope_group: 'scopeGroup',
+  backend: 'backend',
+  jose_policy: 'josePolicy',
+  taiwan_headers: 'taiwanHeaders',
+} as const satisfies Record<string, keyof ApiDefinition>;
+const WIRE_NAME: Record<string, string> = Object.fromEntries(Object.entries(API_FIELDS).map(([w, f]) => [f, w]));
+
+/** Wire body -> definition, validated by the catalog schema; problems are reported with wire names. */
+const ApiDefinitionBody = z
+  .partialRecord(z.enum(Object.keys(API_FIELDS) as [keyof typeof API_FIELDS]), z.unknown())
+  .transform((body) =>
+    Object.fromEntries(
+      Object.entries(body).map(([name, value]) => [API_FIELDS[name as keyof typeof API_FIELDS], value]),
+    ),
+  );
+
+const apiWire = (api: ApiDefinition) => ({
+  api_id: api.apiId,
+  name: api.name,
+  method: api.method,
+  path: api.path,
+  scope_group: api.scopeGroup,
+  backend: api.backend,
+  jose_policy: api.josePolicy,
+  taiwan_headers: api.taiwanHeaders,
+});
+
 const notFound = (what: string) => new OAuthError('not_found', `${what} not found`, 404);
+
+function problems(issues: readonly z.core.$ZodIssue[]): InvalidRequest {
+  return new InvalidRequest(
+    issues
+      .map((issue) => {
+        const [first, ...rest] = issue.path.map(String);
+        const path = [first === undefined ? 'body' : (WIRE_NAME[first] ?? first), ...rest].join('.');
+        return `${path}: ${issue.message}`;
+      })
+      .join('; '),
+  );
+}
 
 function jsonBody<T>(request: HttpRequest, schema: z.ZodType<T>): T {
   const type = (header(request.event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -56,9 +103,7 @@ function jsonBody<T>(request: HttpRequest, schema: z.ZodType<T>): T {
     throw new InvalidRequest('request body is not valid JSON');
   }
   const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    throw new InvalidRequest(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-  }
+  if (!parsed.success) throw problems(parsed.error.issues);
   return parsed.data;
 }
 
@@ -68,55 +113,86 @@ interface AdminCall {
   readonly at: string;
 }
 
+/** Writes the change with its audit record; a lost race is the caller's 409. */
+async function commit(call: AdminCall, change: AdminChange, entry: Omit<AuditEntry, 'at' | 'actor'>): Promise<void> {
+  try {
+    await adminStore().commit(change, { ...entry, at: call.at, actor: call.actor });
+  } catch (error) {
+    if (error instanceof ConflictingChange) {
+      throw new OAuthError('conflict', `${entry.entity} was changed by another request; read it again and retry`, 409);
+    }
+    throw error;
+  }
+}
+
 async function tokenSettings(call: AdminCall): Promise<HttpResponse> {
   const clientId = call.request.event.pathParameters?.clientId ?? '';
-  const client = await stores().clients.get(clientId);
-  if (!client) throw notFound(`client ${clientId}`);
-  if (call.request.event.httpMethod === 'GET') return json(200, toWire(client.tokenSettings));
+  const current = await adminStore().tokenSettings(clientId);
+  if (!current) throw notFound(`client ${clientId}`);
+  if (call.request.event.httpMethod === 'GET') return json(200, tokenSettingsWire(current.value));
 
   const body = jsonBody(call.request, TokenSettingsBody);
-  const after = TokenSettingsSchema.parse({
+  const settings = TokenSettingsSchema.parse({
     accessTokenTtl: body.access_token_ttl,
     accessTokenMaxUses: body.access_token_max_uses,
     refreshTokenTtl: body.refresh_token_ttl,
     refreshTokenMaxUses: body.refresh_token_max_uses,
   });
-  await stores().clients.put({ ...client, tokenSettings: after });
-  await auditLog().record({
-    entity: `client:${clientId}`,
-    at: call.at,
-    actor: call.actor,
-    action: 'token-settings.replace',
-    before: toWire(client.tokenSettings),
-    after: toWire(after),
-  });
-  return json(200, toWire(after));
+  await commit(
+    call,
+    { kind: 'token-settings', clientId, version: current.version, settings },
+    {
+      entity: `client:${clientId}`,
+      action: 'token-settings.replace',
+      before: tokenSettingsWire(current.value),
+      after: tokenSettingsWire(settings),
+    },
+  );
+  return json(200, tokenSettingsWire(settings));
+}
+
+async function apiDefinition(call: AdminCall): Promise<HttpResponse> {
+  const apiId = call.request.event.pathParameters?.apiId ?? '';
+  const current = await adminStore().api(apiId);
+  if (call.request.event.httpMethod === 'GET') {
+    if (!current) throw notFound(`API ${apiId}`);
+    return json(200, apiWire(current.value));
+  }
+  const fields = jsonBody(call.request, ApiDefinitionBody);
+  const parsed = ApiDefinitionSchema.safeParse({ ...fields, apiId });
+  if (!parsed.success) throw problems(parsed.error.issues);
+  const api = parsed.data;
+  await commit(
+    call,
+    { kind: 'api', api, version: current?.version },
+    {
+      entity: `api:${apiId}`,
+      action: current ? 'definition.replace' : 'definition.create',
+      before: current ? apiWire(current.value) : null,
+      after: apiWire(api),
+    },
+  );
+  return json(current ? 200 : 201, apiWire(api));
 }
 
 async function josePolicy(call: AdminCall): Promise<HttpResponse> {
   const apiId = call.request.event.pathParameters?.apiId ?? '';
   if (call.request.event.httpMethod === 'GET') {
-    const api = await apis().get(apiId);
-    if (!api) throw notFound(`API ${apiId}`);
-    return json(200, api.josePolicy);
+    const current = await adminStore().api(apiId);
+    if (!current) throw notFound(`API ${apiId}`);
+    return json(200, current.value.josePolicy);
   }
   const after: JosePolicy = jsonBody(call.request, JosePolicySchema);
-  const api = await apis().get(apiId);
-  if (!api) throw notFound(`API ${apiId}`);
-  if (api.method === 'GET' && (after.request === 'jws' || after.request === 'jwe')) {
+  const current = await adminStore().api(apiId);
+  if (!current) throw notFound(`API ${apiId}`);
+  if (current.value.method === 'GET' && (after.request === 'jws' || after.request === 'jwe')) {
     throw new InvalidRequest('a GET API has no request body to sign or encrypt');
   }
-  // One write replaces the policy and returns the one it replaced: the audit's "before" is exact.
-  const before = await apis().replaceJosePolicy(apiId, after);
-  if (!before) throw notFound(`API ${apiId}`);
-  await auditLog().record({
-    entity: `api:${apiId}`,
-    at: call.at,
-    actor: call.actor,
-    action: 'jose-policy.replace',
-    before,
-    after,
-  });
+  await commit(
+    call,
+    { kind: 'api', api: { ...current.value, josePolicy: after }, version: current.version },
+    { entity: `api:${apiId}`, action: 'jose-policy.replace', before: current.value.josePolicy, after },
+  );
   return json(200, after);
 }
 
@@ -130,6 +206,7 @@ async function auditTrail(call: AdminCall): Promise<HttpResponse> {
 
 const routes: Record<string, (call: AdminCall) => Promise<HttpResponse>> = {
   '/admin/clients/{clientId}/token-settings': tokenSettings,
+  '/admin/apis/{apiId}': apiDefinition,
   '/admin/apis/{apiId}/jose-policy': josePolicy,
   '/admin/audit': auditTrail,
 };

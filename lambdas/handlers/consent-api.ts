@@ -6,7 +6,6 @@
  *   POST /consent-api/account-access-consent/{loginId}/accept  { granted_scopes, account_ids, login_state }
  *   POST /consent-api/account-access-consent/{loginId}/reject  { login_state, error, error_description }
  */
-import { z } from 'zod';
 import { stores } from '../adapters/dynamodb';
 import { dynamoBankData } from '../adapters/dynamodb/bank-data';
 import { dynamoGrantRegistry } from '../adapters/dynamodb/gateway-grants';
@@ -26,6 +25,7 @@ import { Metric, metrics } from '../http/observability';
 import { clientCertificate, header, rawBody } from '../http/request';
 import type { BankAccount } from '../ports/bank-data';
 import { systemClock } from '../ports/clock';
+import * as z from '../validation';
 
 const bankData = dynamoBankData();
 const grantRegistry = dynamoGrantRegistry();
@@ -33,15 +33,17 @@ const grantRegistry = dynamoGrantRegistry();
 const LOGIN_ID = /^[A-Za-z0-9_-]{22}$/;
 
 const AcceptBody = z.object({
-  login_state: z.string().min(1).max(256),
-  account_ids: z.array(z.string().min(1).max(128)).min(1, 'choose at least one account').max(100),
-  granted_scopes: z.array(z.string().min(1).max(64)).max(50).optional(),
+  login_state: z.string().check(z.minLength(1), z.maxLength(256)),
+  account_ids: z
+    .array(z.string().check(z.minLength(1), z.maxLength(128)))
+    .check(z.minLength(1, 'choose at least one account'), z.maxLength(100)),
+  granted_scopes: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.maxLength(50))),
 });
 
 const RejectBody = z.object({
-  login_state: z.string().min(1).max(256),
-  error: z.enum(['access_denied']).default('access_denied'),
-  error_description: z.string().max(300).optional(),
+  login_state: z.string().check(z.minLength(1), z.maxLength(256)),
+  error: z._default(z.enum(['access_denied']), 'access_denied'),
+  error_description: z.optional(z.string().check(z.maxLength(300))),
 });
 
 const sessionInvalid = () => new OAuthError('invalid_session', 'the consent session has expired or is not valid', 401);
@@ -70,7 +72,7 @@ async function openSession(
   return login;
 }
 
-function parseBody<T>(request: HttpRequest, schema: z.ZodType<T>): T {
+function parseBody<T>(request: HttpRequest, schema: z.ZodMiniType<T>): T {
   const type = (header(request.event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   // Requiring JSON also forces a CORS preflight for any cross-site attempt.
   if (type !== 'application/json') throw new InvalidRequest('content-type must be application/json');

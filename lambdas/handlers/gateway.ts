@@ -25,7 +25,7 @@ import {
 } from '../domain/gateway/jose-policy';
 import { callSampleBank } from '../domain/gateway/sample-bank';
 import { taiwanHeaders } from '../domain/gateway/taiwan-headers';
-import { callUpstream } from '../domain/gateway/upstream';
+import { callUpstream, UpstreamUnavailable } from '../domain/gateway/upstream';
 import type { TokenRecord } from '../domain/model';
 import { authorizeBearer } from '../http/bearer';
 import { InvalidRequest, OAuthError } from '../http/errors';
@@ -161,18 +161,29 @@ async function serve(call: GatewayCall) {
   // The upstream receives the verified or decrypted payload as JSON, whatever protected it on the way in.
   if (call.body !== undefined) parsedBody(call);
   const headers = read(call);
-  call.result = await callUpstream({
-    url: backend.url,
-    method: call.api.method,
-    query: Object.fromEntries(
-      Object.entries(call.request.event.queryStringParameters ?? {}).filter(
-        (entry): entry is [string, string] => entry[1] !== undefined,
-      ),
-    ),
-    headers: (name) => (name === 'content-type' && call.body !== undefined ? 'application/json' : headers(name)),
-    body: call.body,
-    caller: { clientId: call.token.clientId, subject: call.subject, interactionId: call.request.interactionId },
-  });
+  try {
+    call.result = await callUpstream(
+      {
+        url: backend.url,
+        method: call.api.method,
+        query: Object.fromEntries(
+          Object.entries(call.request.event.queryStringParameters ?? {}).filter(
+            (entry): entry is [string, string] => entry[1] !== undefined,
+          ),
+        ),
+        headers: (name) => (name === 'content-type' && call.body !== undefined ? 'application/json' : headers(name)),
+        body: call.body,
+        caller: { clientId: call.token.clientId, subject: call.subject, interactionId: call.request.interactionId },
+      },
+      { issuer: config().issuer, keys: keyService(), now: call.now },
+    );
+  } catch (error) {
+    // Why (refused, timed out, untrusted certificate) is for the bank's operators; the TPP gets a 503.
+    if (error instanceof UpstreamUnavailable) {
+      call.request.log.warn('upstream unavailable', { apiId: call.api.apiId, reason: error.reason });
+    }
+    throw error;
+  }
 }
 
 async function protectResponse(call: GatewayCall) {

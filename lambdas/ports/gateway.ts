@@ -1,18 +1,14 @@
 /**
- * Gateway ports: the API catalog, the audit log of administrative changes, and the latest consent-less
- * grant per client and customer (so re-authorisation replaces the earlier grant).
+ * Gateway ports: the API catalog, administrative changes with their audit log, and the latest
+ * consent-less grant per client and customer (so re-authorisation replaces the earlier grant).
  */
-import type { ApiDefinition, JosePolicy } from '../domain/gateway/catalog';
+import type { TokenSettings } from '../domain/client';
+import type { ApiDefinition } from '../domain/gateway/catalog';
 
 export interface ApiCatalog {
   get(apiId: string): Promise<ApiDefinition | undefined>;
   /** Validates and writes a definition. */
   put(api: ApiDefinition): Promise<void>;
-  /**
-   * Replaces an existing API's JOSE policy in one write; returns the policy it replaced, or undefined
-   * when no such API exists (nothing is written then).
-   */
-  replaceJosePolicy(apiId: string, policy: JosePolicy): Promise<JosePolicy | undefined>;
 }
 
 export interface AuditEntry {
@@ -23,14 +19,51 @@ export interface AuditEntry {
   /** The authenticated administrator (client id of the admin token). */
   readonly actor: string;
   readonly action: string;
+  /** `null` when the change created the entity. */
   readonly before: unknown;
   readonly after: unknown;
 }
 
 export interface AuditLog {
-  record(entry: AuditEntry): Promise<void>;
   /** Newest first. */
   list(entity: string, limit: number): Promise<AuditEntry[]>;
+}
+
+/** An entity as read for a change, with the version the change must still find when it is written. */
+export interface Versioned<T> {
+  readonly value: T;
+  /** 0 for an entity no administrative change has written yet. */
+  readonly version: number;
+}
+
+/** One administrative change; `version` is what was read (`undefined`: the API must not exist yet). */
+export type AdminChange =
+  | {
+      readonly kind: 'token-settings';
+      readonly clientId: string;
+      readonly version: number;
+      readonly settings: TokenSettings;
+    }
+  | { readonly kind: 'api'; readonly api: ApiDefinition; readonly version: number | undefined };
+
+/** Another change came first: the entity is no longer at the version that was read. Nothing was written. */
+export class ConflictingChange extends Error {
+  override readonly name = 'ConflictingChange';
+}
+
+/**
+ * What the admin API changes, always together with its audit record: there is never a change without
+ * its record, nor a record of a change that did not happen.
+ */
+export interface AdminStore {
+  /** Strongly consistent reads of the current state (never a cache: the version must be the stored one). */
+  tokenSettings(clientId: string): Promise<Versioned<TokenSettings> | undefined>;
+  api(apiId: string): Promise<Versioned<ApiDefinition> | undefined>;
+  /**
+   * Writes the change and its audit entry in one transaction, on condition that the entity is still at
+   * the version that was read. Throws ConflictingChange when it is not.
+   */
+  commit(change: AdminChange, audit: AuditEntry): Promise<void>;
 }
 
 export interface GrantRegistry {

@@ -6,10 +6,7 @@
  */
 import 'reflect-metadata';
 import { randomBytes, webcrypto, X509Certificate } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -21,7 +18,6 @@ import type {
   APIGatewayProxyResult,
   Context,
 } from 'aws-lambda';
-import dynalite from 'dynalite';
 import {
   CompactEncrypt,
   CompactSign,
@@ -43,7 +39,7 @@ import { mintToken } from '../../lambdas/domain/token-issuer';
 import { certificateThumbprint } from '../../lambdas/http/request';
 import type { KeyService } from '../../lambdas/ports/keys';
 import { allTables } from '../../lambdas/store/tables';
-import { ensureTables, sandboxTableName } from '../../sandbox/dynamo';
+import { ensureTables, type LocalDynamo, sandboxTableName, startLocalDynamo } from '../../sandbox/dynamo';
 import { clientCertIdentity } from '../../sandbox/event';
 import { ensureTenantKeys } from '../../sandbox/kms/bootstrap';
 import { type LocalKms, startLocalKms } from '../../sandbox/kms/server';
@@ -67,7 +63,7 @@ interface Tpp {
 }
 
 let dataDir: string;
-let dynamo: Server;
+let dynamo: LocalDynamo | undefined;
 let kms: LocalKms;
 let handlers: { gateway: Handler; admin: Handler; token: Handler };
 let stores: Stores;
@@ -230,10 +226,9 @@ const ROADSIDE = { cardNumber: '4111111111111111', plateNumber: 'ABC-1234' };
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'bankgate-gateway-'));
-  dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  dynamo.listen(0, '127.0.0.1');
-  await once(dynamo, 'listening');
-  const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+  // The sandbox's dynalite (in this process), with the TransactWriteItems the admin changes need.
+  dynamo = await startLocalDynamo({ port: 0 });
+  const dynamoEndpoint = dynamo.endpoint;
   kms = await startLocalKms({ dataDir, port: 0 });
   const kmsClient = new KMSClient({ endpoint: kms.url, region: REGION, credentials: CREDENTIALS });
   const [tenantKeys] = await Promise.all([
@@ -302,11 +297,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await kms?.close();
-  if (dynamo) {
-    const closed = new Promise((resolve) => dynamo.close(resolve));
-    dynamo.closeAllConnections();
-    await closed;
-  }
+  await dynamo?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -1,13 +1,20 @@
 /** Gateway domain: catalog validation, scope groups, Taiwan headers, sample bank, upstream calls. */
+import { CompactSign, generateKeyPair, jwtVerify } from 'jose';
 
 import { NOT_AUTHORIZED, requireGrantedGroup } from '../../lambdas/domain/gateway/authorization';
-import { apiIdOf, parseApiDefinition, SAMPLE_CATALOG } from '../../lambdas/domain/gateway/catalog';
+import { API_ID_PATTERN, apiIdOf, parseApiDefinition, SAMPLE_CATALOG } from '../../lambdas/domain/gateway/catalog';
 import { callSampleBank, luhnValid } from '../../lambdas/domain/gateway/sample-bank';
 import { grantedScopesOf, offeredScopeGroups } from '../../lambdas/domain/gateway/scope-groups';
 import { isTxnDateTime, taiwanHeaders } from '../../lambdas/domain/gateway/taiwan-headers';
-import { callUpstream } from '../../lambdas/domain/gateway/upstream';
+import {
+  CALLER_ASSERTION_HEADER,
+  CALLER_ASSERTION_TYPE,
+  callUpstream,
+  UpstreamUnavailable,
+} from '../../lambdas/domain/gateway/upstream';
 import type { TokenRecord } from '../../lambdas/domain/model';
 import type { BankAccount, BankData } from '../../lambdas/ports/bank-data';
+import type { KeyService } from '../../lambdas/ports/keys';
 
 const api = {
   apiId: 'GET.demandDeposit.accounts',
@@ -24,6 +31,12 @@ describe('the API catalog', () => {
     const parsed = parseApiDefinition(api);
     // Assess
     expect(apiIdOf('post', '/creditCards/roadsideAssistance')).toBe('POST.creditCards.roadsideAssistance');
+    expect(SAMPLE_CATALOG.every((a) => API_ID_PATTERN.test(a.apiId))).toBe(true);
+    expect(
+      ['', 'GET', 'GET.', 'PUT.accounts', 'GET.accounts.{id}', `GET.${'a'.repeat(300)}`].map((id) =>
+        API_ID_PATTERN.test(id),
+      ),
+    ).toEqual([false, false, false, false, false, false]);
     expect(parsed.josePolicy).toEqual({ request: 'none', response: 'none' });
     expect(parsed.taiwanHeaders).toBe(false);
     expect(SAMPLE_CATALOG.map((a) => [a.apiId, a.josePolicy])).toEqual([
@@ -185,8 +198,20 @@ describe('the sample bank', () => {
 });
 
 describe('upstream calls', () => {
-  it('forwards only allowlisted headers over https, without redirects, and returns the answer', async () => {
+  /** The platform key as the KMS key service uses it: alg and kid set by the signer. */
+  async function platformKey() {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const keys: Pick<KeyService, 'signJws'> = {
+      signJws: (payload, header) =>
+        new CompactSign(payload).setProtectedHeader({ ...header, alg: 'ES256', kid: 'platform' }).sign(privateKey),
+    };
+    return { keys, publicKey };
+  }
+  const NOW = 1_800_000_000;
+
+  it('forwards only allowlisted headers over https, without redirects, with a signed caller assertion', async () => {
     // Prepare
+    const { keys, publicKey } = await platformKey();
     const seen: { url?: string; init?: RequestInit } = {};
     const fakeFetch = (async (url: URL, init: RequestInit) => {
       seen.url = url.href;
@@ -209,6 +234,7 @@ describe('upstream calls', () => {
         body: new TextEncoder().encode('{"a":1}'),
         caller: { clientId: 'tsp2', subject: 'anne', interactionId: 'iid-1' },
       },
+      { issuer: 'https://auth.bank.test', keys, now: NOW },
       fakeFetch,
     );
     // Assess
@@ -221,11 +247,31 @@ describe('upstream calls', () => {
     expect(sent.get('cookie')).toBeNull();
     expect(sent.get('x-stan')).toBe('0000001');
     expect(sent.get('x-bankgate-subject')).toBe('anne');
+    const { payload, protectedHeader } = await jwtVerify(sent.get(CALLER_ASSERTION_HEADER)!, publicKey, {
+      issuer: 'https://auth.bank.test',
+      audience: 'https://core.bank.test',
+      typ: CALLER_ASSERTION_TYPE,
+      currentDate: new Date(NOW * 1000),
+    });
+    expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: 'platform' });
+    expect(payload).toEqual({
+      iss: 'https://auth.bank.test',
+      aud: 'https://core.bank.test',
+      sub: 'anne',
+      client_id: 'tsp2',
+      htm: 'POST',
+      htu: 'https://core.bank.test/cards/roadside',
+      iat: NOW,
+      exp: NOW + 60,
+      jti: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+    });
   });
 
-  it('answers 503 when the upstream cannot be reached and refuses plain http', async () => {
-    const failing = (async () => {
-      throw new TypeError('fetch failed');
+  it('answers 503 with the reason kept for the logs when the upstream cannot be reached; refuses plain http', async () => {
+    // Prepare
+    const { keys } = await platformKey();
+    const refused = (async () => {
+      throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) });
     }) as unknown as typeof fetch;
     const request = {
       url: 'https://core.bank.test/x',
@@ -234,7 +280,25 @@ describe('upstream calls', () => {
       headers: () => undefined,
       caller: { clientId: 'tsp2', subject: 'anne', interactionId: 'iid' },
     };
-    await expect(callUpstream(request, failing)).rejects.toMatchObject({ status: 503 });
-    await expect(callUpstream({ ...request, url: 'http://core.bank.test/x' }, failing)).rejects.toThrow('not https');
+    const signing = { issuer: 'https://auth.bank.test', keys, now: NOW };
+    // Act
+    const [unreachable, plainHttp] = await Promise.allSettled([
+      callUpstream(request, signing, refused),
+      callUpstream({ ...request, url: 'http://core.bank.test/x' }, signing, refused),
+    ]);
+    // Assess
+    expect(unreachable.status === 'rejected' && unreachable.reason).toBeInstanceOf(UpstreamUnavailable);
+    expect(unreachable).toMatchObject({
+      reason: {
+        status: 503,
+        error: 'temporarily_unavailable',
+        reason: 'ECONNREFUSED',
+        headers: { 'Retry-After': '1' },
+      },
+    });
+    expect(plainHttp).toMatchObject({
+      status: 'rejected',
+      reason: { message: 'upstream http://core.bank.test is not https' },
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { CLIENT_ID_PATTERN, type Client, parseClient } from '../../domain/client';
+import { CLIENT_ID_PATTERN, type Client, parseClient, type TokenSettings } from '../../domain/client';
+import type { Versioned } from '../../ports/gateway';
 import type { ClientStore } from '../../ports/store';
 import { tableName } from '../../store/tables';
 
@@ -17,4 +18,26 @@ export function dynamoClientStore(doc: DynamoDBDocumentClient): ClientStore {
       await doc.send(new PutCommand({ TableName, Item: parseClient(client) }));
     },
   };
+}
+
+/**
+ * A client's token settings and their version, for an administrative change (`admin-store.ts`): strongly
+ * consistent and straight from the table, since the change is conditional on exactly this version.
+ */
+export async function readTokenSettings(
+  doc: DynamoDBDocumentClient,
+  clientId: string,
+): Promise<Versioned<TokenSettings> | undefined> {
+  if (!CLIENT_ID_PATTERN.test(clientId)) return undefined;
+  const { Item } = await doc.send(
+    new GetCommand({
+      TableName: tableName('clients'),
+      Key: { clientId },
+      ConsistentRead: true,
+      ProjectionExpression: 'clientId, tokenSettings, #version',
+      ExpressionAttributeNames: { '#version': 'version' },
+    }),
+  );
+  if (!Item) return undefined;
+  return { value: (Item.tokenSettings ?? {}) as TokenSettings, version: (Item.version ?? 0) as number };
 }

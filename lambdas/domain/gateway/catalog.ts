@@ -3,7 +3,7 @@
  * group it belongs to, where it is served (the built-in sample bank or an upstream HTTPS service) and its
  * JOSE policy for the request and the response. Validated on every write, like client registrations.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SCOPE_GROUP_IDS } from './scope-groups';
 
 /** Where catalog paths live on the mTLS origin: `/gateway/{proxy+}`. */
@@ -41,6 +41,9 @@ const Backend = z.discriminatedUnion('type', [
 
 /** Literal path segments only: the API is found by one key lookup, never by matching templates. */
 export const CATALOG_PATH = /^(\/[A-Za-z0-9_-]+)+$/;
+
+/** What a catalog key looks like (see `apiIdOf`; at most 300 characters); anything else names no API. */
+export const API_ID_PATTERN = /^(?=.{1,300}$)(GET|POST)(\.[A-Za-z0-9_-]+)+$/;
 
 /** The catalog key of a method and path: `GET.demandDeposit.accounts` for `GET /demandDeposit/accounts`. */
 export function apiIdOf(method: string, path: string): string {

@@ -4,9 +4,9 @@
  * a maturity date; roadside assistance validates the card number (Luhn) and the plate and opens a case.
  * Only accounts the customer shared with this client (the token's `accountIds`) are shown.
  */
-import { z } from 'zod';
 import { InvalidRequest } from '../../http/errors';
 import type { BankAccount, BankBalance, BankData } from '../../ports/bank-data';
+import * as z from '../../validation';
 import { newIdentifier } from '../tokens';
 import type { SampleBankOperation } from './catalog';
 
@@ -60,11 +60,13 @@ export function luhnValid(digits: string): boolean {
 const RoadsideRequest = z.object({
   cardNumber: z
     .string()
-    .regex(/^\d{16}$/, 'cardNumber must be 16 digits')
-    .refine(luhnValid, 'cardNumber is not a valid card number'),
+    .check(
+      z.regex(/^\d{16}$/, 'cardNumber must be 16 digits'),
+      z.refine(luhnValid, 'cardNumber is not a valid card number'),
+    ),
   /** Taiwan plates: two groups of 2-4 letters or digits, e.g. ABC-1234. */
-  plateNumber: z.string().regex(/^[A-Z0-9]{2,4}-[A-Z0-9]{2,4}$/, 'plateNumber must look like ABC-1234'),
-  location: z.string().max(200).optional(),
+  plateNumber: z.string().check(z.regex(/^[A-Z0-9]{2,4}-[A-Z0-9]{2,4}$/, 'plateNumber must look like ABC-1234')),
+  location: z.optional(z.string().check(z.maxLength(200))),
 });
 
 const operations: Record<SampleBankOperation, (bank: BankData, call: SampleBankCall) => Promise<unknown>> = {
