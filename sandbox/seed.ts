@@ -473,7 +473,11 @@ export async function seedDemoTenant(
   const { anchor, seeded } = await seedBankData(doc, dynamoBankData(doc), now);
   const clients = demoClientRegistrations(pki, browserUrl);
   const { clients: clientStore } = createStores(doc);
-  for (const client of clients) await clientStore.put(client);
+  for (const client of clients) {
+    // Registrations follow this start's ports and PKI; administrators' token settings survive a restart.
+    const existing = await clientStore.get(client.clientId);
+    await clientStore.put(existing ? { ...client, tokenSettings: existing.tokenSettings } : client);
+  }
   // Only missing APIs are written: administrators' policy changes survive a restart.
   const catalog = dynamoApiCatalog(doc);
   for (const api of SAMPLE_CATALOG) if (!(await catalog.get(api.apiId))) await catalog.put(api);

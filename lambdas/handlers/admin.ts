@@ -7,9 +7,9 @@
  * Changes apply to the next call (handlers read clients and the catalog on every request). Each one is
  * written in one transaction with its audit record (who, when, before, after), on condition that nobody
  * changed the entity since this request read it: a lost race answers 409 `conflict` and writes nothing.
- * Bodies are snake_case JSON, validated with zod.
+ * Bodies are snake_case JSON, validated with zod/mini.
  */
-import * as z from 'zod';
+
 import { stores } from '../adapters/dynamodb';
 import { dynamoAdminStore } from '../adapters/dynamodb/admin-store';
 import { dynamoAuditLog } from '../adapters/dynamodb/audit';
@@ -21,6 +21,7 @@ import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/
 import { header, rawBody } from '../http/request';
 import { systemClock } from '../ports/clock';
 import { type AdminChange, type AdminStore, type AuditEntry, type AuditLog, ConflictingChange } from '../ports/gateway';
+import * as z from '../validation';
 
 export const ADMIN_SCOPE = 'admin';
 const AUDIT_PAGE = 50;
@@ -31,14 +32,12 @@ const adminStore = () => (admin ??= dynamoAdminStore());
 const auditLog = () => (audit ??= dynamoAuditLog());
 
 /** Wire form of TokenSettings; absent or 0 quota = unlimited. */
-const TokenSettingsBody = z
-  .object({
-    access_token_ttl: z.number().int().positive().optional(),
-    access_token_max_uses: z.number().int().nonnegative().optional(),
-    refresh_token_ttl: z.number().int().positive().optional(),
-    refresh_token_max_uses: z.number().int().nonnegative().optional(),
-  })
-  .strict();
+const TokenSettingsBody = z.strictObject({
+  access_token_ttl: z.optional(z.int().check(z.positive())),
+  access_token_max_uses: z.optional(z.int().check(z.nonnegative())),
+  refresh_token_ttl: z.optional(z.int().check(z.positive())),
+  refresh_token_max_uses: z.optional(z.int().check(z.nonnegative())),
+});
 
 const tokenSettingsWire = (settings: TokenSettings) => ({
   access_token_ttl: settings.accessTokenTtl ?? null,
@@ -60,13 +59,14 @@ const API_FIELDS = {
 const WIRE_NAME: Record<string, string> = Object.fromEntries(Object.entries(API_FIELDS).map(([w, f]) => [f, w]));
 
 /** Wire body -> definition, validated by the catalog schema; problems are reported with wire names. */
-const ApiDefinitionBody = z
-  .partialRecord(z.enum(Object.keys(API_FIELDS) as [keyof typeof API_FIELDS]), z.unknown())
-  .transform((body) =>
+const ApiDefinitionBody = z.pipe(
+  z.partialRecord(z.enum(Object.keys(API_FIELDS) as [keyof typeof API_FIELDS]), z.unknown()),
+  z.transform((body) =>
     Object.fromEntries(
       Object.entries(body).map(([name, value]) => [API_FIELDS[name as keyof typeof API_FIELDS], value]),
     ),
-  );
+  ),
+);
 
 const apiWire = (api: ApiDefinition) => ({
   api_id: api.apiId,
@@ -93,7 +93,7 @@ function problems(issues: readonly z.core.$ZodIssue[]): InvalidRequest {
   );
 }
 
-function jsonBody<T>(request: HttpRequest, schema: z.ZodType<T>): T {
+function jsonBody<T>(request: HttpRequest, schema: z.ZodMiniType<T>): T {
   const type = (header(request.event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') throw new InvalidRequest('content-type must be application/json');
   let body: unknown;

@@ -188,6 +188,7 @@ const RETRYABLE = new Set([
   'DependencyTimeoutException',
   'TimeoutError',
   'RequestTimeout',
+  'TransactionInProgressException',
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
@@ -204,6 +205,19 @@ export function isRetryable(error: unknown): boolean {
   return (
     RETRYABLE.has(name ?? '') ||
     RETRYABLE.has(code ?? '') ||
-    (meta?.httpStatusCode !== undefined && meta.httpStatusCode >= 500)
+    (meta?.httpStatusCode !== undefined && meta.httpStatusCode >= 500) ||
+    throttledTransaction(error)
+  );
+}
+
+/** A transaction DynamoDB cancelled because an item was throttled: nothing was written, a retry may pass. */
+function throttledTransaction(error: object): boolean {
+  const { name, CancellationReasons: reasons = [] } = error as {
+    name?: string;
+    CancellationReasons?: { Code?: string }[];
+  };
+  return (
+    name === 'TransactionCanceledException' &&
+    reasons.some((reason) => reason.Code === 'ThrottlingError' || reason.Code === 'ProvisionedThroughputExceeded')
   );
 }

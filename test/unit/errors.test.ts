@@ -46,4 +46,20 @@ describe('error rendering', () => {
     expect(ob.statusCode).toBe(503);
     expect(JSON.parse(ob.body).Code).toBe('503 Service Unavailable');
   });
+
+  it('maps a transaction cancelled for throttling to 503, and one cancelled by a condition to 500', () => {
+    // Prepare
+    const cancelled = (code: string) =>
+      Object.assign(new Error('Transaction cancelled'), {
+        name: 'TransactionCanceledException',
+        CancellationReasons: [{ Code: 'None' }, { Code: code }],
+      });
+    // Act
+    const throttled = renderError(cancelled('ThrottlingError'), 'oauth', 'iid');
+    const failed = renderError(cancelled('ConditionalCheckFailed'), 'oauth', 'iid');
+    // Assess
+    expect(throttled.statusCode).toBe(503);
+    expect(throttled.headers?.['Retry-After']).toBe('1');
+    expect(failed.statusCode).toBe(500);
+  });
 });

@@ -3,7 +3,7 @@
  * group it belongs to, where it is served (the built-in sample bank or an upstream HTTPS service) and its
  * JOSE policy for the request and the response. Validated on every write, like client registrations.
  */
-import * as z from 'zod';
+import * as z from '../../validation';
 import { SCOPE_GROUP_IDS } from './scope-groups';
 
 /** Where catalog paths live on the mTLS origin: `/gateway/{proxy+}`. */
@@ -16,9 +16,10 @@ export const GATEWAY_PREFIX = '/gateway';
 export const JOSE_MODES = ['none', 'jws', 'jwe', 'x-jws-signature'] as const;
 export type JoseMode = (typeof JOSE_MODES)[number];
 
-export const JosePolicySchema = z
-  .object({ request: z.enum(JOSE_MODES).default('none'), response: z.enum(JOSE_MODES).default('none') })
-  .strict();
+export const JosePolicySchema = z.strictObject({
+  request: z._default(z.enum(JOSE_MODES), 'none'),
+  response: z._default(z.enum(JOSE_MODES), 'none'),
+});
 export type JosePolicy = z.output<typeof JosePolicySchema>;
 
 /** Operations the built-in sample bank answers (`domain/gateway/sample-bank.ts`). */
@@ -30,13 +31,11 @@ export const SAMPLE_BANK_OPERATIONS = [
 export type SampleBankOperation = (typeof SAMPLE_BANK_OPERATIONS)[number];
 
 const Backend = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('sample-bank'), operation: z.enum(SAMPLE_BANK_OPERATIONS) }).strict(),
-  z
-    .object({
-      type: z.literal('upstream'),
-      url: z.url().refine((url) => url.startsWith('https://'), 'upstream URLs must be https'),
-    })
-    .strict(),
+  z.strictObject({ type: z.literal('sample-bank'), operation: z.enum(SAMPLE_BANK_OPERATIONS) }),
+  z.strictObject({
+    type: z.literal('upstream'),
+    url: z.url().check(z.refine((url) => url.startsWith('https://'), 'upstream URLs must be https')),
+  }),
 ]);
 
 /** Literal path segments only: the API is found by one key lookup, never by matching templates. */
@@ -51,31 +50,32 @@ export function apiIdOf(method: string, path: string): string {
 }
 
 export const ApiDefinitionSchema = z
-  .object({
-    apiId: z.string().min(1).max(300),
-    name: z.string().min(1).max(200),
+  .strictObject({
+    apiId: z.string().check(z.minLength(1), z.maxLength(300)),
+    name: z.string().check(z.minLength(1), z.maxLength(200)),
     method: z.enum(['GET', 'POST']),
     /** Path below `/gateway`, e.g. `/demandDeposit/accounts`. */
-    path: z.string().max(256).regex(CATALOG_PATH, 'path: literal segments of [A-Za-z0-9_-]'),
+    path: z.string().check(z.maxLength(256), z.regex(CATALOG_PATH, 'path: literal segments of [A-Za-z0-9_-]')),
     scopeGroup: z.enum(SCOPE_GROUP_IDS as [string, ...string[]]),
     backend: Backend,
-    josePolicy: JosePolicySchema.default({ request: 'none', response: 'none' }),
+    josePolicy: z._default(JosePolicySchema, { request: 'none', response: 'none' }),
     /** Validate the Taiwan Open Banking request headers (X-STAN, X-DestinationId, X-ClientId, X-TxnInitDateTime). */
-    taiwanHeaders: z.boolean().default(false),
+    taiwanHeaders: z._default(z.boolean(), false),
   })
-  .strict()
-  .superRefine((api, ctx) => {
-    if (api.apiId !== apiIdOf(api.method, api.path)) {
-      ctx.addIssue({ code: 'custom', path: ['apiId'], message: `must be ${apiIdOf(api.method, api.path)}` });
-    }
-    if (api.method === 'GET' && (api.josePolicy.request === 'jws' || api.josePolicy.request === 'jwe')) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['josePolicy', 'request'],
-        message: 'a GET request has no body to protect',
-      });
-    }
-  });
+  .check(
+    z.superRefine((api, ctx) => {
+      if (api.apiId !== apiIdOf(api.method, api.path)) {
+        ctx.addIssue({ code: 'custom', path: ['apiId'], message: `must be ${apiIdOf(api.method, api.path)}` });
+      }
+      if (api.method === 'GET' && (api.josePolicy.request === 'jws' || api.josePolicy.request === 'jwe')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['josePolicy', 'request'],
+          message: 'a GET request has no body to protect',
+        });
+      }
+    }),
+  );
 
 export type ApiDefinition = z.output<typeof ApiDefinitionSchema>;
 export type ApiDefinitionInput = z.input<typeof ApiDefinitionSchema>;
