@@ -6,6 +6,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
+/** Suffix of a round-trip counter for a call to the sample bank's data table (the bank's core system). */
+export const BANK_DATA_MARK = ' (bank data)';
+
 type TargetHandlers = Record<string, (payload: never) => unknown>;
 
 interface IpcRequest {
