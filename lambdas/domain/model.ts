@@ -18,6 +18,8 @@ export interface Consent {
   readonly accountIds?: readonly string[];
   /** Scope groups the customer granted (gateway APIs). */
   readonly grantedScopes?: readonly string[];
+  /** Authorizations-table id of the code the latest authorisation issued (withdrawn by a re-authorisation). */
+  readonly authorizationCodeId?: string;
 }
 
 export type TokenKind = 'access' | 'refresh';

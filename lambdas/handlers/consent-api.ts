@@ -25,6 +25,7 @@ import { Metric, metrics } from '../http/observability';
 import { clientCertificate, header, rawBody } from '../http/request';
 import type { BankAccount } from '../ports/bank-data';
 import { systemClock } from '../ports/clock';
+import type { CurrentGrant } from '../ports/gateway';
 import * as z from '../validation';
 
 const bankData = dynamoBankData();
@@ -156,25 +157,28 @@ async function accept(request: HttpRequest, now: number): Promise<HttpResponse> 
   if (!(await stores().authorizations.advanceLogin(login.id, 'consenting', { status: 'completed' }, now)))
     throw sessionInvalid();
 
+  const code = newOpaqueValue();
+  const codeId = `code:${hashSecret(code)}`;
   if (consent) {
     const authorised = await stores().consents.transition(consent.consentId, ['AwaitingAuthorisation', 'Authorised'], {
       status: 'Authorised',
       subject,
       accountIds,
       grantedScopes,
+      authorizationCodeId: codeId,
       statusUpdateDateTime: new Date(now * 1000).toISOString(),
     });
     if (!authorised) throw new InvalidRequest('the consent can no longer be authorised');
     if (consent.status === 'Authorised') {
       // Re-authorisation replaces the earlier grant: what was removed stops working at once.
+      await withdrawCode(consent.authorizationCodeId, now);
       await stores().tokens.revokeByConsent(consent.consentId);
     }
     metrics.addMetric(Metric.ConsentsAuthorised, 'Count', 1);
   }
 
-  const code = newOpaqueValue();
   const record: AuthorizationCodeRecord = {
-    id: `code:${hashSecret(code)}`,
+    id: codeId,
     kind: 'code',
     clientId: login.clientId,
     used: false,
@@ -198,7 +202,7 @@ async function accept(request: HttpRequest, now: number): Promise<HttpResponse> 
       : undefined,
   };
   await stores().authorizations.put(record);
-  if (!consent) await replacePreviousGrant(login.clientId, subject, record.grantId, now);
+  if (!consent) await replacePreviousGrant(login.clientId, subject, { grantId: record.grantId, codeId }, now);
 
   const { issuer } = config();
   const idToken =
@@ -228,11 +232,26 @@ async function accept(request: HttpRequest, now: number): Promise<HttpResponse> 
  * Without a consent (gateway scope groups only) the client's grant for this customer is the latest one:
  * re-authorisation replaces it, and the earlier grant's tokens are revoked at once.
  */
-async function replacePreviousGrant(clientId: string, subject: string, grantId: string, now: number): Promise<void> {
+async function replacePreviousGrant(
+  clientId: string,
+  subject: string,
+  grant: CurrentGrant,
+  now: number,
+): Promise<void> {
   const client = await stores().clients.get(clientId);
   const lifetime = Math.max(client?.tokenSettings.refreshTokenTtl ?? 0, config().refreshTokenTtl);
-  const previous = await grantRegistry.replace(clientId, subject, grantId, now + lifetime);
-  if (previous !== undefined && previous !== grantId) await stores().tokens.revokeByGrant(previous);
+  const previous = await grantRegistry.replace(clientId, subject, grant, now + lifetime);
+  if (previous === undefined || previous.grantId === grant.grantId) return;
+  await withdrawCode(previous.codeId, now);
+  await stores().tokens.revokeByGrant(previous.grantId);
+}
+
+/**
+ * An earlier authorisation's code that was never redeemed must not outlive its replacement: using it up
+ * here makes a later redemption a replay (invalid_grant), and tokens of the replaced grant are never issued.
+ */
+async function withdrawCode(codeId: string | undefined, now: number): Promise<void> {
+  if (codeId) await stores().authorizations.consume(codeId, now);
 }
 
 /** The customer cancelled: the consent is Rejected (unless it was already authorised) and the client hears access_denied. */

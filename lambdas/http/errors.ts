@@ -38,8 +38,8 @@ export class InvalidClient extends OAuthError {
 }
 
 export class InvalidGrant extends OAuthError {
-  constructor(description: string) {
-    super('invalid_grant', description, 400);
+  constructor(description: string, status = 400) {
+    super('invalid_grant', description, status);
   }
 }
 

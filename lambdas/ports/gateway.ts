@@ -66,10 +66,17 @@ export interface AdminStore {
   commit(change: AdminChange, audit: AuditEntry): Promise<void>;
 }
 
+/** A consent-less grant and the authorization code that carries it to the token endpoint. */
+export interface CurrentGrant {
+  readonly grantId: string;
+  /** Authorizations-table id of the code (`code:<hash>`). */
+  readonly codeId?: string;
+}
+
 export interface GrantRegistry {
   /**
-   * Records `grantId` as the client's current grant for the customer (one write) and returns the grant it
-   * replaced, if any; its tokens are then revoked by the caller.
+   * Records `grant` as the client's current grant for the customer (one write) and returns the grant it
+   * replaced, if any; the caller then withdraws its code and revokes its tokens.
    */
-  replace(clientId: string, subject: string, grantId: string, expiresAt: number): Promise<string | undefined>;
+  replace(clientId: string, subject: string, grant: CurrentGrant, expiresAt: number): Promise<CurrentGrant | undefined>;
 }

@@ -344,6 +344,7 @@ describe('usage quotas under concurrency', () => {
     const refused = responses.filter((r) => r.statusCode !== 200);
     expect(refused).toHaveLength(47);
     for (const response of refused) {
+      expect(response.statusCode).toBe(403);
       expect(JSON.parse(response.body).error_description).toBe('refresh token usage quota exceeded');
     }
   });

@@ -72,6 +72,15 @@ describe('Taiwan Open Banking scenario: Enjoy Life, TPI Bank and Anne', () => {
 
   /** Anne signs in and, on the consent page, keeps exactly `groups` ticked and shares all her accounts. */
   async function anneAuthorizes(groups: readonly string[]) {
+    const { callback, verifier, state } = await anneConsents(groups);
+    return oidc.authorizationCodeGrant(enjoyLife.config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+  }
+
+  /** As anneAuthorizes, up to the redirect back to Enjoy Life: the code is not redeemed yet. */
+  async function anneConsents(groups: readonly string[]) {
     const verifier = oidc.randomPKCECodeVerifier();
     const redirectUri = sandbox.client('tsp2').redirect_uris.find((u) => !u.includes('localhost'))!;
     const state = oidc.randomState();
@@ -104,10 +113,7 @@ describe('Taiwan Open Banking scenario: Enjoy Life, TPI Bank and Anne', () => {
     await page.waitForURL((u) => u.origin === origin);
     const callback = new URL(page.url());
     await page.close();
-    return oidc.authorizationCodeGrant(enjoyLife.config, callback, {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-    });
+    return { callback, verifier, state };
   }
 
   it('runs the whole scenario', async () => {
@@ -173,5 +179,25 @@ describe('Taiwan Open Banking scenario: Enjoy Life, TPI Bank and Anne', () => {
     await expect(oidc.refreshTokenGrant(enjoyLife.config, first.refresh_token!)).rejects.toMatchObject({
       error: 'invalid_grant',
     });
+  });
+
+  it('withdraws a code Anne has not yet seen redeemed when she re-authorises with fewer groups', async () => {
+    // Prepare: an authorisation with every group whose code Enjoy Life has not redeemed yet
+    const earlier = await anneConsents(GROUPS);
+
+    // Act: Anne re-authorises with credit cards only, then the earlier code arrives at the token endpoint
+    const later = await anneAuthorizes(['credit_cards']);
+    const stale = oidc.authorizationCodeGrant(enjoyLife.config, earlier.callback, {
+      pkceCodeVerifier: earlier.verifier,
+      expectedState: earlier.state,
+    });
+
+    // Assess: the earlier grant yields no tokens; the later one works, and only for credit cards
+    await expect(stale).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await gateway('GET', '/timeDeposit/balances', later.access_token)).status).toBe(403);
+    const signed = await new CompactSign(Buffer.from(JSON.stringify(ROADSIDE)))
+      .setProtectedHeader({ alg: 'PS256', kid: enjoyLife.kid })
+      .sign(enjoyLife.signingKey);
+    expect((await gateway('POST', '/creditCards/roadsideAssistance', later.access_token, signed)).status).toBe(200);
   });
 });

@@ -417,7 +417,7 @@ describe('refresh_token grant', () => {
     const refused = responses.filter((r) => r.status !== 200);
     expect(refused).toHaveLength(7);
     for (const response of refused) {
-      expect(response.status).toBe(400);
+      expect(response.status).toBe(403);
       expect(response.body).toEqual({
         error: 'invalid_grant',
         error_description: 'refresh token usage quota exceeded',

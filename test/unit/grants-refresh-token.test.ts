@@ -145,6 +145,7 @@ describe('refresh_token grant', () => {
     await expect(third).rejects.toBeInstanceOf(RefreshQuotaExceeded);
     await expect(refresh()).rejects.toMatchObject({
       error: 'invalid_grant',
+      status: 403,
       description: 'refresh token usage quota exceeded',
     });
     expect([...deps.tokens.records.values()].filter((t) => t.kind === 'access')).toHaveLength(2);

@@ -11,15 +11,16 @@ import { documentClient } from './document-client';
 export function dynamoGrantRegistry(doc: DynamoDBDocumentClient = documentClient()): GrantRegistry {
   const TableName = tableName('authorizations');
   return {
-    async replace(clientId, subject, grantId, expiresAt) {
+    async replace(clientId, subject, { grantId, codeId }, expiresAt) {
       const { Attributes } = await doc.send(
         new PutCommand({
           TableName,
-          Item: { id: `grant:${clientId}:${subject}`, kind: 'grant', clientId, subject, grantId, expiresAt },
+          Item: { id: `grant:${clientId}:${subject}`, kind: 'grant', clientId, subject, grantId, codeId, expiresAt },
           ReturnValues: 'ALL_OLD',
         }),
       );
-      return (Attributes?.grantId as string | undefined) ?? undefined;
+      if (typeof Attributes?.grantId !== 'string') return undefined;
+      return { grantId: Attributes.grantId, codeId: Attributes.codeId as string | undefined };
     },
   };
 }

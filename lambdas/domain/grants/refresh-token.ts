@@ -15,10 +15,13 @@ export interface RefreshTokenDeps extends IssueDeps {
   readonly consents: ConsentStore;
 }
 
-/** Refused because the refresh token's usage quota is spent (the endpoint counts these in a metric). */
+/**
+ * Refused because the refresh token's usage quota is spent (the endpoint counts these in a metric): 403 like
+ * every usage-quota refusal, in the token endpoint's OAuth format (`invalid_grant`: this grant is spent).
+ */
 export class RefreshQuotaExceeded extends InvalidGrant {
   constructor() {
-    super('refresh token usage quota exceeded');
+    super('refresh token usage quota exceeded', 403);
   }
 }
 
