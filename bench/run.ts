@@ -88,7 +88,7 @@ function perRequest(counts: RoundTrips, requests: number): RoundTripFigures {
   }
   const byCommand = Object.entries(counts)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([command, count]) => `${command.replace(/Command$/, '')} ${fixed(count / requests, 2)}`)
+    .map(([command, count]) => `${command.replace('Command', '')} ${fixed(count / requests, 2)}`)
     .join(', ');
   return {
     reads: reads / requests,

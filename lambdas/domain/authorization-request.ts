@@ -6,10 +6,11 @@
  * Errors before the redirect_uri is known to be registered are `RequestError(redirectable: false)` and
  * shown as an error page; after that they are redirected to the client.
  */
-import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { AuthorizationRequest } from './authorization';
 import type { Client } from './client';
 import { SIGNING_ALGS } from './client';
+import { clientKeySet } from './client-keys';
 import { isExpired } from './consents';
 import type { Consent } from './model';
 
@@ -55,18 +56,14 @@ export async function verifyRequestObject(
   if (!client.jwks) throw fail('client has no registered keys to verify request objects');
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(
-      requestObject,
-      createLocalJWKSet(client.jwks as Parameters<typeof createLocalJWKSet>[0]),
-      {
-        algorithms: [...SIGNING_ALGS],
-        issuer: client.clientId,
-        audience: issuer,
-        requiredClaims: ['exp', 'nbf'],
-        currentDate: new Date(now * 1000),
-        clockTolerance: CLOCK_TOLERANCE,
-      },
-    ));
+    ({ payload } = await jwtVerify(requestObject, clientKeySet(client.jwks), {
+      algorithms: [...SIGNING_ALGS],
+      issuer: client.clientId,
+      audience: issuer,
+      requiredClaims: ['exp', 'nbf'],
+      currentDate: new Date(now * 1000),
+      clockTolerance: CLOCK_TOLERANCE,
+    }));
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw fail('request object has expired');
     if (error instanceof joseErrors.JWTClaimValidationFailed)

@@ -4,12 +4,13 @@
  * (RFC 7523 + FAPI: PS256/ES256 only, aud = issuer, iss = sub = client_id, bounded exp, single-use jti).
  * Every failure is `invalid_client` (401) with a description that helps the TPP developer.
  */
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { InvalidClient, InvalidRequest } from '../http/errors';
 import type { ClientCertificate } from '../http/request';
 import type { ClientStore, OnceStore } from '../ports/store';
 import type { Client } from './client';
 import { SIGNING_ALGS } from './client';
+import { clientKeySet } from './client-keys';
 import { dnEquals } from './dn';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -104,19 +105,15 @@ async function authenticateWithAssertion(
 
   let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
   try {
-    ({ payload } = await jwtVerify(
-      assertion,
-      createLocalJWKSet(client.jwks as Parameters<typeof createLocalJWKSet>[0]),
-      {
-        algorithms: [...SIGNING_ALGS],
-        issuer: client.clientId,
-        subject: client.clientId,
-        audience: deps.issuer,
-        requiredClaims: ['exp', 'jti'],
-        currentDate: new Date(input.now * 1000),
-        clockTolerance: CLOCK_TOLERANCE,
-      },
-    ));
+    ({ payload } = await jwtVerify(assertion, clientKeySet(client.jwks), {
+      algorithms: [...SIGNING_ALGS],
+      issuer: client.clientId,
+      subject: client.clientId,
+      audience: deps.issuer,
+      requiredClaims: ['exp', 'jti'],
+      currentDate: new Date(input.now * 1000),
+      clockTolerance: CLOCK_TOLERANCE,
+    }));
   } catch (error) {
     throw new InvalidClient(`client_assertion rejected: ${describeJoseError(error)}`);
   }

@@ -8,18 +8,11 @@
  * Every refusal is a 400 with a message that says what was wrong.
  */
 import { createDecipheriv } from 'node:crypto';
-import {
-  CompactEncrypt,
-  compactVerify,
-  createLocalJWKSet,
-  flattenedVerify,
-  importJWK,
-  type JSONWebKeySet,
-  type JWK,
-} from 'jose';
+import { CompactEncrypt, compactVerify, flattenedVerify, importJWK, type JSONWebKeySet, type JWK } from 'jose';
 import { InvalidRequest } from '../../http/errors';
 import type { KeyService } from '../../ports/keys';
 import { SIGNING_ALGS } from '../client';
+import { clientKeySet } from '../client-keys';
 
 export const OB_IAT = 'http://openbanking.org.uk/iat';
 export const OB_ISS = 'http://openbanking.org.uk/iss';
@@ -52,7 +45,7 @@ export async function verifyRequestJws(compact: string, clientJwks: JSONWebKeySe
   if (!clientJwks) throw new JoseError('the client has no registered keys to verify the request signature');
   if (compact.split('.').length !== 3) throw new JoseError('the request body must be a compact JWS');
   try {
-    const { payload } = await compactVerify(compact, createLocalJWKSet(clientJwks), { algorithms: [...SIGNING_ALGS] });
+    const { payload } = await compactVerify(compact, clientKeySet(clientJwks), { algorithms: [...SIGNING_ALGS] });
     return payload;
   } catch {
     throw new JoseError('the request JWS signature is not valid for the client’s registered keys');
@@ -131,7 +124,7 @@ export async function verifyDetachedSignature(
   try {
     await flattenedVerify(
       { protected: protectedHeader, payload: b64url(body), signature: sig },
-      createLocalJWKSet(clientJwks),
+      clientKeySet(clientJwks),
       { algorithms: [...SIGNING_ALGS], crit: Object.fromEntries(OB_CRIT.map((claim) => [claim, true])) },
     );
   } catch {
