@@ -18,7 +18,7 @@ import { type ApiDefinition, ApiDefinitionSchema, type JosePolicy, JosePolicySch
 import { authorizeBearer } from '../http/bearer';
 import { AccessDenied, InvalidRequest, OAuthError } from '../http/errors';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
-import { header, rawBody } from '../http/request';
+import { oauthJsonBody } from '../http/request';
 import { systemClock } from '../ports/clock';
 import { type AdminChange, type AdminStore, type AuditEntry, type AuditLog, ConflictingChange } from '../ports/gateway';
 import * as z from '../validation';
@@ -94,15 +94,7 @@ function problems(issues: readonly z.core.$ZodIssue[]): InvalidRequest {
 }
 
 function jsonBody<T>(request: HttpRequest, schema: z.ZodMiniType<T>): T {
-  const type = (header(request.event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') throw new InvalidRequest('content-type must be application/json');
-  let body: unknown;
-  try {
-    body = JSON.parse(rawBody(request.event));
-  } catch {
-    throw new InvalidRequest('request body is not valid JSON');
-  }
-  const parsed = schema.safeParse(body);
+  const parsed = schema.safeParse(oauthJsonBody(request.event));
   if (!parsed.success) throw problems(parsed.error.issues);
   return parsed.data;
 }

@@ -22,7 +22,7 @@ import { AccessDenied, InvalidRequest, OAuthError } from '../http/errors';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
 import { matchesHash, readLoginCookie } from '../http/login-session';
 import { Metric, metrics } from '../http/observability';
-import { clientCertificate, header, rawBody } from '../http/request';
+import { clientCertificate, header, oauthJsonBody } from '../http/request';
 import type { BankAccount } from '../ports/bank-data';
 import { systemClock } from '../ports/clock';
 import type { CurrentGrant } from '../ports/gateway';
@@ -74,16 +74,7 @@ async function openSession(
 }
 
 function parseBody<T>(request: HttpRequest, schema: z.ZodMiniType<T>): T {
-  const type = (header(request.event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  // Requiring JSON also forces a CORS preflight for any cross-site attempt.
-  if (type !== 'application/json') throw new InvalidRequest('content-type must be application/json');
-  let body: unknown;
-  try {
-    body = JSON.parse(rawBody(request.event));
-  } catch {
-    throw new InvalidRequest('request body is not valid JSON');
-  }
-  const parsed = schema.safeParse(body);
+  const parsed = schema.safeParse(oauthJsonBody(request.event));
   if (!parsed.success)
     throw new InvalidRequest(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return parsed.data;

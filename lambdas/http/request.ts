@@ -36,6 +36,19 @@ export function formBody(event: APIGatewayProxyEvent): Map<string, string> {
   return params;
 }
 
+/**
+ * A JSON body for the OAuth-format JSON APIs (consent page API, admin API); wrong media type or malformed
+ * JSON -> invalid_request. Requiring JSON also forces a CORS preflight for any cross-site attempt.
+ */
+export function oauthJsonBody(event: APIGatewayProxyEvent): unknown {
+  if (mediaType(event) !== 'application/json') throw new InvalidRequest('content-type must be application/json');
+  try {
+    return JSON.parse(rawBody(event));
+  } catch {
+    throw new InvalidRequest('request body is not valid JSON');
+  }
+}
+
 /** A JSON object body for Open Banking APIs; wrong media type or malformed JSON -> OBErrorResponse1. */
 export function jsonBody(event: APIGatewayProxyEvent): Record<string, unknown> {
   const type = mediaType(event);
