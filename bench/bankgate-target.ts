@@ -3,6 +3,7 @@
  * HTTPS + mTLS, dynalite on disk, local KMS) on ephemeral ports in a throwaway data dir, with every
  * DynamoDB call of the handlers counted by command name.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,47 @@ export interface ResourceTokenRequest {
 }
 
 const BANK_DATA_TABLE = sandboxTableName(tables.bankData);
+
+export interface StoreFloorRequest {
+  readonly clientId: string;
+  readonly requests: number;
+  readonly connections: number;
+}
+
+/**
+ * The private_key_jwt token's store calls and nothing else: the client read, the jti claim and the token
+ * write, through the production adapters, from `connections` concurrent loops. No TLS, HTTP, JOSE or
+ * handler: the ceiling any token endpoint on this store, this SDK and this machine can reach.
+ */
+async function storeFloor({ clientId, requests, connections }: StoreFloorRequest) {
+  const { clients, once, tokens } = stores();
+  const client = (await clients.get(clientId))!;
+  const oneToken = async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await clients.get(clientId);
+    await once.claim({ id: `jti:${clientId}:${randomUUID()}`, expiresAt: now + 60 }, now);
+    const { record } = mintToken({
+      kind: 'access',
+      client,
+      scope: 'accounts',
+      certThumbprint: 'bench-floor-thumbprint',
+      now,
+      ttl: 300,
+      maxUses: 0,
+    });
+    await tokens.put(record);
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next++ < requests) await oneToken();
+  };
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  await Promise.all(Array.from({ length: connections }, worker));
+  const used = process.cpuUsage(cpu);
+  const seconds = (performance.now() - started) / 1000;
+  return { throughput: requests / seconds, cpuMsPerRequest: (used.user + used.system) / 1000 / requests };
+}
 
 async function main() {
   const dataDir = await mkdtemp(join(tmpdir(), 'bankgate-bench-'));
@@ -59,6 +101,7 @@ async function main() {
         roundTrips = {};
       },
       roundTrips: () => roundTrips,
+      storeFloor,
       startMemory: () => memory.start(),
       stopMemory: () => memory.stop(),
       /** A bench fixture: a customer access token as the code exchange would issue it, bound to the client's certificate. */

@@ -15,7 +15,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SandboxManifest } from '../sandbox/sandbox';
-import type { ResourceTokenRequest } from './bankgate-target';
+import type { ResourceTokenRequest, StoreFloorRequest } from './bankgate-target';
 import { type BundleRow, measureBundles } from './bundles';
 import {
   clientCredentialsWithAssertion,
@@ -133,6 +133,7 @@ async function main() {
   };
 
   let tokenRows: { label: string; bankgate: LoadResult; peer: LoadResult; writes: RoundTripFigures }[] = [];
+  let storeFloor: { throughput: number; cpuMsPerRequest: number } | undefined;
   let parRun: { result: LoadResult; roundTrips: RoundTripFigures };
   let resourceRun: { result: LoadResult; roundTrips: RoundTripFigures };
   let gatewayRuns: { label: string; run: { result: LoadResult; roundTrips: RoundTripFigures } }[] = [];
@@ -228,6 +229,12 @@ async function main() {
       },
       { label: 'tls_client_auth', bankgate: bankgateTls.result, peer: peerTls.result, writes: bankgateTls.roundTrips! },
     ];
+
+    storeFloor = await bankgate.call('storeFloor', {
+      clientId: PKJWT_CLIENT,
+      requests: REQUESTS,
+      connections: CONNECTIONS,
+    } satisfies StoreFloorRequest);
 
     // ---- 2. PAR and the resource call on Bankgate --------------------------------------------------------
     console.log('[2/4] PAR, GET /accounts and gateway APIs on Bankgate ...');
@@ -342,6 +349,21 @@ async function main() {
       ]),
     ),
   );
+
+  if (storeFloor) {
+    console.log(
+      table(
+        "The private_key_jwt token's store calls alone (client read, jti claim, token write; production adapters, same dynalite, " +
+          `${CONNECTIONS} concurrent loops, no TLS / HTTP / JOSE): the ceiling of any token endpoint on this store and SDK`,
+        ['figure', 'value'],
+        [
+          ['token store calls, sets/s', fixed(storeFloor.throughput)],
+          ['handler-process CPU per set, ms (the SDK side of 3 calls)', fixed(storeFloor.cpuMsPerRequest, 2)],
+          ['oidc-provider, whole private_key_jwt token requests/s', fixed(tokenRows[0]!.peer.throughput)],
+        ],
+      ),
+    );
+  }
 
   const endpointRow = (label: string, run: { result: LoadResult; roundTrips: RoundTripFigures }) => [
     label,

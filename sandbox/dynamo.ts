@@ -58,7 +58,8 @@ export async function startLocalDynamo(opts: {
 
 async function startDynaliteProcess(opts: { path?: string; port: number; host: string }): Promise<LocalDynamo> {
   const child = fork(join(__dirname, 'dynamo-process.ts'), [String(opts.port), opts.host, opts.path ?? ''], {
-    execArgv: ['--import', 'tsx'],
+    // A profiled sandbox (bench's BENCH_CPU_PROF_DIR) profiles its store too.
+    execArgv: ['--import', 'tsx', ...process.execArgv.filter((arg) => arg.startsWith('--cpu-prof'))],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const [message] = (await Promise.race([

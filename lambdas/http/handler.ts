@@ -4,12 +4,11 @@
  * the endpoint's protocol format. Handlers stay thin: they parse, call domain steps, and return.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { isRetryable, OAuthError, ObError, ProtocolError, ServerError, TemporarilyUnavailable } from './errors';
-import { logger, metrics } from './observability';
+import { metrics, type RequestLog, requestLog } from './observability';
 import { header } from './request';
 
 /** How errors are shown: OAuth JSON, OBErrorResponse1 JSON, or an HTML page (browser endpoints). */
@@ -27,7 +26,7 @@ export interface HttpRequest {
   /** `x-fapi-interaction-id`: the caller's, or a new UUID; echoed on the response. */
   readonly interactionId: string;
   /** Logger whose every line carries this request's interaction id. */
-  readonly log: Logger;
+  readonly log: RequestLog;
 }
 
 export type HttpResponse = APIGatewayProxyResult;
@@ -132,12 +131,10 @@ export function httpHandler(
   return handler.handler(async (event, context) => {
     const offered = header(event, 'x-fapi-interaction-id');
     const interactionId = offered && INTERACTION_ID.test(offered) ? offered : randomUUID();
-    const log = logger.createChild({
-      persistentKeys: {
-        interactionId,
-        requestId: context.awsRequestId,
-        route: `${event.httpMethod} ${event.resource}`,
-      },
+    const log = requestLog({
+      interactionId,
+      requestId: context.awsRequestId,
+      route: `${event.httpMethod} ${event.resource}`,
     });
     let response: HttpResponse;
     try {
