@@ -2,7 +2,9 @@
  * The handler manifest: one entry per Lambda function. The CDK stack builds functions, API Gateway
  * resources and IAM grants from it; the sandbox routes local HTTPS requests to the same handler
  * modules from it. Adding an endpoint means adding a handler file and one entry here.
+ * Responses fixed at deploy time need no function: they are listed in `staticRoutes`.
  */
+import { type DiscoveryInput, providerMetadata } from './domain/discovery';
 import type { TableKey } from './store/tables';
 
 /** `browser`: TLS-only origin (issuer). `mtls`: the mutual-TLS origin TPPs call with a client certificate. */
@@ -35,13 +37,6 @@ export interface HandlerSpec {
 const OB_AISP = '/open-banking/v3.1/aisp';
 
 export const handlers: readonly HandlerSpec[] = [
-  {
-    id: 'discovery',
-    description: 'OpenID Provider metadata (/.well-known/openid-configuration)',
-    routes: [{ method: 'GET', path: '/.well-known/openid-configuration', surface: 'browser' }],
-    tables: {},
-    keys: [],
-  },
   {
     id: 'jwks',
     description: 'JSON Web Key Set built from the KMS public keys',
@@ -178,6 +173,36 @@ export const handlers: readonly HandlerSpec[] = [
     ],
     tables: { clients: 'readWrite', apis: 'readWrite', audit: 'readWrite', tokens: 'readWrite' },
     keys: [],
+  },
+];
+
+/**
+ * A response that depends only on deploy-time values (the issuer and the mTLS base URL), so no function
+ * runs for it: API Gateway answers from a mock integration whose response template is `body(...)`
+ * serialized at synth time, and the sandbox's origin answers with the same body computed at start.
+ */
+export interface StaticRoute {
+  /** Unique among static routes and handler ids; names the route in the sandbox and in CDK construct ids. */
+  readonly id: string;
+  readonly description: string;
+  readonly route: Route & { readonly method: 'GET' };
+  /** Response headers, lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The JSON response body. */
+  readonly body: (input: DiscoveryInput) => unknown;
+}
+
+export const staticRoutes: readonly StaticRoute[] = [
+  {
+    id: 'discovery',
+    description: 'OpenID Provider metadata (/.well-known/openid-configuration)',
+    route: { method: 'GET', path: '/.well-known/openid-configuration', surface: 'browser' },
+    headers: {
+      'cache-control': 'public, max-age=300',
+      'content-type': 'application/json',
+      'x-content-type-options': 'nosniff',
+    },
+    body: providerMetadata,
   },
 ];
 

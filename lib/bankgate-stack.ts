@@ -1,6 +1,6 @@
 /**
  * One Bankgate tenant (one bank): tables, keys, one function per handler, the TPP-facing mTLS API and
- * the browser-facing API behind a WAF, the consent page, and the dashboard and alarms. Every physical
+ * the browser-facing API behind a WAF (static routes such as discovery answered by API Gateway itself), the consent page, and the dashboard and alarms. Every physical
  * name is derived from the tenant name or the stack name, so tenants share nothing even in one account.
  */
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
@@ -8,11 +8,12 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { HostedZone, type IHostedZone } from 'aws-cdk-lib/aws-route53';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { Surface } from '../lambdas/routes';
+import type { DiscoveryInput } from '../lambdas/domain/discovery';
+import { type Surface, staticRoutes } from '../lambdas/routes';
 import { ConsentSite } from './constructs/consent-site';
 import { DataTables } from './constructs/data-tables';
 import { acknowledgeDeploymentFunction } from './constructs/deployment';
-import { GatewayApi } from './constructs/gateway-api';
+import { GatewayApi, type StaticApiRoute } from './constructs/gateway-api';
 import { type HandlerFunction, HandlerFunctions } from './constructs/handler-functions';
 import { Monitoring } from './constructs/monitoring';
 import { PlatformKeys } from './constructs/platform-keys';
@@ -97,6 +98,7 @@ export class BankgateStack extends Stack {
       domainName: tenant.domains[surface].domainName,
       certificateArn: tenant.domains[surface].certificateArn,
       routes: routesOf(surface, this.functions.functions),
+      staticRoutes: staticRoutesOf(surface, { issuer, mtlsBaseUrl }),
       webAclArn: webAcl.acl.attrArn,
       throttlingRateLimit: tenant.api.throttlingRateLimit,
       throttlingBurstLimit: tenant.api.throttlingBurstLimit,
@@ -147,6 +149,13 @@ export class BankgateStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
   }
+}
+
+/** The static routes of a surface with their bodies rendered for this tenant's origins. */
+function staticRoutesOf(surface: Surface, origins: DiscoveryInput): StaticApiRoute[] {
+  return staticRoutes
+    .filter(({ route }) => route.surface === surface)
+    .map(({ route, headers, body }) => ({ route, headers, body: JSON.stringify(body(origins)) }));
 }
 
 function routesOf(surface: Surface, functions: readonly HandlerFunction[]) {

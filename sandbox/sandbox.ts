@@ -13,7 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Agent, type Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
-import { handlers } from '../lambdas/routes';
+import { handlers, type Route, staticRoutes } from '../lambdas/routes';
 import { allTables } from '../lambdas/store/tables';
 import { ensureTables, sandboxTableName, startLocalDynamo } from './dynamo';
 import { startDemoIdp } from './idp/server';
@@ -73,7 +73,7 @@ export interface SandboxManifest {
     readonly idp: string;
     readonly kms: string;
     readonly dynamodb: string;
-    /** Every route of the handler manifest: "<METHOD> <path template>" -> URL on its origin. */
+    /** Every route of the manifest, handlers' and static: "<METHOD> <path template>" -> URL on its origin. */
     readonly endpoints: Readonly<Record<string, string>>;
   };
   /** Start of the UTC day the demo bank's transaction dates are relative to. */
@@ -170,13 +170,12 @@ function manifestOf(input: {
   clients: Awaited<ReturnType<typeof seedDemoTenant>>['clients'];
 }): SandboxManifest {
   const { pki, browserUrl, mtlsUrl } = input;
+  const routes: Route[] = [...handlers.flatMap((spec) => spec.routes), ...staticRoutes.map(({ route }) => route)];
   const endpoints = Object.fromEntries(
-    handlers.flatMap((spec) =>
-      spec.routes.map((route) => [
-        `${route.method} ${route.path}`,
-        `${route.surface === 'mtls' ? mtlsUrl : browserUrl}${route.path}`,
-      ]),
-    ),
+    routes.map((route) => [
+      `${route.method} ${route.path}`,
+      `${route.surface === 'mtls' ? mtlsUrl : browserUrl}${route.path}`,
+    ]),
   );
   return {
     tenant: DEMO_TENANT_NAME,

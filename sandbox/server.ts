@@ -3,6 +3,7 @@
  * the very handler modules CDK deploys, and their results back into responses. A thin adapter: anything
  * it did that Lambda behind API Gateway would not see would be a bug here, not a feature.
  *   - browser origin: TLS only (discovery, authorize, consent page API, the SPA under /consent/).
+ *     Static routes (discovery) are answered by the server itself, as API Gateway's mock integrations do.
  *   - mTLS origin: a client certificate issued by the truststore CA is required at the handshake, like
  *     the API Gateway mTLS custom domain; the certificate reaches handlers as `identity.clientCert`.
  */
@@ -20,7 +21,14 @@ import type {
   APIGatewayProxyResult,
   Context,
 } from 'aws-lambda';
-import { type HandlerSpec, handlers as manifestHandlers, type Surface } from '../lambdas/routes';
+import type { DiscoveryInput } from '../lambdas/domain/discovery';
+import {
+  type HandlerSpec,
+  handlers as manifestHandlers,
+  staticRoutes as manifestStaticRoutes,
+  type StaticRoute,
+  type Surface,
+} from '../lambdas/routes';
 import {
   type CompiledRoute,
   clientCertIdentity,
@@ -49,6 +57,8 @@ export interface ServerOptions {
   readonly webDist?: string;
   /** @default the handler manifest (`lambdas/routes.ts`) */
   readonly handlers?: readonly HandlerSpec[];
+  /** @default the static routes of the manifest (`lambdas/routes.ts`) */
+  readonly staticRoutes?: readonly StaticRoute[];
   /** @default dynamic import of `lambdas/handlers/<id>.ts` */
   readonly loadHandler?: (id: string) => Promise<LambdaHandler>;
   /** Requests wait for it before a handler runs (the environment is set after the ports are known). */
@@ -83,6 +93,27 @@ async function importHandler(id: string): Promise<LambdaHandler> {
     throw new Error(`lambdas/handlers/${id}.ts does not export a function named handler`);
   }
   return module.handler as LambdaHandler;
+}
+
+/** A static route's response, rendered once for the origins' URLs. */
+interface StaticResponse {
+  readonly headers: Readonly<Record<string, string | number>>;
+  readonly payload: string;
+}
+
+function renderStaticResponse(route: StaticRoute, origins: DiscoveryInput): StaticResponse {
+  const payload = JSON.stringify(route.body(origins));
+  return { headers: { ...route.headers, 'content-length': Buffer.byteLength(payload) }, payload };
+}
+
+/**
+ * Static routes as manifest entries without a module, so they share route matching (and its 404 / 405
+ * answers) with the handlers' routes; their ids must not be handler ids.
+ */
+function staticRouteSpecs(statics: readonly StaticRoute[], specs: readonly HandlerSpec[]): HandlerSpec[] {
+  const clash = statics.find(({ id }) => specs.some((spec) => spec.id === id));
+  if (clash) throw new Error(`Static route id "${clash.id}" is also a handler id in lambdas/routes.ts`);
+  return statics.map(({ id, description, route }) => ({ id, description, routes: [route], tables: {}, keys: [] }));
 }
 
 class PayloadTooLarge extends Error {}
@@ -238,6 +269,8 @@ export async function startServers(options: ServerOptions): Promise<RunningServe
   const specs = options.handlers ?? manifestHandlers;
   const loadHandler = options.loadHandler ?? importHandler;
   if (!options.loadHandler) assertHandlerModules(specs);
+  const statics = options.staticRoutes ?? manifestStaticRoutes;
+  const routedSpecs = [...specs, ...staticRouteSpecs(statics, specs)];
   const log = options.log ?? process.env.BANKGATE_SANDBOX_LOG === '1';
   const ready = options.ready ?? Promise.resolve();
 
@@ -265,6 +298,12 @@ export async function startServers(options: ServerOptions): Promise<RunningServe
   };
 
   const urls = { browser: '', mtls: '' };
+  // Rendered once both origins' URLs (the issuer and the mTLS base URL) are known.
+  let renderStaticResponses!: (origins: DiscoveryInput) => void;
+  const staticResponses = new Promise<ReadonlyMap<string, StaticResponse>>((resolveResponses) => {
+    renderStaticResponses = (origins) =>
+      resolveResponses(new Map(statics.map((route) => [route.id, renderStaticResponse(route, origins)])));
+  });
 
   const dispatch = async (
     surface: Surface,
@@ -292,6 +331,11 @@ export async function startServers(options: ServerOptions): Promise<RunningServe
     }
     if (match.kind === 'methodNotAllowed') {
       sendJson(res, 405, { message: 'Method Not Allowed' }, { allow: match.allow.join(', ') });
+      return;
+    }
+    const staticResponse = (await staticResponses).get(match.handlerId);
+    if (staticResponse) {
+      res.writeHead(200, staticResponse.headers).end(staticResponse.payload);
       return;
     }
 
@@ -333,7 +377,7 @@ export async function startServers(options: ServerOptions): Promise<RunningServe
   };
 
   const listener = (surface: Surface) => {
-    const routes = compileRoutes(specs, surface);
+    const routes = compileRoutes(routedSpecs, surface);
     return (req: IncomingMessage, res: ServerResponse) => {
       const started = performance.now();
       if (log) {
@@ -365,6 +409,7 @@ export async function startServers(options: ServerOptions): Promise<RunningServe
   });
   urls.browser = `https://localhost:${browserPort}`;
   urls.mtls = `https://localhost:${mtlsPort}`;
+  renderStaticResponses({ issuer: urls.browser, mtlsBaseUrl: urls.mtls });
 
   return {
     browserUrl: urls.browser,

@@ -3,6 +3,7 @@
  * - `mtls`: the TPP-facing API; the domain demands a client certificate issued by a CA in the truststore.
  * - `browser`: the issuer origin (discovery, JWKS, authorize, login, consent session API), TLS only.
  * The execute-api endpoint is disabled on both, otherwise a caller could skip the domain's mutual TLS.
+ * Routes are Lambda proxy integrations, or mock integrations for responses fixed at synth time.
  */
 import { Validations } from 'aws-cdk-lib';
 import {
@@ -14,7 +15,9 @@ import {
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
+  MockIntegration,
   type MTLSConfig,
+  PassthroughBehavior,
   RestApi,
   SecurityPolicy,
 } from 'aws-cdk-lib/aws-apigateway';
@@ -34,6 +37,15 @@ export interface ApiRoute {
   readonly fn: IFunction;
 }
 
+/** A response API Gateway answers itself: no function runs. */
+export interface StaticApiRoute {
+  readonly route: Route;
+  /** The response body, verbatim. Must not contain `$` or `#`: it becomes a Velocity template. */
+  readonly body: string;
+  /** Response headers (name -> value); a value must not contain `'`. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 export interface GatewayApiProps {
   readonly tenant: string;
   readonly surface: Surface;
@@ -42,6 +54,8 @@ export interface GatewayApiProps {
   /** Client-certificate truststore: required for the `mtls` surface, absent for `browser`. */
   readonly mtls?: MTLSConfig;
   readonly routes: readonly ApiRoute[];
+  /** Answered by mock integrations with a fixed 200 response. @default none */
+  readonly staticRoutes?: readonly StaticApiRoute[];
   readonly webAclArn: string;
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
@@ -52,11 +66,13 @@ export interface GatewayApiProps {
 export class GatewayApi extends Construct {
   readonly api: RestApi;
   readonly domain: DomainName;
+  /** Every route of the API, Lambda-backed and static. */
   readonly routes: readonly Route[];
 
   constructor(scope: Construct, id: string, props: GatewayApiProps) {
     super(scope, id);
-    this.routes = props.routes.map(({ route }) => route);
+    const staticRoutes = props.staticRoutes ?? [];
+    this.routes = [...props.routes.map(({ route }) => route), ...staticRoutes.map(({ route }) => route)];
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
 
     this.api = new RestApi(this, 'Api', {
@@ -90,6 +106,7 @@ export class GatewayApi extends Construct {
       }
       this.api.root.resourceForPath(route.path).addMethod(route.method, integration);
     }
+    for (const staticRoute of staticRoutes) this.addStaticRoute(staticRoute);
 
     this.domain = new DomainName(this, 'Domain', {
       domainName: props.domainName,
@@ -120,7 +137,7 @@ export class GatewayApi extends Construct {
       {
         id: 'AwsSolutions-APIG2',
         reason:
-          'Handlers validate every request with zod and must answer in the protocol error format (OAuth JSON, OBErrorResponse1, HTML); gateway request validators cannot.',
+          'Handlers validate every request with zod and must answer in the protocol error format (OAuth JSON, OBErrorResponse1, HTML); gateway request validators cannot. Static (mock) routes read no input.',
       },
       {
         id: 'AwsSolutions-APIG4',
@@ -134,6 +151,49 @@ export class GatewayApi extends Construct {
       },
     );
   }
+
+  /**
+   * A mock integration: the request template only selects the 200 integration response, whose template
+   * is the body and whose static response parameters are the headers.
+   */
+  private addStaticRoute({ route, body, headers }: StaticApiRoute): void {
+    const name = `${route.method} ${route.path}`;
+    // Velocity reads `$` as a reference and `#` as a directive: the body would no longer be served verbatim.
+    if (/[$#]/.test(body)) {
+      throw new Error(`Static route ${name}: the response body must not contain "$" or "#" (Velocity template)`);
+    }
+    const parameters = Object.entries(headers).map(([header, value]) => {
+      if (value.includes("'")) throw new Error(`Static route ${name}: header ${header} must not contain "'"`);
+      return { parameter: `method.response.header.${canonicalHeaderName(header)}`, value };
+    });
+    const integration = new MockIntegration({
+      passthroughBehavior: PassthroughBehavior.NEVER,
+      requestTemplates: { 'application/json': '{"statusCode": 200}' },
+      integrationResponses: [
+        {
+          statusCode: '200',
+          responseTemplates: { 'application/json': body },
+          responseParameters: Object.fromEntries(parameters.map(({ parameter, value }) => [parameter, `'${value}'`])),
+        },
+      ],
+    });
+    this.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
+      methodResponses: [
+        {
+          statusCode: '200',
+          responseParameters: Object.fromEntries(parameters.map(({ parameter }) => [parameter, true])),
+        },
+      ],
+    });
+  }
+}
+
+/** `cache-control` -> `Cache-Control`, as response header names are usually written. */
+function canonicalHeaderName(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1).toLowerCase())
+    .join('-');
 }
 
 /** JSON access log; for the mTLS API it adds who presented which certificate (never tokens or bodies). */

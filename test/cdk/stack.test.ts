@@ -6,11 +6,14 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
+import { providerMetadata } from '../../lambdas/domain/discovery';
 import { Metric as BusinessMetric } from '../../lambdas/http/observability';
-import { handlers } from '../../lambdas/routes';
+import { handlers, staticRoutes } from '../../lambdas/routes';
 import { allTables, type TableKey, tables } from '../../lambdas/store/tables';
 import type { BankgateStack } from '../../lib/bankgate-stack';
+import { GatewayApi } from '../../lib/constructs/gateway-api';
 import { type Json, resourcesOf, sampleTenants, synthesizeTenant } from './synth';
 
 const TENANT = 'tpi-bank';
@@ -309,8 +312,9 @@ describe('APIs', () => {
 
   it('exposes every manifest route on the API of its surface, and nothing else', () => {
     // Prepare
+    const routes = [...handlers.flatMap((spec) => spec.routes), ...staticRoutes.map(({ route }) => route)];
     const expected = (surface: string) =>
-      handlers.flatMap((spec) => spec.routes.filter((r) => r.surface === surface).map((r) => `${r.method} ${r.path}`));
+      routes.filter((r) => r.surface === surface).map((r) => `${r.method} ${r.path}`);
     // Act
     const actual = (gateway: typeof stack.tppApi) =>
       gateway.api.methods.map((m) => `${m.httpMethod} ${m.resource.path}`);
@@ -318,6 +322,85 @@ describe('APIs', () => {
     expect(actual(stack.tppApi).sort()).toEqual(expected('mtls').sort());
     expect(actual(stack.browserApi).sort()).toEqual(expected('browser').sort());
     template.resourceCountIs('AWS::ApiGateway::Method', expected('mtls').length + expected('browser').length);
+  });
+
+  it('answers discovery from a mock integration with the tenant metadata, without a function', () => {
+    // Prepare
+    const expected = providerMetadata({
+      issuer: 'https://auth.tpi-bank.example',
+      mtlsBaseUrl: 'https://mtls.api.tpi-bank.example',
+    });
+    const wellKnown = stack.browserApi.api.root.getResource('.well-known')!.getResource('openid-configuration')!;
+    // Act
+    const method = Object.values(resourcesOf(template, 'AWS::ApiGateway::Method')).find(
+      (m) => m.Properties.HttpMethod === 'GET' && mentions(m.Properties.ResourceId, logicalId(wellKnown)),
+    )!;
+    // Assess
+    const integration = method.Properties.Integration as {
+      Type: string;
+      PassthroughBehavior: string;
+      RequestTemplates: Record<string, string>;
+      IntegrationResponses: {
+        StatusCode: string;
+        ResponseTemplates: Record<string, string>;
+        ResponseParameters: Json;
+      }[];
+    };
+    expect(method.Properties.RestApiId).toEqual(ref(stack.browserApi.api));
+    expect(integration).toMatchObject({
+      Type: 'MOCK',
+      PassthroughBehavior: 'NEVER',
+      RequestTemplates: { 'application/json': '{"statusCode": 200}' },
+    });
+    const [response] = integration.IntegrationResponses;
+    expect(response.StatusCode).toBe('200');
+    expect(JSON.parse(response.ResponseTemplates['application/json']!)).toEqual(expected);
+    expect(response.ResponseParameters).toEqual({
+      'method.response.header.Cache-Control': "'public, max-age=300'",
+      'method.response.header.Content-Type': "'application/json'",
+      'method.response.header.X-Content-Type-Options': "'nosniff'",
+    });
+    expect(method.Properties.MethodResponses).toEqual([
+      {
+        StatusCode: '200',
+        ResponseParameters: {
+          'method.response.header.Cache-Control': true,
+          'method.response.header.Content-Type': true,
+          'method.response.header.X-Content-Type-Options': true,
+        },
+      },
+    ]);
+    const descriptions = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).map((fn) =>
+      String(fn.Properties.Description ?? ''),
+    );
+    expect(descriptions.filter((description) => /discovery|openid-configuration/i.test(description))).toEqual([]);
+  });
+
+  it('refuses at synth a static body that Velocity would interpret', () => {
+    // Prepare
+    const scope = new Stack();
+    const route = { method: 'GET', path: '/price', surface: 'browser' } as const;
+    const props = {
+      tenant: 'test',
+      surface: 'browser',
+      domainName: 'auth.test.example',
+      certificateArn: 'arn:aws:acm:eu-west-2:111111111111:certificate/11111111-1111-4111-8111-111111111111',
+      routes: [],
+      webAclArn: 'arn:aws:wafv2:eu-west-2:111111111111:regional/webacl/test/11111111-1111-4111-8111-111111111111',
+      throttlingRateLimit: 10,
+      throttlingBurstLimit: 20,
+      logRetention: RetentionDays.ONE_DAY,
+    } as const;
+    // Act
+    const build = (body: string) => () =>
+      new GatewayApi(scope, `Api${scope.node.children.length}`, {
+        ...props,
+        staticRoutes: [{ route, body, headers: { 'content-type': 'application/json' } }],
+      });
+    // Assess
+    expect(build('{"price":"$5"}')).toThrow(/GET \/price: the response body must not contain "\$" or "#"/);
+    expect(build('{"anchor":"#top"}')).toThrow(/must not contain/);
+    expect(build('{"price":"5 EUR"}')).not.toThrow();
   });
 
   it('logs access, traces, meters and throttles both stages', () => {
@@ -488,7 +571,8 @@ describe('monitoring', () => {
     // Act
     const widgets = dashboardWidgets();
     // Assess
-    for (const route of handlers.flatMap((spec) => spec.routes)) {
+    const routes = [...handlers.flatMap((spec) => spec.routes), ...staticRoutes.map(({ route }) => route)];
+    for (const route of routes) {
       const latency = widgets.find((w) => w.properties.title === `${route.method} ${route.path}: latency`)!;
       const errors = widgets.find((w) => w.properties.title === `${route.method} ${route.path}: errors`)!;
       expect(statistics(latency)).toEqual(['p50', 'p99']);

@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import * as oidc from 'openid-client';
+import { request } from 'undici';
+import { providerMetadata } from '../../lambdas/domain/discovery';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { signingKeyOf, type Tpp, tppClient } from '../support/tpp';
 
@@ -76,6 +78,27 @@ describe('foundation: sandbox, client authentication, account-access-consents', 
       expect(metadata.token_endpoint_auth_methods_supported).toEqual(['tls_client_auth', 'private_key_jwt']);
       expect(metadata.claims_supported).toEqual(expect.arrayContaining(['acr', 'openbanking_intent_id']));
       expect(metadata.authorization_response_iss_parameter_supported).toBe(true);
+    });
+
+    it('serves the document of the static-route manifest, cacheable, where the sandbox manifest says', async () => {
+      // Prepare
+      const expected = providerMetadata({
+        issuer: sandbox.manifest.issuer,
+        mtlsBaseUrl: sandbox.manifest.mtls_base_url,
+      });
+      const listed = sandbox.manifest.urls.endpoints['GET /.well-known/openid-configuration'];
+      // Act
+      const response = await request(sandbox.manifest.discovery, { dispatcher: sandbox.browserAgent() });
+      // Assess
+      expect(listed).toBe(sandbox.manifest.discovery);
+      expect(response.statusCode).toBe(200);
+      expect(response.headers).toMatchObject({
+        'cache-control': 'public, max-age=300',
+        'content-type': 'application/json',
+        'x-content-type-options': 'nosniff',
+      });
+      expect(response.headers.pragma).toBeUndefined();
+      expect(await response.body.json()).toEqual(expected);
     });
 
     it('publishes a JWKS built from the KMS public keys', async () => {

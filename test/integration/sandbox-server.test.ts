@@ -185,7 +185,7 @@ describe('mTLS origin', () => {
 });
 
 describe('browser origin', () => {
-  it('serves discovery from the real handler with the sandbox issuer', async () => {
+  it('serves discovery from the static-route manifest with the sandbox issuer', async () => {
     const response = await request(sandbox.manifest.discovery, { dispatcher: sandbox.browserAgent() });
     const metadata = (await response.body.json()) as { issuer: string };
     expect(response.statusCode).toBe(200);
