@@ -7,6 +7,7 @@
  * shown as an error page; after that they are redirected to the client.
  */
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import { errorDescription } from '../http/errors';
 import type { AuthorizationRequest } from './authorization';
 import type { Client } from './client';
 import { SIGNING_ALGS } from './client';
@@ -20,14 +21,18 @@ export type ResponseTarget = Pick<AuthorizationRequest, 'redirectUri' | 'respons
 export class RequestError extends Error {
   /** Set when the error can be returned to the client's registered redirect_uri. */
   target?: ResponseTarget;
+  /** Safe as `error_description`: characters outside the RFC 6749 set (e.g. echoed client input) become `?`. */
+  readonly description: string;
 
   constructor(
     readonly error: string,
-    readonly description: string,
+    description: string,
     /** True once redirect_uri is validated: the error may go back to the client. */
     readonly redirectable: boolean,
   ) {
-    super(description);
+    const safe = errorDescription(description);
+    super(safe);
+    this.description = safe;
   }
 }
 
@@ -76,6 +81,10 @@ export async function verifyRequestObject(
   if (nbf < now - MAX_REQUEST_OBJECT_LIFETIME) throw fail('request object nbf is more than 60 minutes in the past');
   if (payload.client_id !== undefined && payload.client_id !== client.clientId) {
     throw fail('request object client_id does not match the client');
+  }
+  // RFC 9126 §2.1, OIDC Core §6.1: a request object must not point at another request.
+  if (payload.request !== undefined || payload.request_uri !== undefined) {
+    throw fail('request object must not contain request or request_uri');
   }
   return payload;
 }
@@ -143,7 +152,7 @@ function parseRegisteredRedirectRequest(
   const responseType = stringParam(params, 'response_type');
   const expected = client.profile === 'fapi2' ? 'code' : 'code id_token';
   if (responseType !== expected) {
-    throw new RequestError('unsupported_response_type', `response_type must be "${expected}" for this client`, true);
+    throw new RequestError('unsupported_response_type', `response_type must be ${expected} for this client`, true);
   }
   const responseMode = stringParam(params, 'response_mode') ?? (responseType === 'code' ? 'query' : 'fragment');
   if (responseMode !== 'query' && responseMode !== 'fragment') {

@@ -12,16 +12,28 @@ export abstract class ProtocolError extends Error {
 
 // ---- OAuth 2.0 / OpenID Connect -------------------------------------------------------------
 
+/** RFC 6749 §4.1.2.1 / §5.2: `error_description` may only use %x20-21 / %x23-5B / %x5D-7E. */
+const OUTSIDE_ERROR_DESCRIPTION_CHARSET = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
+
+/** Safe as `error_description`: characters outside the RFC 6749 set (e.g. echoed client input) become `?`. */
+export function errorDescription(text: string): string {
+  return text.replace(OUTSIDE_ERROR_DESCRIPTION_CHARSET, '?');
+}
+
 export class OAuthError extends ProtocolError {
   override readonly name: string = 'OAuthError';
+  /** Human-readable `error_description` (no internals), in the RFC 6749 character set. */
+  readonly description: string;
+
   constructor(
     /** RFC 6749 `error` code. */
     readonly error: string,
-    /** Human-readable `error_description` (no internals). */
-    readonly description: string,
+    description: string,
     readonly status: number = 400,
   ) {
-    super(description);
+    const safe = errorDescription(description);
+    super(safe);
+    this.description = safe;
   }
 }
 

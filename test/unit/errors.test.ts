@@ -1,4 +1,4 @@
-import { InvalidClient, InvalidToken, ObError } from '../../lambdas/http/errors';
+import { InvalidClient, InvalidRequest, InvalidToken, ObError } from '../../lambdas/http/errors';
 import { renderError } from '../../lambdas/http/handler';
 
 describe('error rendering', () => {
@@ -7,6 +7,18 @@ describe('error rendering', () => {
     expect(response.statusCode).toBe(401);
     expect(JSON.parse(response.body)).toEqual({ error: 'invalid_token', error_description: 'expired' });
     expect(response.headers?.['WWW-Authenticate']).toContain('invalid_token');
+  });
+
+  it('keeps echoed client input inside the RFC 6749 error_description character set', () => {
+    // Prepare: a parameter name as a client could send it (quote, backslash, non-ASCII, newline)
+    const error = new InvalidRequest('parameter a"\\bé\n must not be repeated');
+
+    // Act
+    const body = JSON.parse(renderError(error, 'oauth', 'iid').body);
+
+    // Assess: %x20-21 / %x23-5B / %x5D-7E only
+    expect(body.error_description).toBe('parameter a??b?? must not be repeated');
+    expect(body.error_description).toMatch(/^[\x20\x21\x23-\x5B\x5D-\x7E]*$/);
   });
 
   it('renders OBErrorResponse1 with Code, Id and Errors', () => {
