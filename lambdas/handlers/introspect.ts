@@ -72,7 +72,8 @@ function activeResponse(record: TokenRecord, consent: Consent | undefined) {
     active: true,
     scope: record.scope,
     client_id: record.clientId,
-    token_type: record.kind === 'access' ? 'Bearer' : 'refresh_token',
+    // RFC 7662 §2.2: an access token's type (RFC 6749 §7.1); a refresh token has none.
+    token_type: record.kind === 'access' ? 'Bearer' : undefined,
     exp: record.expiresAt,
     iat: record.issuedAt,
     sub: record.subject,

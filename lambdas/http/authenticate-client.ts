@@ -6,7 +6,10 @@ import { authenticateClient } from '../domain/client-auth';
 import { InvalidClient } from './errors';
 import type { HttpRequest } from './handler';
 import { Metric, metrics } from './observability';
-import { clientCertificate } from './request';
+import { clientCertificate, header } from './request';
+
+/** An HTTP authentication scheme name (RFC 9110 token). */
+const AUTH_SCHEME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
 export async function authenticateRequestClient(
   request: HttpRequest,
@@ -19,7 +22,14 @@ export async function authenticateRequestClient(
       { clients: stores().clients, once: stores().once, issuer: config().issuer },
     );
   } catch (error) {
-    if (error instanceof InvalidClient) metrics.addMetric(Metric.ClientAuthFailures, 'Count', 1);
+    if (error instanceof InvalidClient) {
+      metrics.addMetric(Metric.ClientAuthFailures, 'Count', 1);
+      // RFC 6749 §5.2: a client that tried the Authorization header gets a challenge for its scheme.
+      const scheme = header(request.event, 'authorization')?.split(' ', 1)[0];
+      if (scheme && AUTH_SCHEME.test(scheme)) {
+        error.headers['WWW-Authenticate'] = `${scheme} realm="${config().issuer}"`;
+      }
+    }
     throw error;
   }
 }

@@ -42,7 +42,8 @@ export function acknowledgeDeploymentFunction(stack: Stack, destinations: readon
     })),
     {
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'cloudfront:CreateInvalidation supports no resource-level permissions.',
+      reason:
+        "aws-cdk-lib's BucketDeployment grants cloudfront:CreateInvalidation/GetInvalidation on * in its shared singleton role; this app cannot scope it to the consent distribution.",
     },
     {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -24,6 +24,22 @@ export const METRICS_NAMESPACE = 'Bankgate';
 const DEFAULT_MEMORY_MB = 512;
 /** API Gateway gives up after 29 s; a handler that needs more than this is stuck, not slow. */
 const TIMEOUT = Duration.seconds(10);
+
+/**
+ * Exactly the DynamoDB operations the store adapters (lambdas/adapters/dynamodb) send: Get, Query, Put,
+ * Update, and TransactWrite, which IAM authorizes per item as PutItem / UpdateItem. Narrower than
+ * grantReadData / grantReadWriteData on purpose: no Scan (a bulk export of consents or bank data), no
+ * DeleteItem / BatchWriteItem (consents and the audit log are records), no stream reads (no table has one).
+ */
+const TABLE_ACTIONS = {
+  read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+} as const;
+/** What DynamoDB does with the tenant data key on the caller's behalf (the key actions of aws-cdk-lib's grants). */
+const DATA_KEY_ACTIONS = {
+  read: ['kms:Decrypt', 'kms:DescribeKey'],
+  readWrite: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
+} as const;
 
 export interface HandlerFunctionsProps {
   readonly tenant: TenantConfig;
@@ -162,22 +178,29 @@ export class HandlerFunctions extends Construct {
     return { spec, fn, logGroup };
   }
 
-  /** `grantReadData` / `grantReadWriteData` as the manifest says, acknowledging the wildcards those grants carry. */
+  /** The table (and its indexes) and its data key as the manifest says, acknowledging the wildcards they carry. */
   private grantTable(role: Role, dataTables: DataTables, key: TableKey, access: 'read' | 'readWrite'): void {
     const table = dataTables.table(key);
+    const stack = Stack.of(this);
+    table.grant(role, ...TABLE_ACTIONS[access]);
+    // Only through DynamoDB: the role cannot call KMS with the data key itself (decrypt, generate data keys).
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [...DATA_KEY_ACTIONS[access]],
+        resources: [dataTables.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.${stack.urlSuffix}` } },
+      }),
+    );
     if (access === 'readWrite') {
-      table.grantReadWriteData(role);
       for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
         Validations.of(role).acknowledge({
           id: `AwsSolutions-IAM5[Action::${action}]`,
           reason: `Writing a table encrypted with the tenant data key needs ${action} on that one key (the statement's resource is its ARN).`,
         });
       }
-    } else {
-      table.grantReadData(role);
     }
     if (tables[key].indexes.length > 0) {
-      const logicalId = Stack.of(table).getLogicalId(table.node.defaultChild as CfnElement);
+      const logicalId = stack.getLogicalId(table.node.defaultChild as CfnElement);
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
         reason: `Queries the global secondary indexes of the ${tables[key].name} table; the wildcard covers only that table's indexes.`,

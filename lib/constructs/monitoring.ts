@@ -2,7 +2,7 @@
  * The tenant's operations view: one CloudWatch dashboard (business metrics, per-route API latency and
  * errors, Lambda health, DynamoDB, KMS) and the alarms that page someone, all to one SNS topic.
  */
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -17,7 +17,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -69,6 +69,27 @@ export class Monitoring extends Construct {
       masterKey: topicKey,
       enforceSSL: true,
     });
+    // The topic policy replaces SNS's default one, and enforceSSL's statement only denies: CloudWatch publishes
+    // as its service principal, not as the account, so without this statement no alarm would ever notify.
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'TenantAlarmsPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnLike: {
+            'aws:SourceArn': Stack.of(this).formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: `${this.prefix}-*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     for (const email of tenant.alarms.emails) this.topic.addSubscription(new EmailSubscription(email));
     this.actions = [new SnsAction(this.topic)];
     if (tenant.alarms.snsTopicArn) {

@@ -13,9 +13,13 @@ import { Construct } from 'constructs';
 import type { KeyUse } from '../../lambdas/routes';
 import type { SigningAlgorithmName, TenantConfig } from '../tenant-config';
 
-/** Administration without use: the account (its IAM administrators) can manage, describe and delete the keys. */
+/**
+ * Administration without use: the account (its IAM administrators) can manage, describe and delete the keys.
+ * `kms:CreateAlias` rather than `kms:Create*`, which includes `kms:CreateGrant`: a grant would let any principal
+ * with that IAM permission sign or decrypt with the key without the key policy naming it.
+ */
 const ADMIN_ACTIONS = [
-  'kms:Create*',
+  'kms:CreateAlias',
   'kms:Describe*',
   'kms:Enable*',
   'kms:List*',

@@ -386,7 +386,7 @@ describe('JOSE policies', () => {
     expect(refused.status).toBe(400);
     expect(JSON.parse(refused.raw)).toEqual({
       error: 'invalid_request',
-      error_description: 'the request JWS signature is not valid for the client’s registered keys',
+      error_description: "the request JWS signature is not valid for the client's registered keys",
     });
     expect(unsigned.status).toBe(400);
     expect(JSON.parse(unsigned.raw).error_description).toBe('content-type must be application/jose for this API');

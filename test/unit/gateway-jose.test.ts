@@ -91,7 +91,7 @@ describe('request JWS', () => {
       await expect(verifyRequestJws(body, jwks)).rejects.toMatchObject({
         status: 400,
         error: 'invalid_request',
-        description: 'the request JWS signature is not valid for the client’s registered keys',
+        description: "the request JWS signature is not valid for the client's registered keys",
       });
     }
     await expect(verifyRequestJws('{"plain":"json"}', jwks)).rejects.toThrow('the request body must be a compact JWS');

@@ -48,7 +48,7 @@ export async function verifyRequestJws(compact: string, clientJwks: JSONWebKeySe
     const { payload } = await compactVerify(compact, clientKeySet(clientJwks), { algorithms: [...SIGNING_ALGS] });
     return payload;
   } catch {
-    throw new JoseError('the request JWS signature is not valid for the client’s registered keys');
+    throw new JoseError("the request JWS signature is not valid for the client's registered keys");
   }
 }
 
