@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from '../support/browser';
 import type { TestSandbox } from '../support/sandbox';
 import { startSandboxProcess } from '../support/sandbox-process';
-import { type Tpp, tppClient } from '../support/tpp';
+import { createConsent, deleteConsent, type Tpp, tppClient } from '../support/tpp';
 
 jest.setTimeout(120_000);
 
@@ -30,17 +30,6 @@ describe('the customer authorization journey and the account APIs', () => {
   });
 
   const mtls = (path: string) => `${sandbox.manifest.mtls_base_url}${path}`;
-
-  async function createConsent(tpp: Tpp, permissions: string[]): Promise<string> {
-    const { access_token } = await oidc.clientCredentialsGrant(tpp.config, { scope: 'accounts' });
-    const response = await tpp.fetch(mtls(`${AISP}/account-access-consents`), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ Data: { Permissions: permissions }, Risk: {} }),
-    });
-    expect(response.status).toBe(201);
-    return (await response.json()).Data.ConsentId;
-  }
 
   function authorizationParameters(
     tpp: Tpp,
@@ -105,7 +94,7 @@ describe('the customer authorization journey and the account APIs', () => {
   it('FAPI 2.0: PAR + signed request object + PKCE, consent page, code exchange, accounts, refresh, revocation', async () => {
     // Prepare
     const tpp = await tppClient(sandbox, 'tsp2');
-    const consentId = await createConsent(tpp, ['ReadAccountsDetail', 'ReadBalances']);
+    const consentId = await createConsent(sandbox, tpp, ['ReadAccountsDetail', 'ReadBalances']);
     const verifier = oidc.randomPKCECodeVerifier();
     const params = authorizationParameters(tpp, consentId, await oidc.calculatePKCECodeChallenge(verifier));
     const jar = await oidc.buildAuthorizationUrlWithJAR(tpp.config, params, { key: tpp.signingKey, kid: tpp.kid });
@@ -187,7 +176,7 @@ describe('the customer authorization journey and the account APIs', () => {
     const tpp = await tppClient(sandbox, 'tpp-fapi1', {
       execute: [oidc.useCodeIdTokenResponseType, oidc.enableDetachedSignatureResponseChecks],
     });
-    const consentId = await createConsent(tpp, [
+    const consentId = await createConsent(sandbox, tpp, [
       'ReadAccountsBasic',
       'ReadTransactionsDetail',
       'ReadTransactionsCredits',
@@ -225,18 +214,13 @@ describe('the customer authorization journey and the account APIs', () => {
     ).toBe(true);
 
     // The TPP deletes the consent: its tokens stop working at once
-    const { access_token } = await oidc.clientCredentialsGrant(tpp.config, { scope: 'accounts' });
-    const deleted = await tpp.fetch(mtls(`${AISP}/account-access-consents/${consentId}`), {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${access_token}` },
-    });
-    expect(deleted.status).toBe(204);
+    await deleteConsent(sandbox, tpp, consentId);
     expect((await getJson(tpp, `${AISP}/accounts`, tokens.access_token)).status).toBe(401);
   });
 
   it('Cancel on the consent page returns access_denied and rejects the consent', async () => {
     const tpp = await tppClient(sandbox, 'tsp2');
-    const consentId = await createConsent(tpp, ['ReadAccountsBasic']);
+    const consentId = await createConsent(sandbox, tpp, ['ReadAccountsBasic']);
     const verifier = oidc.randomPKCECodeVerifier();
     const params = authorizationParameters(tpp, consentId, await oidc.calculatePKCECodeChallenge(verifier));
     const authorizationUrl = await oidc.buildAuthorizationUrlWithPAR(tpp.config, params);

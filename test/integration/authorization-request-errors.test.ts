@@ -4,31 +4,29 @@
  * never a redirect to an unverified redirect_uri) or can (an error sent to the registered redirect_uri),
  * and how the consent page API refuses callers without a login session.
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT, UnsecuredJWT } from 'jose';
+import { generateKeyPair, importJWK, type JWK, UnsecuredJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { type Agent, fetch as undiciFetch } from 'undici';
+import {
+  asForm,
+  authorizeInBrowser,
+  expectErrorPage,
+  nowSeconds,
+  pushAuthorizationRequest,
+  type Signer,
+  signRequestObject,
+} from '../support/fapi-requests';
 import type { TestSandbox } from '../support/sandbox';
 import { startSandboxProcess } from '../support/sandbox-process';
-import { signingKeyOf, type Tpp, tppClient } from '../support/tpp';
+import { createConsent, deleteConsent, signingKeyOf, type Tpp, tppClient } from '../support/tpp';
 
 jest.setTimeout(60_000);
 
 const FAPI2_CLIENT = 'tsp2';
 const FAPI1_CLIENT = 'tpp-fapi1';
-const CONSENTS = '/open-banking/v3.1/aisp/account-access-consents';
-const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const REQUEST_URI = /^urn:ietf:params:oauth:request_uri:/;
 const LOGIN_ID = 'A'.repeat(22);
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-interface Signer {
-  readonly key: CryptoKey;
-  readonly kid: string;
-  readonly alg?: string;
-}
 
 describe('authorization request errors: PAR, /authorize and the consent page API', () => {
   let sandbox: TestSandbox;
@@ -43,36 +41,18 @@ describe('authorization request errors: PAR, /authorize and the consent page API
     sandbox = await startSandboxProcess();
     [fapi2, fapi1] = await Promise.all([tppClient(sandbox, FAPI2_CLIENT), tppClient(sandbox, FAPI1_CLIENT)]);
     browser = sandbox.browserAgent();
-    [fapi2ConsentId, fapi1ConsentId] = await Promise.all([createConsent(fapi2), createConsent(fapi1)]);
+    [fapi2ConsentId, fapi1ConsentId] = await Promise.all([
+      createConsent(sandbox, fapi2, ['ReadAccountsBasic']),
+      createConsent(sandbox, fapi1, ['ReadAccountsBasic']),
+    ]);
   });
 
   afterAll(async () => {
     await sandbox?.stop();
   });
 
-  const mtls = (path: string) => `${sandbox.manifest.mtls_base_url}${path}`;
   const browserUrl = (path: string) => `${sandbox.manifest.issuer}${path}`;
   const redirectUriOf = (tpp: Tpp) => sandbox.client(tpp.clientId).redirect_uris[0]!;
-
-  async function createConsent(tpp: Tpp): Promise<string> {
-    const { access_token } = await oidc.clientCredentialsGrant(tpp.config, { scope: 'accounts' });
-    const response = await tpp.fetch(mtls(CONSENTS), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ Data: { Permissions: ['ReadAccountsBasic'] }, Risk: {} }),
-    });
-    expect(response.status).toBe(201);
-    return (await response.json()).Data.ConsentId;
-  }
-
-  async function deleteConsent(tpp: Tpp, consentId: string) {
-    const { access_token } = await oidc.clientCredentialsGrant(tpp.config, { scope: 'accounts' });
-    const response = await tpp.fetch(mtls(`${CONSENTS}/${consentId}`), {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${access_token}` },
-    });
-    expect(response.status).toBe(204);
-  }
 
   /** A valid authorization request for the client's profile; the intent id names one of its consents. */
   function authorizationParameters(tpp: Tpp, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -95,74 +75,16 @@ describe('authorization request errors: PAR, /authorize and the consent page API
     };
   }
 
-  /** Plain form parameters as a FAPI 2.0 client pushes them (claims as JSON text, undefined left out). */
-  function asForm(params: Record<string, unknown>): Record<string, string> {
-    return Object.fromEntries(
-      Object.entries(params)
-        .filter(([, value]) => value !== undefined)
-        .map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
-    );
-  }
-
   /** A request object with FAPI-valid iss/aud/nbf/exp unless `claims` overrides them (undefined removes one). */
-  async function requestObject(tpp: Tpp, claims: Record<string, unknown> = {}, signer?: Signer): Promise<string> {
-    const now = nowSeconds();
-    const payload = Object.fromEntries(
-      Object.entries({
-        iss: tpp.clientId,
-        aud: sandbox.manifest.issuer,
-        nbf: now,
-        exp: now + 300,
-        ...authorizationParameters(tpp),
-        ...claims,
-      }).filter(([, value]) => value !== undefined),
-    ) as JWTPayload;
-    const { key, kid, alg } = signer ?? { key: tpp.signingKey, kid: tpp.kid };
-    return new SignJWT(payload).setProtectedHeader({ alg: alg ?? 'PS256', kid, typ: 'oauth-authz-req+jwt' }).sign(key);
-  }
-
-  async function clientAssertion(clientId: string): Promise<string> {
-    const { key, kid } = await signingKeyOf(sandbox, clientId);
-    return new SignJWT({ jti: randomUUID() })
-      .setProtectedHeader({ alg: 'PS256', kid })
-      .setIssuer(clientId)
-      .setSubject(clientId)
-      .setAudience(sandbox.manifest.issuer)
-      .setIssuedAt()
-      .setExpirationTime('60s')
-      .sign(key);
-  }
+  const requestObject = (tpp: Tpp, claims: Record<string, unknown> = {}, signer?: Signer) =>
+    signRequestObject(tpp, sandbox.manifest.issuer, { ...authorizationParameters(tpp), ...claims }, signer);
 
   /** POST /par authenticated as the client registers (private_key_jwt or tls_client_auth), unless `anonymous`. */
-  async function push(tpp: Tpp, form: Record<string, string>, { anonymous = false } = {}) {
-    const authentication: Record<string, string> = anonymous
-      ? {}
-      : tpp.clientId === FAPI2_CLIENT
-        ? { client_assertion_type: JWT_BEARER, client_assertion: await clientAssertion(tpp.clientId) }
-        : { client_id: tpp.clientId };
-    const response = await tpp.fetch(mtls('/par'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ ...form, ...authentication }).toString(),
-    });
-    return { status: response.status, body: await response.json() };
-  }
+  const push = (tpp: Tpp, form: Record<string, string>, options: { anonymous?: boolean } = {}) =>
+    pushAuthorizationRequest(sandbox, tpp, form, options);
 
   /** GET /authorize on the browser origin, as a browser would, without following redirects. */
-  function authorize(query: Record<string, string>) {
-    return undiciFetch(`${browserUrl('/authorize')}?${new URLSearchParams(query)}`, {
-      dispatcher: browser,
-      redirect: 'manual',
-    });
-  }
-
-  /** The customer sees an error page: 400, HTML titled with the error code, and no redirect at all. */
-  async function expectErrorPage(response: Awaited<ReturnType<typeof authorize>>, error: string) {
-    expect(response.status).toBe(400);
-    expect(response.headers.get('location')).toBeNull();
-    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await response.text()).toContain(`<title>${error}</title>`);
-  }
+  const authorize = (query: Record<string, string>) => authorizeInBrowser(sandbox, browser, query);
 
   describe('PAR', () => {
     it('stores the pushed request under a short-lived request_uri that /authorize accepts only once', async () => {
@@ -290,8 +212,8 @@ describe('authorization request errors: PAR, /authorize and the consent page API
 
     it('refuses a consent the TPP has deleted (Revoked): 400 invalid_request', async () => {
       // Prepare
-      const consentId = await createConsent(fapi2);
-      await deleteConsent(fapi2, consentId);
+      const consentId = await createConsent(sandbox, fapi2, ['ReadAccountsBasic']);
+      await deleteConsent(sandbox, fapi2, consentId);
       const intent = { id_token: { openbanking_intent_id: { value: consentId, essential: true } } };
 
       // Act

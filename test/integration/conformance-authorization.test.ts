@@ -4,80 +4,38 @@
  * Advanced test plans: the checks the other authorization tests leave out. The customer's journey is
  * driven over plain HTTPS (a cookie jar, no browser) so the success cases stay fast.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import {
-  createLocalJWKSet,
-  decodeProtectedHeader,
-  importJWK,
-  type JWK,
-  type JWTPayload,
-  jwtVerify,
-  SignJWT,
-} from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, importJWK, type JWK, type JWTPayload, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { type Agent, fetch as undiciFetch } from 'undici';
+import { CookieBrowser, signInAndAllow } from '../support/customer-journey';
+import {
+  asForm,
+  authorizeInBrowser,
+  expectErrorPage,
+  nowSeconds,
+  OAUTH_ERROR_CHARSET,
+  pushAuthorizationRequest,
+  type Signer,
+  signRequestObject,
+} from '../support/fapi-requests';
 import type { TestSandbox } from '../support/sandbox';
 import { startSandboxProcess } from '../support/sandbox-process';
-import { signingKeyOf, type Tpp, tppClient } from '../support/tpp';
+import { createConsent, signingKeyOf, type Tpp, tppClient } from '../support/tpp';
 
 jest.setTimeout(60_000);
 
 const FAPI2_CLIENT = 'tsp2';
 const FAPI1_CLIENT = 'tpp-fapi1';
-const CONSENTS = '/open-banking/v3.1/aisp/account-access-consents';
-const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const CUSTOMER = 'steve';
 const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
-/** RFC 6749 §4.1.2.1 / §5.2: the characters `error` and `error_description` may use. */
-const ERROR_CHARSET = /^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/;
 /** FAPI 2.0 SP: nonces of up to 64 characters must be returned intact. */
 const NONCE_64 = randomBytes(48).toString('base64url');
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** OIDC Core §3.3.2.11: base64url of the left half of the SHA-256 of the value (PS256 / ES256). */
 const halfHash = (value: string) =>
   createHash('sha256').update(value, 'ascii').digest().subarray(0, 16).toString('base64url');
-
-interface Signer {
-  readonly key: CryptoKey | Uint8Array;
-  readonly kid: string;
-  readonly alg: string;
-}
-
-type FetchResponse = Awaited<ReturnType<typeof undiciFetch>>;
-
-/** A browser as far as the authorization journey needs one: cookies per origin, redirects seen one by one. */
-class CookieBrowser {
-  private readonly jars = new Map<string, Map<string, string>>();
-  /** Every redirect answered on the way, as `<status> <url>`. */
-  readonly redirects: string[] = [];
-
-  constructor(private readonly agent: Agent) {}
-
-  async visit(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
-    const { origin } = new URL(url);
-    const jar = this.jars.get(origin) ?? new Map<string, string>();
-    this.jars.set(origin, jar);
-    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
-    const response = await undiciFetch(url, {
-      ...init,
-      headers: { ...init.headers, ...(cookie ? { cookie } : {}) },
-      dispatcher: this.agent,
-      redirect: 'manual',
-    });
-    for (const setCookie of response.headers.getSetCookie()) {
-      const [pair = ''] = setCookie.split(';');
-      const name = pair.slice(0, pair.indexOf('='));
-      const value = pair.slice(pair.indexOf('=') + 1);
-      if (value === '' || /max-age=0\b/i.test(setCookie)) jar.delete(name);
-      else jar.set(name, value);
-    }
-    const location = response.headers.get('location');
-    if (location) this.redirects.push(`${response.status} ${url}`);
-    return { response, location: location ? new URL(location, url).href : undefined };
-  }
-}
 
 describe('conformance audit: PAR and the authorization endpoint', () => {
   let sandbox: TestSandbox;
@@ -101,17 +59,6 @@ describe('conformance audit: PAR and the authorization endpoint', () => {
   const externalRedirectUri = (tpp: Tpp) =>
     sandbox.client(tpp.clientId).redirect_uris.find((uri) => !uri.includes('localhost'))!;
 
-  async function createConsent(tpp: Tpp): Promise<string> {
-    const { access_token } = await oidc.clientCredentialsGrant(tpp.config, { scope: 'accounts' });
-    const response = await tpp.fetch(mtls(CONSENTS), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ Data: { Permissions: ['ReadAccountsBasic'] }, Risk: {} }),
-    });
-    expect(response.status).toBe(201);
-    return (await response.json()).Data.ConsentId;
-  }
-
   /** A valid request for the client's profile, scope `openid` only (no consent needed), unless overridden. */
   function authorizationParameters(tpp: Tpp, overrides: Record<string, unknown> = {}): Record<string, unknown> {
     const hybrid = tpp.clientId === FAPI1_CLIENT;
@@ -128,100 +75,21 @@ describe('conformance audit: PAR and the authorization endpoint', () => {
     };
   }
 
-  const asForm = (params: Record<string, unknown>): Record<string, string> =>
-    Object.fromEntries(
-      Object.entries(params)
-        .filter(([, value]) => value !== undefined)
-        .map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
-    );
-
   /** A request object with FAPI-valid iss/aud/nbf/exp unless `claims` overrides them (undefined removes one). */
-  async function requestObject(tpp: Tpp, claims: Record<string, unknown> = {}, signer?: Signer): Promise<string> {
-    const now = nowSeconds();
-    const payload = Object.fromEntries(
-      Object.entries({
-        iss: tpp.clientId,
-        aud: issuer(),
-        nbf: now,
-        exp: now + 300,
-        ...authorizationParameters(tpp),
-        ...claims,
-      }).filter(([, value]) => value !== undefined),
-    ) as JWTPayload;
-    const { key, kid, alg } = signer ?? { key: tpp.signingKey, kid: tpp.kid, alg: 'PS256' };
-    return new SignJWT(payload).setProtectedHeader({ alg, kid, typ: 'oauth-authz-req+jwt' }).sign(key);
-  }
-
-  /** tsp2's private_key_jwt assertion, valid for FAPI 2.0 unless `claims` overrides a claim. */
-  async function clientAssertion(claims: JWTPayload = {}): Promise<string> {
-    const { key, kid } = await signingKeyOf(sandbox, FAPI2_CLIENT);
-    const now = nowSeconds();
-    const payload = { iss: FAPI2_CLIENT, sub: FAPI2_CLIENT, aud: issuer(), jti: randomUUID(), iat: now, exp: now + 60 };
-    return new SignJWT({ ...payload, ...claims }).setProtectedHeader({ alg: 'PS256', kid }).sign(key);
-  }
+  const requestObject = (tpp: Tpp, claims: Record<string, unknown> = {}, signer?: Signer) =>
+    signRequestObject(tpp, issuer(), { ...authorizationParameters(tpp), ...claims }, signer);
 
   /** POST /par authenticated as the client registers (private_key_jwt for tsp2, its certificate for tpp-fapi1). */
-  async function push(tpp: Tpp, form: Record<string, string>, assertionClaims: JWTPayload = {}) {
-    const authentication: Record<string, string> =
-      tpp.clientId === FAPI2_CLIENT
-        ? { client_assertion_type: JWT_BEARER, client_assertion: await clientAssertion(assertionClaims) }
-        : { client_id: tpp.clientId };
-    const response = await tpp.fetch(mtls('/par'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ ...form, ...authentication }).toString(),
-    });
-    return { status: response.status, headers: response.headers, body: await response.json() };
-  }
+  const push = (tpp: Tpp, form: Record<string, string>, assertionClaims: JWTPayload = {}) =>
+    pushAuthorizationRequest(sandbox, tpp, form, { assertionClaims });
 
   /** GET /authorize on the browser origin, without following redirects. */
   const authorize = (query: Record<string, string>, headers: Record<string, string> = {}) =>
-    undiciFetch(`${issuer()}/authorize?${new URLSearchParams(query)}`, {
-      headers,
-      dispatcher: browserAgent,
-      redirect: 'manual',
-    });
-
-  async function expectErrorPage(response: FetchResponse, error: string) {
-    expect(response.status).toBe(400);
-    expect(response.headers.get('location')).toBeNull();
-    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await response.text()).toContain(`<title>${error}</title>`);
-  }
+    authorizeInBrowser(sandbox, browserAgent, query, headers);
 
   function expectErrorCharset(error: string | null, description: string | null) {
-    expect(error).toMatch(ERROR_CHARSET);
-    if (description !== null) expect(description).toMatch(ERROR_CHARSET);
-  }
-
-  /**
-   * The customer's journey after /authorize: bank sign-in, then the consent page's API (as the consent SPA
-   * calls it) allowing the first account. Returns the authorization response URL the client is sent to.
-   */
-  async function signInAndAllow(browser: CookieBrowser, authorizationUrl: string): Promise<URL> {
-    const customer = sandbox.manifest.customers.find((c) => c.username === 'steve')!;
-    const started = await browser.visit(authorizationUrl);
-    const interaction = await browser.visit(started.location!);
-    const signedIn = await browser.visit(interaction.location!, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ username: customer.username, password: customer.password }).toString(),
-    });
-    const resumed = await browser.visit(signedIn.location!);
-    const callback = await browser.visit(resumed.location!);
-    const consentPage = new URL(callback.location!);
-    const loginId = consentPage.searchParams.get('login_id')!;
-    const loginState = consentPage.searchParams.get('login_state')!;
-    const consentApi = `${issuer()}/consent-api/account-access-consent/${loginId}`;
-    const described = await browser.visit(`${consentApi}?${new URLSearchParams({ login_state: loginState })}`);
-    const { accounts } = (await described.response.json()) as { accounts: { account_id: string }[] };
-    const accepted = await browser.visit(`${consentApi}/accept`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ login_state: loginState, account_ids: [accounts[0]!.account_id] }),
-    });
-    expect(accepted.response.status).toBe(200);
-    return new URL(((await accepted.response.json()) as { redirect_to: string }).redirect_to);
+    expect(error).toMatch(OAUTH_ERROR_CHARSET);
+    if (description !== null) expect(description).toMatch(OAUTH_ERROR_CHARSET);
   }
 
   /** The redirects Bankgate itself answered (the IdP's are oidc-provider's business). */
@@ -504,7 +372,7 @@ describe('conformance audit: PAR and the authorization endpoint', () => {
   describe('successful authorization responses', () => {
     it('FAPI 2.0: 303 redirects, code + state + iss in the query, a 64-character nonce intact in the ID token', async () => {
       // Prepare
-      const consentId = await createConsent(fapi2);
+      const consentId = await createConsent(sandbox, fapi2, ['ReadAccountsBasic']);
       const verifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       const pushed = await push(
@@ -523,8 +391,10 @@ describe('conformance audit: PAR and the authorization endpoint', () => {
 
       // Act
       const callback = await signInAndAllow(
+        sandbox,
         browser,
         `${issuer()}/authorize?${new URLSearchParams({ client_id: FAPI2_CLIENT, request_uri: pushed.body.request_uri })}`,
+        CUSTOMER,
       );
       const tokens = await oidc.authorizationCodeGrant(fapi2.config, callback, {
         pkceCodeVerifier: verifier,
@@ -547,7 +417,7 @@ describe('conformance audit: PAR and the authorization endpoint', () => {
 
     it('FAPI 2.0: succeeds without state and without nonce, and adds no state to the response', async () => {
       // Prepare
-      const consentId = await createConsent(fapi2);
+      const consentId = await createConsent(sandbox, fapi2, ['ReadAccountsBasic']);
       const verifier = oidc.randomPKCECodeVerifier();
       const pushed = await push(
         fapi2,
@@ -563,8 +433,10 @@ describe('conformance audit: PAR and the authorization endpoint', () => {
 
       // Act
       const callback = await signInAndAllow(
+        sandbox,
         new CookieBrowser(browserAgent),
         `${issuer()}/authorize?${new URLSearchParams({ client_id: FAPI2_CLIENT, request_uri: pushed.body.request_uri })}`,
+        CUSTOMER,
       );
       const tokens = await oidc.authorizationCodeGrant(fapi2.config, callback, {
         pkceCodeVerifier: verifier,
@@ -579,7 +451,7 @@ describe('conformance audit: PAR and the authorization endpoint', () => {
 
     it('FAPI 1.0 Advanced: code id_token in the fragment; the ID token is signed by the issuer with s_hash, c_hash and the nonce', async () => {
       // Prepare
-      const consentId = await createConsent(fapi1);
+      const consentId = await createConsent(sandbox, fapi1, ['ReadAccountsBasic']);
       const state = oidc.randomState();
       const request = await requestObject(fapi1, {
         scope: 'openid accounts',
@@ -594,8 +466,10 @@ describe('conformance audit: PAR and the authorization endpoint', () => {
 
       // Act
       const callback = await signInAndAllow(
+        sandbox,
         new CookieBrowser(browserAgent),
         `${issuer()}/authorize?${new URLSearchParams({ client_id: FAPI1_CLIENT, response_type: 'code id_token', request })}`,
+        CUSTOMER,
       );
 
       // Assess: the response

@@ -9,24 +9,19 @@ import { createHash, randomUUID, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { importJWK, type JWK, type JWTPayload, SignJWT, UnsecuredJWT } from 'jose';
 import * as oidc from 'openid-client';
-import { type Agent, request } from 'undici';
+import { CookieBrowser, signInAndAllow } from '../support/customer-journey';
+import { assertionForm, nowSeconds, OAUTH_ERROR_CHARSET, signClientAssertion } from '../support/fapi-requests';
 import type { TestSandbox } from '../support/sandbox';
 import { startSandboxProcess } from '../support/sandbox-process';
-import { type Tpp, tppClient } from '../support/tpp';
+import { createConsent, type Tpp, tppClient } from '../support/tpp';
 
 jest.setTimeout(60_000);
 
 const FAPI2_CLIENT = 'tsp2'; // private_key_jwt
 const FAPI1_CLIENT = 'tpp-fapi1'; // tls_client_auth
 const CLIENT_CREDENTIALS_ONLY = 'bank-admin'; // tls_client_auth, client_credentials only
-const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const SCA = 'urn:openbanking:psd2:sca';
 const CUSTOMER = 'steve';
-const CONSENTS = '/open-banking/v3.1/aisp/account-access-consents';
-/** RFC 6749 §5.2: `error` and `error_description` use %x20-21 / %x23-5B / %x5D-7E only. */
-const OAUTH_ERROR_CHARSET = /^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/;
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 interface Exchange {
   readonly status: number;
@@ -38,58 +33,6 @@ interface Exchange {
 /** Every response a TPP's openid-client calls received, so the headers of library-made requests can be checked. */
 interface RecordingTpp extends Tpp {
   readonly received: { readonly url: string; readonly response: Response }[];
-}
-
-/** A customer's browser: follows redirects by hand and keeps each origin's cookies. */
-class CookieBrowser {
-  private readonly jar = new Map<string, Map<string, string>>();
-
-  constructor(private readonly agent: Agent) {}
-
-  async send(url: string, init: { method?: 'GET' | 'POST'; form?: Record<string, string>; json?: unknown } = {}) {
-    const { origin } = new URL(url);
-    const cookies = this.jar.get(origin) ?? new Map<string, string>();
-    this.jar.set(origin, cookies);
-    const [contentType, body] = init.form
-      ? ['application/x-www-form-urlencoded', new URLSearchParams(init.form).toString()]
-      : init.json === undefined
-        ? [undefined, undefined]
-        : ['application/json', JSON.stringify(init.json)];
-    const response = await request(url, {
-      method: init.method ?? 'GET',
-      dispatcher: this.agent,
-      headers: {
-        ...(cookies.size > 0 ? { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') } : {}),
-        ...(contentType ? { 'content-type': contentType } : {}),
-      },
-      body,
-    });
-    for (const line of [response.headers['set-cookie'] ?? []].flat()) {
-      const [pair = '', ...attributes] = line.split(';');
-      const name = pair.slice(0, pair.indexOf('=')).trim();
-      if (attributes.some((attribute) => /^\s*max-age=0\s*$/i.test(attribute))) cookies.delete(name);
-      else cookies.set(name, pair.slice(pair.indexOf('=') + 1).trim());
-    }
-    const location = response.headers.location as string | undefined;
-    return {
-      status: response.statusCode,
-      location: location === undefined ? undefined : new URL(location, url).href,
-      text: await response.body.text(),
-    };
-  }
-
-  /** Requests `url`, then follows every redirect until one leads to `stopAt`; returns where that is. */
-  async followUntil(url: string, stopAt: (location: URL) => boolean, init: Parameters<CookieBrowser['send']>[1] = {}) {
-    let response = await this.send(url, init);
-    for (let hops = 0; hops < 10; hops += 1) {
-      if (response.location === undefined) {
-        throw new Error(`no redirect from ${url} (${response.status}): ${response.text.slice(0, 300)}`);
-      }
-      if (stopAt(new URL(response.location))) return new URL(response.location);
-      response = await this.send(response.location);
-    }
-    throw new Error(`too many redirects from ${url}`);
-  }
 }
 
 describe('conformance: token, introspection and revocation endpoints', () => {
@@ -148,29 +91,8 @@ describe('conformance: token, introspection and revocation endpoints', () => {
   }
 
   /** A tsp2 client assertion, valid unless `claims` or `signing` say otherwise (an undefined claim is left out). */
-  async function clientAssertion(claims: JWTPayload = {}, signing: { alg?: string; key?: CryptoKey } = {}) {
-    const now = nowSeconds();
-    const payload = Object.fromEntries(
-      Object.entries({
-        iss: FAPI2_CLIENT,
-        sub: FAPI2_CLIENT,
-        aud: issuer(),
-        jti: randomUUID(),
-        iat: now,
-        exp: now + 60,
-        ...claims,
-      }).filter(([, value]) => value !== undefined),
-    ) as JWTPayload;
-    return new SignJWT(payload)
-      .setProtectedHeader({ alg: signing.alg ?? 'PS256', kid: fapi2Jwk.kid })
-      .sign(signing.key ?? fapi2.signingKey);
-  }
-
-  const assertionForm = (assertion: string, form: Record<string, string> = {}) => ({
-    client_assertion_type: JWT_BEARER,
-    client_assertion: assertion,
-    ...form,
-  });
+  const clientAssertion = (claims: JWTPayload = {}, signing: { alg?: string; key?: CryptoKey } = {}) =>
+    signClientAssertion(fapi2, issuer(), claims, signing);
 
   const clientCredentialsWith = (assertion: string) =>
     post(fapi2, '/token', assertionForm(assertion, { grant_type: 'client_credentials', scope: 'accounts' }));
@@ -200,23 +122,12 @@ describe('conformance: token, introspection and revocation endpoints', () => {
     return found.response;
   }
 
-  async function createConsent(tpp: RecordingTpp): Promise<string> {
-    const { access_token } = await oidc.clientCredentialsGrant(tpp.config, { scope: 'accounts' });
-    const response = await tpp.fetch(mtls(CONSENTS), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ Data: { Permissions: ['ReadAccountsDetail', 'ReadBalances'] }, Risk: {} }),
-    });
-    expect(response.status).toBe(201);
-    return (await response.json()).Data.ConsentId;
-  }
-
   /**
    * The FAPI 2.0 code flow of tsp2 with openid-client (PAR + PKCE), the customer signing in at the IdP and
    * sharing one account through the consent page API: the tokens of the code exchange.
    */
   async function customerTokens(tpp: RecordingTpp) {
-    const consentId = await createConsent(tpp);
+    const consentId = await createConsent(sandbox, tpp, ['ReadAccountsDetail', 'ReadBalances']);
     const redirectUri = sandbox.client(tpp.clientId).redirect_uris.find((uri) => !uri.includes('localhost'))!;
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
@@ -235,26 +146,7 @@ describe('conformance: token, introspection and revocation endpoints', () => {
     });
 
     const browser = new CookieBrowser(sandbox.browserAgent());
-    const idp = sandbox.manifest.idp_issuer;
-    const signInPage = await browser.followUntil(authorizationUrl.href, (url) =>
-      url.pathname.startsWith('/interaction/'),
-    );
-    const customer = sandbox.manifest.customers.find((c) => c.username === CUSTOMER)!;
-    const consentPage = await browser.followUntil(
-      signInPage.href,
-      (url) => url.searchParams.has('login_state') && !url.href.startsWith(idp),
-      { method: 'POST', form: { username: customer.username, password: customer.password } },
-    );
-    const loginId = consentPage.searchParams.get('login_id')!;
-    const loginState = consentPage.searchParams.get('login_state')!;
-    const consentApi = `${issuer()}/consent-api/account-access-consent/${loginId}`;
-    const shown = await browser.send(`${consentApi}?${new URLSearchParams({ login_state: loginState })}`);
-    const accounts = JSON.parse(shown.text).accounts as { account_id: string }[];
-    const accepted = await browser.send(`${consentApi}/accept`, {
-      method: 'POST',
-      json: { login_state: loginState, account_ids: [accounts[0]!.account_id] },
-    });
-    const callback = new URL(JSON.parse(accepted.text).redirect_to);
+    const callback = await signInAndAllow(sandbox, browser, authorizationUrl.href, CUSTOMER);
 
     return oidc.authorizationCodeGrant(tpp.config, callback, {
       pkceCodeVerifier: verifier,

@@ -47,3 +47,27 @@ export async function tppClient(
   config[oidc.customFetch] = mtlsFetch as never;
   return { config, clientId, signingKey: key, kid, fetch: mtlsFetch };
 }
+
+const ACCOUNT_ACCESS_CONSENTS = '/open-banking/v3.1/aisp/account-access-consents';
+
+/** Creates an account-access consent with `permissions` as `tpp` would (client_credentials, mTLS); its ConsentId. */
+export async function createConsent(sandbox: TestSandbox, tpp: Tpp, permissions: string[]): Promise<string> {
+  const { access_token } = await oidc.clientCredentialsGrant(tpp.config, { scope: 'accounts' });
+  const response = await tpp.fetch(`${sandbox.manifest.mtls_base_url}${ACCOUNT_ACCESS_CONSENTS}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ Data: { Permissions: permissions }, Risk: {} }),
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()).Data.ConsentId;
+}
+
+/** Deletes the consent as `tpp` would, which revokes it and every token granted under it. */
+export async function deleteConsent(sandbox: TestSandbox, tpp: Tpp, consentId: string): Promise<void> {
+  const { access_token } = await oidc.clientCredentialsGrant(tpp.config, { scope: 'accounts' });
+  const response = await tpp.fetch(`${sandbox.manifest.mtls_base_url}${ACCOUNT_ACCESS_CONSENTS}/${consentId}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${access_token}` },
+  });
+  expect(response.status).toBe(204);
+}
