@@ -1,7 +1,8 @@
 /**
  * One Bankgate tenant (one bank): tables, keys, one function per handler, the TPP-facing mTLS API and
- * the browser-facing API behind a WAF (static routes such as discovery answered by API Gateway itself), the consent page, and the dashboard and alarms. Every physical
- * name is derived from the tenant name or the stack name, so tenants share nothing even in one account.
+ * the browser-facing API behind a WAF (static routes such as discovery answered by API Gateway itself),
+ * the consent page, and the dashboard and alarms. Every physical name is derived from the tenant name or
+ * the stack name, so tenants share nothing even in one account.
  */
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';

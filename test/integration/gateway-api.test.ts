@@ -5,13 +5,7 @@
  * administration with its audit trail.
  */
 import 'reflect-metadata';
-import { randomBytes, webcrypto, X509Certificate } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import * as x509 from '@peculiar/x509';
+import { randomBytes } from 'node:crypto';
 import type {
   APIGatewayEventClientCertificate,
   APIGatewayProxyEvent,
@@ -36,19 +30,16 @@ import { SAMPLE_CATALOG } from '../../lambdas/domain/gateway/catalog';
 import { OB_CRIT } from '../../lambdas/domain/gateway/jose-policy';
 import type { TokenRecord } from '../../lambdas/domain/model';
 import { mintToken } from '../../lambdas/domain/token-issuer';
-import { certificateThumbprint } from '../../lambdas/http/request';
 import type { KeyService } from '../../lambdas/ports/keys';
-import { allTables } from '../../lambdas/store/tables';
-import { ensureTables, type LocalDynamo, sandboxTableName, startLocalDynamo } from '../../sandbox/dynamo';
-import { clientCertIdentity } from '../../sandbox/event';
-import { ensureTenantKeys } from '../../sandbox/kms/bootstrap';
-import { type LocalKms, startLocalKms } from '../../sandbox/kms/server';
 import { demoBank } from '../../sandbox/seed';
+import {
+  type HandlerEnvironment,
+  selfSignedClientCertificate,
+  startHandlerEnvironment,
+} from '../support/handler-environment';
 
 jest.setTimeout(60_000);
 
-const REGION = 'eu-west-2';
-const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const ISSUER = 'https://auth.bank.test';
 const ALL_GROUPS = ['demand_deposits', 'time_deposits', 'credit_cards'];
 
@@ -62,9 +53,7 @@ interface Tpp {
   readonly encryptionKey: CryptoKey;
 }
 
-let dataDir: string;
-let dynamo: LocalDynamo | undefined;
-let kms: LocalKms;
+let environment: HandlerEnvironment | undefined;
 let handlers: { gateway: Handler; admin: Handler; token: Handler };
 let stores: Stores;
 let keys: KeyService;
@@ -72,24 +61,8 @@ let tsp: Tpp;
 let admin: Tpp;
 let adminToken: string;
 
-const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-
-async function certificate(commonName: string) {
-  const keyPair = await webcrypto.subtle.generateKey(ecdsa, false, ['sign', 'verify']);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomBytes(8).toString('hex'),
-    name: `CN=${commonName},O=Gateway Tests,C=TW`,
-    notBefore: new Date(Date.now() - 60_000),
-    notAfter: new Date(Date.now() + 3600_000),
-    keys: keyPair,
-    signingAlgorithm: ecdsa,
-  });
-  const pem = cert.toString('pem');
-  return { clientCert: clientCertIdentity(new X509Certificate(pem)), thumbprint: certificateThumbprint(pem) };
-}
-
 async function registerTpp(clientId: string, registration: Partial<ClientInput> = {}): Promise<Tpp> {
-  const cert = await certificate(clientId);
+  const cert = await selfSignedClientCertificate(`CN=${clientId},O=Gateway Tests,C=TW`);
   const signing = await generateKeyPair('PS256', { extractable: true });
   const encryption = await generateKeyPair('RSA-OAEP-256', { extractable: true });
   const jwks = {
@@ -225,31 +198,7 @@ const decryptJson = async (jwe: string, tpp: Tpp) =>
 const ROADSIDE = { cardNumber: '4111111111111111', plateNumber: 'ABC-1234' };
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'bankgate-gateway-'));
-  // The sandbox's dynalite (in this process), with the TransactWriteItems the admin changes need.
-  dynamo = await startLocalDynamo({ port: 0 });
-  const dynamoEndpoint = dynamo.endpoint;
-  kms = await startLocalKms({ dataDir, port: 0 });
-  const kmsClient = new KMSClient({ endpoint: kms.url, region: REGION, credentials: CREDENTIALS });
-  const [tenantKeys] = await Promise.all([
-    ensureTenantKeys(kmsClient, { signingAlg: 'PS256', prefix: 'gateway-tests' }),
-    ensureTables(new DynamoDBClient({ endpoint: dynamoEndpoint, region: REGION, credentials: CREDENTIALS })),
-  ]);
-  Object.assign(process.env, {
-    ...Object.fromEntries(allTables.map((table) => [table.envVar, sandboxTableName(table)])),
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-    AWS_ENDPOINT_URL_KMS: kms.url,
-    BANKGATE_ISSUER: ISSUER,
-    BANKGATE_MTLS_BASE_URL: 'https://mtls.bank.test',
-    BANKGATE_SIGNING_KEY_ID: tenantKeys.signingKeyId,
-    BANKGATE_ENCRYPTION_KEY_ID: tenantKeys.encryptionKeyId,
-    BANKGATE_SIGNING_ALG: 'PS256',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  });
+  environment = await startHandlerEnvironment({ name: 'gateway', issuer: ISSUER });
   const [gatewayModule, adminModule, tokenModule, storesModule, keysModule, apisModule, bankModule] = await Promise.all(
     [
       import('../../lambdas/handlers/gateway'),
@@ -296,9 +245,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await kms?.close();
-  await dynamo?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await environment?.close();
 });
 
 describe('usage quotas under concurrency', () => {

@@ -4,23 +4,13 @@
  * events carrying the mTLS client certificate — everything a Lambda would see, without the network.
  */
 import 'reflect-metadata';
-import { randomBytes, webcrypto, X509Certificate } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import * as x509 from '@peculiar/x509';
+import { randomBytes, webcrypto } from 'node:crypto';
 import type {
   APIGatewayEventClientCertificate,
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
   Context,
 } from 'aws-lambda';
-import dynalite from 'dynalite';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { Stores } from '../../lambdas/adapters/dynamodb';
 import type { AuthorizationCodeRecord } from '../../lambdas/domain/authorization';
@@ -28,18 +18,15 @@ import type { ClientInput } from '../../lambdas/domain/client';
 import { halfHash, REFRESH_TOKEN_EXPIRES_AT_CLAIM } from '../../lambdas/domain/id-token';
 import type { Consent } from '../../lambdas/domain/model';
 import { hashSecret } from '../../lambdas/domain/tokens';
-import { certificateThumbprint } from '../../lambdas/http/request';
 import type { KeyService } from '../../lambdas/ports/keys';
-import { allTables } from '../../lambdas/store/tables';
-import { ensureTables, sandboxTableName } from '../../sandbox/dynamo';
-import { clientCertIdentity } from '../../sandbox/event';
-import { ensureTenantKeys } from '../../sandbox/kms/bootstrap';
-import { type LocalKms, startLocalKms } from '../../sandbox/kms/server';
+import {
+  type HandlerEnvironment,
+  selfSignedClientCertificate,
+  startHandlerEnvironment,
+} from '../support/handler-environment';
 
 jest.setTimeout(30_000);
 
-const REGION = 'eu-west-2';
-const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const ISSUER = 'https://auth.bank.test';
 const REDIRECT_URI = 'https://tpp.example/cb';
 const SCA = 'urn:openbanking:psd2:sca';
@@ -52,29 +39,13 @@ interface Tpp {
   readonly thumbprint: string;
 }
 
-let dataDir: string;
-let dynamo: Server;
-let kms: LocalKms;
+let environment: HandlerEnvironment | undefined;
 let handlers: { token: Handler; introspect: Handler; revoke: Handler };
 let stores: Stores;
 let keys: KeyService;
 
-const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-
-/** A self-signed client certificate; the mTLS layer (not these handlers) decides which CAs to trust. */
-async function clientCertificate(commonName: string): Promise<Pick<Tpp, 'clientCert' | 'thumbprint'>> {
-  const keyPair = await webcrypto.subtle.generateKey(ecdsa, false, ['sign', 'verify']);
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomBytes(8).toString('hex'),
-    name: `CN=${commonName},O=Token Tests,C=GB`,
-    notBefore: new Date(Date.now() - 60_000),
-    notAfter: new Date(Date.now() + 3600_000),
-    keys: keyPair,
-    signingAlgorithm: ecdsa,
-  });
-  const pem = certificate.toString('pem');
-  return { clientCert: clientCertIdentity(new X509Certificate(pem)), thumbprint: certificateThumbprint(pem) };
-}
+/** The same subject DN for the same client id, a new key and thumbprint each time. */
+const clientCertificate = (clientId: string) => selfSignedClientCertificate(`CN=${clientId},O=Token Tests,C=GB`);
 
 async function registerTpp(clientId: string, registration: Partial<ClientInput> = {}): Promise<Tpp> {
   const certificate = await clientCertificate(clientId);
@@ -210,33 +181,7 @@ let tppQuota: Tpp;
 let resourceServer: Tpp;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'bankgate-token-'));
-  dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  dynamo.listen(0, '127.0.0.1');
-  await once(dynamo, 'listening');
-  const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
-  kms = await startLocalKms({ dataDir, port: 0 });
-  const kmsClient = new KMSClient({ endpoint: kms.url, region: REGION, credentials: CREDENTIALS });
-  const [tenantKeys] = await Promise.all([
-    ensureTenantKeys(kmsClient, { signingAlg: 'PS256', prefix: 'token-tests' }),
-    ensureTables(new DynamoDBClient({ endpoint: dynamoEndpoint, region: REGION, credentials: CREDENTIALS })),
-  ]);
-
-  // The environment CDK gives the functions, set before the handler modules are loaded.
-  Object.assign(process.env, {
-    ...Object.fromEntries(allTables.map((table) => [table.envVar, sandboxTableName(table)])),
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-    AWS_ENDPOINT_URL_KMS: kms.url,
-    BANKGATE_ISSUER: ISSUER,
-    BANKGATE_MTLS_BASE_URL: 'https://mtls.bank.test',
-    BANKGATE_SIGNING_KEY_ID: tenantKeys.signingKeyId,
-    BANKGATE_SIGNING_ALG: 'PS256',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  });
+  environment = await startHandlerEnvironment({ name: 'token', issuer: ISSUER });
   const [tokenModule, introspectModule, revokeModule, storesModule, keysModule] = await Promise.all([
     import('../../lambdas/handlers/token'),
     import('../../lambdas/handlers/introspect'),
@@ -257,13 +202,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await kms?.close();
-  if (dynamo) {
-    const closed = new Promise((resolve) => dynamo.close(resolve));
-    dynamo.closeAllConnections();
-    await closed;
-  }
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await environment?.close();
 });
 
 describe('authorization_code grant', () => {
