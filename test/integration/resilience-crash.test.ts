@@ -16,6 +16,7 @@ import { allTables } from '../../lambdas/store/tables';
 import { sandboxTableName } from '../../sandbox/dynamo';
 import { type KillableSandbox, startKillableSandbox } from '../support/faults';
 import type { TestSandbox } from '../support/sandbox';
+import { seedAuthorisedConsent, seedAuthorizationCode } from '../support/seeded-grants';
 
 jest.setTimeout(120_000);
 
@@ -75,44 +76,12 @@ interface SeededCode {
 }
 
 async function seedCodes(stores: Stores, redirectUri: string): Promise<SeededCode[]> {
-  const now = Math.floor(Date.now() / 1000);
-  const consentId = `aac-${randomBytes(16).toString('base64url')}`;
-  await stores.consents.create({
-    consentId,
-    clientId: CLIENT,
-    status: 'Authorised',
-    permissions: ['ReadAccountsDetail'],
-    expirationDateTime: new Date((now + 86400) * 1000).toISOString(),
-    creationDateTime: new Date(now * 1000).toISOString(),
-    statusUpdateDateTime: new Date(now * 1000).toISOString(),
-    risk: {},
-    subject: 'steve',
-    accountIds: ['acc-current'],
-  } as never);
+  const consentId = await seedAuthorisedConsent(stores, CLIENT);
   return Promise.all(
-    Array.from({ length: CODES }, async () => {
-      const code = randomBytes(32).toString('base64url');
-      const verifier = randomBytes(32).toString('base64url');
-      await stores.authorizations.put({
-        id: `code:${hashSecret(code)}`,
-        kind: 'code',
-        clientId: CLIENT,
-        used: false,
-        // Outlives the restart (CODE_TTL is 60 s in the product).
-        expiresAt: now + 600,
-        redirectUri,
-        codeChallenge: hashSecret(verifier),
-        scope: 'accounts',
-        grantId: randomBytes(16).toString('base64url'),
-        subject: 'steve',
-        authTime: now,
-        consentId,
-        accountIds: ['acc-current'],
-        permissions: ['ReadAccountsDetail'],
-        consentExpiresAt: now + 86400,
-      } as never);
-      return { code, verifier };
-    }),
+    Array.from({ length: CODES }, () =>
+      // Outlives the restart (CODE_TTL is 60 s in the product).
+      seedAuthorizationCode(stores, { clientId: CLIENT, consentId, redirectUri, scope: 'accounts', lifetime: 600 }),
+    ),
   );
 }
 

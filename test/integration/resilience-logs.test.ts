@@ -3,7 +3,7 @@
  * carrying the request's x-fapi-interaction-id, and no secret ever reaches the logs: access and refresh
  * tokens, ID tokens, authorization codes, client assertions, the client's private key or the IdP secret.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -11,10 +11,10 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type JWK, SignJWT } from 'jose';
 import { fetch } from 'undici';
 import { createStores } from '../../lambdas/adapters/dynamodb';
-import { hashSecret } from '../../lambdas/domain/tokens';
 import { allTables } from '../../lambdas/store/tables';
 import { sandboxTableName } from '../../sandbox/dynamo';
 import { type KillableSandbox, startKillableSandbox } from '../support/faults';
+import { seedAuthorisedConsent, seedAuthorizationCode } from '../support/seeded-grants';
 import { signingKeyOf } from '../support/tpp';
 
 jest.setTimeout(90_000);
@@ -88,41 +88,16 @@ it('logs structured JSON with the interaction id on every line and never a secre
       }),
     ),
   );
-  const now = Math.floor(Date.now() / 1000);
-  const consentId = `aac-${randomBytes(16).toString('base64url')}`;
-  await stores.consents.create({
-    consentId,
-    clientId: TLS_CLIENT,
-    status: 'Authorised',
-    permissions: ['ReadAccountsDetail'],
-    expirationDateTime: new Date((now + 86400) * 1000).toISOString(),
-    creationDateTime: new Date(now * 1000).toISOString(),
-    statusUpdateDateTime: new Date(now * 1000).toISOString(),
-    risk: {},
-    subject: 'steve',
-    accountIds: ['acc-current'],
-  } as never);
-  const code = randomBytes(32).toString('base64url');
-  const verifier = randomBytes(32).toString('base64url');
+  const consentId = await seedAuthorisedConsent(stores, TLS_CLIENT);
   const redirectUri = sandbox.client(TLS_CLIENT).redirect_uris[0]!;
-  await stores.authorizations.put({
-    id: `code:${hashSecret(code)}`,
-    kind: 'code',
+  const { code, verifier } = await seedAuthorizationCode(stores, {
     clientId: TLS_CLIENT,
-    used: false,
-    expiresAt: now + 60,
-    redirectUri,
-    codeChallenge: hashSecret(verifier),
-    scope: 'openid accounts',
-    nonce: randomUUID(),
-    grantId: randomBytes(16).toString('base64url'),
-    subject: 'steve',
-    authTime: now,
     consentId,
-    accountIds: ['acc-current'],
-    permissions: ['ReadAccountsDetail'],
-    consentExpiresAt: now + 86400,
-  } as never);
+    redirectUri,
+    scope: 'openid accounts',
+    lifetime: 60,
+    nonce: randomUUID(),
+  });
   secrets.set('authorization code', code);
   secrets.set('code verifier', verifier);
 
