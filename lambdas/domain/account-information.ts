@@ -5,7 +5,7 @@
  * the token and the BankData port, these decide.
  */
 
-import { InvalidToken, ObError } from '../http/errors';
+import { InvalidToken, ObError } from '../errors';
 import type {
   BankAccount,
   BankBalance,

@@ -3,38 +3,17 @@
  * (JAR, RFC 9101), the parameters that count, PKCE S256, the exact redirect_uri, and the Open Banking
  * intent id carried as the essential claim `openbanking_intent_id`.
  *
- * Errors before the redirect_uri is known to be registered are `RequestError(redirectable: false)` and
- * shown as an error page; after that they are redirected to the client.
+ * Errors are `AuthorizationRequestError`s (`errors.ts`): before the redirect_uri is known to be registered
+ * they are not redirectable and shown as an error page; after that they are redirected to the client.
  */
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
-import { errorDescription } from '../http/errors';
+import { AuthorizationRequestError } from '../errors';
 import type { AuthorizationRequest } from './authorization';
 import type { Client } from './client';
 import { SIGNING_ALGS } from './client';
 import { clientKeySet } from './client-keys';
 import { isExpired } from './consents';
 import type { Consent } from './model';
-
-/** Where an error response may be sent once redirect_uri is known to be registered. */
-export type ResponseTarget = Pick<AuthorizationRequest, 'redirectUri' | 'responseMode' | 'state'>;
-
-export class RequestError extends Error {
-  /** Set when the error can be returned to the client's registered redirect_uri. */
-  target?: ResponseTarget;
-  /** Safe as `error_description`: characters outside the RFC 6749 set (e.g. echoed client input) become `?`. */
-  readonly description: string;
-
-  constructor(
-    readonly error: string,
-    description: string,
-    /** True once redirect_uri is validated: the error may go back to the client. */
-    readonly redirectable: boolean,
-  ) {
-    const safe = errorDescription(description);
-    super(safe);
-    this.description = safe;
-  }
-}
 
 /** FAPI: exp - nbf <= 60 min, nbf no older than 60 min; small future skew tolerated. */
 const MAX_REQUEST_OBJECT_LIFETIME = 3600;
@@ -47,7 +26,7 @@ export async function verifyRequestObject(
   client: Client,
   { issuer, now }: { issuer: string; now: number },
 ): Promise<Record<string, unknown>> {
-  const fail = (description: string) => new RequestError('invalid_request_object', description, false);
+  const fail = (description: string) => new AuthorizationRequestError('invalid_request_object', description, false);
   if (requestObject.length > MAX_REQUEST_OBJECT_LENGTH) throw fail('request object is too large');
   let alg: unknown;
   try {
@@ -95,7 +74,11 @@ function stringParam(params: Record<string, unknown>, name: string, max = 2048):
   const value = params[name];
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string' || value.length > max) {
-    throw new RequestError('invalid_request', `${name} must be a string of at most ${max} characters`, true);
+    throw new AuthorizationRequestError(
+      'invalid_request',
+      `${name} must be a string of at most ${max} characters`,
+      true,
+    );
   }
   return value;
 }
@@ -110,15 +93,15 @@ function idTokenClaims(
     try {
       claims = JSON.parse(claims);
     } catch {
-      throw new RequestError('invalid_request', 'claims is not valid JSON', true);
+      throw new AuthorizationRequestError('invalid_request', 'claims is not valid JSON', true);
     }
   }
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
-    throw new RequestError('invalid_request', 'claims must be a JSON object', true);
+    throw new AuthorizationRequestError('invalid_request', 'claims must be a JSON object', true);
   }
   const idToken = (claims as Record<string, unknown>).id_token ?? {};
   if (typeof idToken !== 'object' || idToken === null)
-    throw new RequestError('invalid_request', 'claims.id_token must be an object', true);
+    throw new AuthorizationRequestError('invalid_request', 'claims.id_token must be an object', true);
   return idToken as Record<string, { value?: unknown; values?: unknown; essential?: boolean }>;
 }
 
@@ -130,12 +113,16 @@ export function parseAuthorizationRequest(params: Record<string, unknown>, clien
   const redirectUri = params.redirect_uri;
   // Exact string match against a registered URI, or no redirect at all (error page).
   if (typeof redirectUri !== 'string' || !client.redirectUris.includes(redirectUri)) {
-    throw new RequestError('invalid_request', 'redirect_uri is missing or not registered for this client', false);
+    throw new AuthorizationRequestError(
+      'invalid_request',
+      'redirect_uri is missing or not registered for this client',
+      false,
+    );
   }
   try {
     return parseRegisteredRedirectRequest(params, client, redirectUri);
   } catch (error) {
-    if (error instanceof RequestError && error.redirectable) {
+    if (error instanceof AuthorizationRequestError && error.redirectable) {
       const state = typeof params.state === 'string' ? params.state : undefined;
       const hybrid = params.response_type === 'code id_token';
       error.target = { redirectUri, state, responseMode: hybrid || client.profile !== 'fapi2' ? 'fragment' : 'query' };
@@ -152,43 +139,61 @@ function parseRegisteredRedirectRequest(
   const responseType = stringParam(params, 'response_type');
   const expected = client.profile === 'fapi2' ? 'code' : 'code id_token';
   if (responseType !== expected) {
-    throw new RequestError('unsupported_response_type', `response_type must be ${expected} for this client`, true);
+    throw new AuthorizationRequestError(
+      'unsupported_response_type',
+      `response_type must be ${expected} for this client`,
+      true,
+    );
   }
   const responseMode = stringParam(params, 'response_mode') ?? (responseType === 'code' ? 'query' : 'fragment');
   if (responseMode !== 'query' && responseMode !== 'fragment') {
-    throw new RequestError('invalid_request', 'response_mode must be query or fragment', true);
+    throw new AuthorizationRequestError('invalid_request', 'response_mode must be query or fragment', true);
   }
   if (responseType === 'code id_token' && responseMode === 'query') {
-    throw new RequestError('invalid_request', 'the hybrid flow must not use response_mode=query', true);
+    throw new AuthorizationRequestError('invalid_request', 'the hybrid flow must not use response_mode=query', true);
   }
 
   const scopes = [...new Set((stringParam(params, 'scope') ?? '').split(' ').filter(Boolean))];
-  if (scopes.length === 0) throw new RequestError('invalid_scope', 'scope is required', true);
+  if (scopes.length === 0) throw new AuthorizationRequestError('invalid_scope', 'scope is required', true);
   const unknown = scopes.filter((s) => !client.scopes.includes(s));
   if (unknown.length > 0)
-    throw new RequestError('invalid_scope', `scope not allowed for this client: ${unknown.join(' ')}`, true);
+    throw new AuthorizationRequestError(
+      'invalid_scope',
+      `scope not allowed for this client: ${unknown.join(' ')}`,
+      true,
+    );
   if (responseType === 'code id_token' && !scopes.includes('openid')) {
-    throw new RequestError('invalid_scope', 'the hybrid flow requires the openid scope', true);
+    throw new AuthorizationRequestError('invalid_scope', 'the hybrid flow requires the openid scope', true);
   }
 
   const nonce = stringParam(params, 'nonce', 512);
-  if (responseType === 'code id_token' && !nonce) throw new RequestError('invalid_request', 'nonce is required', true);
+  if (responseType === 'code id_token' && !nonce)
+    throw new AuthorizationRequestError('invalid_request', 'nonce is required', true);
 
   const method = stringParam(params, 'code_challenge_method');
-  if (method !== 'S256') throw new RequestError('invalid_request', 'code_challenge_method must be S256', true);
+  if (method !== 'S256')
+    throw new AuthorizationRequestError('invalid_request', 'code_challenge_method must be S256', true);
   const codeChallenge = stringParam(params, 'code_challenge');
   if (!codeChallenge || !CODE_CHALLENGE.test(codeChallenge)) {
-    throw new RequestError('invalid_request', 'code_challenge must be a base64url SHA-256 value (PKCE S256)', true);
+    throw new AuthorizationRequestError(
+      'invalid_request',
+      'code_challenge must be a base64url SHA-256 value (PKCE S256)',
+      true,
+    );
   }
 
   const claims = idTokenClaims(params);
   const intent = claims.openbanking_intent_id;
   const consentId = intent?.value;
   if (consentId !== undefined && (typeof consentId !== 'string' || consentId.length > 128)) {
-    throw new RequestError('invalid_request', 'openbanking_intent_id must be a string', true);
+    throw new AuthorizationRequestError('invalid_request', 'openbanking_intent_id must be a string', true);
   }
   if (scopes.includes('accounts') && !consentId) {
-    throw new RequestError('invalid_request', 'the accounts scope requires the openbanking_intent_id claim', true);
+    throw new AuthorizationRequestError(
+      'invalid_request',
+      'the accounts scope requires the openbanking_intent_id claim',
+      true,
+    );
   }
   const acr = claims.acr;
   const acrValues = Array.isArray(acr?.values)
@@ -199,7 +204,7 @@ function parseRegisteredRedirectRequest(
   const maxAgeRaw = params.max_age;
   const maxAge = maxAgeRaw === undefined ? undefined : Number(maxAgeRaw);
   if (maxAge !== undefined && (!Number.isInteger(maxAge) || maxAge < 0)) {
-    throw new RequestError('invalid_request', 'max_age must be a non-negative integer', true);
+    throw new AuthorizationRequestError('invalid_request', 'max_age must be a non-negative integer', true);
   }
 
   return {
@@ -227,12 +232,20 @@ export function checkConsentForAuthorization(
 ): void {
   if (!request.consentId) return;
   if (!consent || consent.clientId !== request.clientId) {
-    throw new RequestError('invalid_request', 'openbanking_intent_id does not name a consent of this client', true);
+    throw new AuthorizationRequestError(
+      'invalid_request',
+      'openbanking_intent_id does not name a consent of this client',
+      true,
+    );
   }
   if (consent.status !== 'AwaitingAuthorisation' && consent.status !== 'Authorised') {
-    throw new RequestError('invalid_request', `consent is ${consent.status} and cannot be authorised`, true);
+    throw new AuthorizationRequestError(
+      'invalid_request',
+      `consent is ${consent.status} and cannot be authorised`,
+      true,
+    );
   }
-  if (isExpired(consent, now)) throw new RequestError('invalid_request', 'consent has expired', true);
+  if (isExpired(consent, now)) throw new AuthorizationRequestError('invalid_request', 'consent has expired', true);
 }
 
 /**

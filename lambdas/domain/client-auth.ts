@@ -5,8 +5,7 @@
  * Every failure is `invalid_client` (401) with a description that helps the TPP developer.
  */
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
-import { InvalidClient, InvalidRequest } from '../http/errors';
-import type { ClientCertificate } from '../http/request';
+import { InvalidClient, InvalidRequest } from '../errors';
 import type { ClientStore, OnceStore } from '../ports/store';
 import type { Client } from './client';
 import { SIGNING_ALGS } from './client';
@@ -19,6 +18,15 @@ export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type
 export const MAX_ASSERTION_LIFETIME = 300;
 export const CLOCK_TOLERANCE = 10;
 const MAX_ASSERTION_LENGTH = 8192;
+
+/** The client certificate the mTLS edge verified (API Gateway, or the sandbox's TLS server). */
+export interface ClientCertificate {
+  readonly pem: string;
+  /** Subject DN as API Gateway reports it (RFC 2253 order, e.g. "CN=tpp,O=Enjoy Life,C=TW"). */
+  readonly subjectDn: string;
+  /** RFC 8705 `x5t#S256`: base64url(sha256(DER)). */
+  readonly thumbprint: string;
+}
 
 export interface ClientAuthDeps {
   readonly clients: ClientStore;

@@ -2,7 +2,7 @@
  * Open Banking UK account-access consents (v3.1): request validation (OBReadConsent1), the status
  * machine, and the OBReadConsentResponse1 view. Pure functions; persistence is the ConsentStore port.
  */
-import { ObError } from '../http/errors';
+import { ObError } from '../errors';
 import * as z from '../validation';
 import type { Consent } from './model';
 import { newIdentifier } from './tokens';

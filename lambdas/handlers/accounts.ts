@@ -24,8 +24,8 @@ import {
   transactionsView,
   transactionWindow,
 } from '../domain/account-information';
+import { ObError } from '../errors';
 import { authorizeBearer } from '../http/bearer';
-import { ObError } from '../http/errors';
 import { type HttpRequest, httpHandler, json } from '../http/handler';
 import type { BankAccount, BankData, TransactionWindow } from '../ports/bank-data';
 import { systemClock } from '../ports/clock';

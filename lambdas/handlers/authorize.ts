@@ -17,12 +17,11 @@ import {
   authorizationResponseUrl,
   checkConsentForAuthorization,
   parseAuthorizationRequest,
-  RequestError,
   verifyRequestObject,
 } from '../domain/authorization-request';
 import type { Client } from '../domain/client';
 import { hashSecret, newIdentifier, newOpaqueValue } from '../domain/tokens';
-import { OAuthError } from '../http/errors';
+import { AuthorizationRequestError } from '../errors';
 import { type HttpRequest, type HttpResponse, httpHandler, redirect } from '../http/handler';
 import { loginCookie } from '../http/login-session';
 import { formBody } from '../http/request';
@@ -48,7 +47,7 @@ function readParameters(auth: Authorization) {
   auth.params = new Map();
   for (const [key, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
     if ((values?.length ?? 0) > 1)
-      throw new RequestError('invalid_request', `parameter ${key} must not be repeated`, false);
+      throw new AuthorizationRequestError('invalid_request', `parameter ${key} must not be repeated`, false);
   }
   for (const [key, value] of Object.entries(event.queryStringParameters ?? {})) {
     if (value) auth.params.set(key, value);
@@ -57,9 +56,9 @@ function readParameters(auth: Authorization) {
 
 async function identifyClient(auth: Authorization) {
   const clientId = auth.params.get('client_id');
-  if (!clientId) throw new RequestError('invalid_request', 'client_id is required', false);
+  if (!clientId) throw new AuthorizationRequestError('invalid_request', 'client_id is required', false);
   const client = await stores().clients.get(clientId);
-  if (!client) throw new RequestError('invalid_client', 'unknown client', false);
+  if (!client) throw new AuthorizationRequestError('invalid_client', 'unknown client', false);
   auth.client = client;
 }
 
@@ -68,12 +67,12 @@ async function resolveRequest(auth: Authorization) {
   const requestUri = auth.params.get('request_uri');
   if (requestUri) {
     if (!requestUri.startsWith(REQUEST_URI_PREFIX))
-      throw new RequestError('invalid_request_uri', 'request_uri is not a pushed request', false);
+      throw new AuthorizationRequestError('invalid_request_uri', 'request_uri is not a pushed request', false);
     const handle = requestUri.slice(REQUEST_URI_PREFIX.length);
     // Single use at the moment of authorization: one conditional write.
     const pushed = await stores().authorizations.consume<PushedRequestRecord>(`par:${hashSecret(handle)}`, auth.now);
     if (!pushed.ok || pushed.record.clientId !== auth.client.clientId) {
-      throw new RequestError(
+      throw new AuthorizationRequestError(
         'invalid_request_uri',
         'request_uri is unknown, expired, already used or not for this client',
         false,
@@ -83,16 +82,21 @@ async function resolveRequest(auth: Authorization) {
     return;
   }
   if (auth.client.profile === 'fapi2') {
-    throw new RequestError('invalid_request', 'this client must use pushed authorization requests (PAR)', false);
+    throw new AuthorizationRequestError(
+      'invalid_request',
+      'this client must use pushed authorization requests (PAR)',
+      false,
+    );
   }
   const requestObject = auth.params.get('request');
-  if (!requestObject) throw new RequestError('invalid_request', 'a signed request object is required', false);
+  if (!requestObject)
+    throw new AuthorizationRequestError('invalid_request', 'a signed request object is required', false);
   const claims = await verifyRequestObject(requestObject, auth.client, { issuer: config().issuer, now: auth.now });
   auth.authorization = parseAuthorizationRequest(claims, auth.client);
   // OIDC: the outer response_type and scope must match what the request object says.
   const outerType = auth.params.get('response_type');
   if (outerType !== undefined && outerType !== auth.authorization.responseType) {
-    throw new RequestError('invalid_request', 'response_type differs from the request object', true);
+    throw new AuthorizationRequestError('invalid_request', 'response_type differs from the request object', true);
   }
 }
 
@@ -131,12 +135,10 @@ export const handler = httpHandler({ errors: 'html' }, async (request) => {
     await runSteps(auth, [readParameters, identifyClient, resolveRequest, checkConsent, startLogin]);
     return auth.response;
   } catch (error) {
-    if (!(error instanceof RequestError)) throw error;
+    if (!(error instanceof AuthorizationRequestError)) throw error;
     const target = error.target ?? (error.redirectable ? auth.authorization : undefined);
-    if (!target) {
-      // Never redirect to an unverified redirect_uri: show the error to the customer instead.
-      throw new OAuthError(error.error, error.description, 400);
-    }
+    // Never redirect to an unverified redirect_uri: the error page shows it to the customer instead.
+    if (!target) throw error;
     const location = authorizationResponseUrl(target, config().issuer, {
       error: error.error,
       error_description: error.description,

@@ -17,8 +17,8 @@ import { grantedScopesOf, offeredScopeGroups } from '../domain/gateway/scope-gro
 import { mintIdToken } from '../domain/id-token';
 import type { Consent } from '../domain/model';
 import { hashSecret, newIdentifier, newOpaqueValue } from '../domain/tokens';
+import { AccessDenied, InvalidRequest, OAuthError } from '../errors';
 import { authorizeBearer } from '../http/bearer';
-import { AccessDenied, InvalidRequest, OAuthError } from '../http/errors';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
 import { matchesHash, readLoginCookie } from '../http/login-session';
 import { Metric, metrics } from '../http/observability';

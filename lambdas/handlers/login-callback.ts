@@ -10,7 +10,7 @@ import { config } from '../config';
 import type { LoginSessionRecord } from '../domain/authorization';
 import { authorizationResponseUrl } from '../domain/authorization-request';
 import { hashSecret, newOpaqueValue } from '../domain/tokens';
-import { OAuthError } from '../http/errors';
+import { OAuthError } from '../errors';
 import { httpHandler, redirect } from '../http/handler';
 import { matchesHash, readLoginCookie } from '../http/login-session';
 import { systemClock } from '../ports/clock';

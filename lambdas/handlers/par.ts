@@ -10,13 +10,12 @@ import { PAR_TTL, type PushedRequestRecord } from '../domain/authorization';
 import {
   checkConsentForAuthorization,
   parseAuthorizationRequest,
-  RequestError,
   verifyRequestObject,
 } from '../domain/authorization-request';
 import type { Client } from '../domain/client';
 import { hashSecret, newOpaqueValue } from '../domain/tokens';
+import { InvalidRequest, OAuthError } from '../errors';
 import { authenticateRequestClient } from '../http/authenticate-client';
-import { InvalidRequest, OAuthError } from '../http/errors';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
 import { formBody } from '../http/request';
 import { runSteps } from '../http/steps';
@@ -80,17 +79,12 @@ async function storeRequest(par: PushedRequest) {
 }
 
 export const handler = httpHandler({ errors: 'oauth' }, async (request) => {
-  try {
-    const par = await runSteps({ request, now: systemClock() } as PushedRequest, [
-      parseParameters,
-      authenticate,
-      collectAuthorizationParameters,
-      storeRequest,
-    ]);
-    return par.response;
-  } catch (error) {
-    // At PAR every request error is returned to the (authenticated) client as JSON.
-    if (error instanceof RequestError) throw new OAuthError(error.error, error.description);
-    throw error;
-  }
+  // At PAR every authorization request error is returned to the (authenticated) client as JSON.
+  const par = await runSteps({ request, now: systemClock() } as PushedRequest, [
+    parseParameters,
+    authenticate,
+    collectAuthorizationParameters,
+    storeRequest,
+  ]);
+  return par.response;
 });

@@ -7,8 +7,8 @@
 import { stores } from '../adapters/dynamodb';
 import type { Client } from '../domain/client';
 import { hashSecret } from '../domain/tokens';
+import { InvalidRequest } from '../errors';
 import { authenticateRequestClient } from '../http/authenticate-client';
-import { InvalidRequest } from '../http/errors';
 import { type HttpRequest, httpHandler } from '../http/handler';
 import { formBody } from '../http/request';
 import { runSteps } from '../http/steps';

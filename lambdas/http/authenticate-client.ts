@@ -3,7 +3,7 @@ import { stores } from '../adapters/dynamodb';
 import { config } from '../config';
 import type { Client } from '../domain/client';
 import { authenticateClient } from '../domain/client-auth';
-import { InvalidClient } from './errors';
+import { InvalidClient } from '../errors';
 import type { HttpRequest } from './handler';
 import { Metric, metrics } from './observability';
 import { clientCertificate, header } from './request';

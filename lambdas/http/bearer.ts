@@ -4,8 +4,8 @@
  */
 import type { TokenRecord } from '../domain/model';
 import { hashSecret } from '../domain/tokens';
+import { InsufficientScope, InvalidToken, OAuthError } from '../errors';
 import type { TokenStore } from '../ports/store';
-import { InsufficientScope, InvalidToken, OAuthError } from './errors';
 import type { HttpRequest } from './handler';
 import { Metric, metrics } from './observability';
 import { clientCertificate, header } from './request';

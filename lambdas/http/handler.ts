@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { isRetryable, OAuthError, ObError, ProtocolError, ServerError, TemporarilyUnavailable } from './errors';
+import { isRetryable, OAuthError, ObError, ProtocolError, ServerError, TemporarilyUnavailable } from '../errors';
 import { metrics, type RequestLog, requestLog } from './observability';
 import { header } from './request';
 

@@ -1,7 +1,8 @@
 /** Reading API Gateway REST (v1) proxy events: headers, bodies, the mTLS client certificate. */
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { InvalidRequest, ObError } from './errors';
+import type { ClientCertificate } from '../domain/client-auth';
+import { InvalidRequest, ObError } from '../errors';
 
 export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
   const wanted = name.toLowerCase();
@@ -67,14 +68,6 @@ export function jsonBody(event: APIGatewayProxyEvent): Record<string, unknown> {
     throw ObError.field('UK.OBIE.Resource.InvalidFormat', 'Request body must be a JSON object');
   }
   return parsed as Record<string, unknown>;
-}
-
-export interface ClientCertificate {
-  readonly pem: string;
-  /** Subject DN as API Gateway reports it (RFC 2253 order, e.g. "CN=tpp,O=Enjoy Life,C=TW"). */
-  readonly subjectDn: string;
-  /** RFC 8705 `x5t#S256`: base64url(sha256(DER)). */
-  readonly thumbprint: string;
 }
 
 /** The client certificate API Gateway verified against the truststore (mTLS custom domain). */

@@ -15,7 +15,7 @@ import { type Client, parseClient } from '../../lambdas/domain/client';
 import type { TokenRecord } from '../../lambdas/domain/model';
 import { mintToken } from '../../lambdas/domain/token-issuer';
 import { hashSecret } from '../../lambdas/domain/tokens';
-import type { ObErrorDetail } from '../../lambdas/http/errors';
+import type { ObErrorDetail } from '../../lambdas/errors';
 import { certificateThumbprint } from '../../lambdas/http/request';
 import type { BankAccount, BankBalance, BankData, BankTransaction } from '../../lambdas/ports/bank-data';
 import type { TokenStore } from '../../lambdas/ports/store';

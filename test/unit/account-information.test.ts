@@ -16,7 +16,7 @@ import {
   transactionWindow,
 } from '../../lambdas/domain/account-information';
 import type { TokenRecord } from '../../lambdas/domain/model';
-import { InvalidToken, ObError } from '../../lambdas/http/errors';
+import { InvalidToken, ObError } from '../../lambdas/errors';
 import type { BankAccount, BankBalance, BankTransaction } from '../../lambdas/ports/bank-data';
 
 const NOW = 1_795_000_000;

@@ -3,11 +3,11 @@ import {
   authorizationResponseUrl,
   checkConsentForAuthorization,
   parseAuthorizationRequest,
-  RequestError,
   verifyRequestObject,
 } from '../../lambdas/domain/authorization-request';
 import { type Client, parseClient } from '../../lambdas/domain/client';
 import type { Consent } from '../../lambdas/domain/model';
+import { AuthorizationRequestError } from '../../lambdas/errors';
 
 const ISSUER = 'https://auth.bank.example';
 const NOW = 1_800_000_000;
@@ -37,11 +37,11 @@ const baseParams = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-function requestError(fn: () => unknown): RequestError {
+function requestError(fn: () => unknown): AuthorizationRequestError {
   try {
     fn();
   } catch (error) {
-    if (error instanceof RequestError) return error;
+    if (error instanceof AuthorizationRequestError) return error;
     throw error;
   }
   throw new Error('expected a RequestError');
@@ -64,15 +64,15 @@ describe('request objects (JAR, FAPI)', () => {
       .setProtectedHeader({ alg, kid: 'k1' })
       .sign(signingKey);
 
-  async function refusal(jwt: string): Promise<RequestError> {
+  async function refusal(jwt: string): Promise<AuthorizationRequestError> {
     const error = await verifyRequestObject(jwt, client, { issuer: ISSUER, now: NOW }).then(
       () => undefined,
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(RequestError);
-    expect((error as RequestError).error).toBe('invalid_request_object');
-    expect((error as RequestError).redirectable).toBe(false);
-    return error as RequestError;
+    expect(error).toBeInstanceOf(AuthorizationRequestError);
+    expect((error as AuthorizationRequestError).error).toBe('invalid_request_object');
+    expect((error as AuthorizationRequestError).redirectable).toBe(false);
+    return error as AuthorizationRequestError;
   }
 
   it('accepts a PS256 object with aud as a string or an array containing the issuer', async () => {

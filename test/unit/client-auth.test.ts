@@ -1,8 +1,8 @@
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { type Client, parseClient } from '../../lambdas/domain/client';
+import type { ClientCertificate } from '../../lambdas/domain/client-auth';
 import { authenticateClient, JWT_BEARER_ASSERTION } from '../../lambdas/domain/client-auth';
-import { InvalidClient } from '../../lambdas/http/errors';
-import type { ClientCertificate } from '../../lambdas/http/request';
+import { InvalidClient } from '../../lambdas/errors';
 import type { ClientStore, OnceRecord, OnceStore } from '../../lambdas/ports/store';
 
 const ISSUER = 'https://auth.bank.example';

@@ -1,5 +1,5 @@
 import { consentResponse, newConsent, parseConsentRequest } from '../../lambdas/domain/consents';
-import { ObError } from '../../lambdas/http/errors';
+import { ObError } from '../../lambdas/errors';
 
 const now = new Date('2026-11-21T12:00:00Z');
 const body = (data: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({

@@ -1,4 +1,4 @@
-import { InvalidClient, InvalidRequest, InvalidToken, ObError } from '../../lambdas/http/errors';
+import { InvalidClient, InvalidRequest, InvalidToken, ObError } from '../../lambdas/errors';
 import { renderError } from '../../lambdas/http/handler';
 
 describe('error rendering', () => {

@@ -1,5 +1,5 @@
 /** Scope-to-API authorization: a gateway API is callable only within the scope groups the customer granted. */
-import { AccessDenied } from '../../http/errors';
+import { AccessDenied } from '../../errors';
 import type { TokenRecord } from '../model';
 import type { ApiDefinition } from './catalog';
 

@@ -9,7 +9,7 @@
  */
 import { createDecipheriv } from 'node:crypto';
 import { CompactEncrypt, compactVerify, flattenedVerify, importJWK, type JSONWebKeySet, type JWK } from 'jose';
-import { InvalidRequest } from '../../http/errors';
+import { InvalidRequest } from '../../errors';
 import type { KeyService } from '../../ports/keys';
 import { SIGNING_ALGS } from '../client';
 import { clientKeySet } from '../client-keys';

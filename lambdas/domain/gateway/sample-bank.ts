@@ -4,7 +4,7 @@
  * a maturity date; roadside assistance validates the card number (Luhn) and the plate and opens a case.
  * Only accounts the customer shared with this client (the token's `accountIds`) are shown.
  */
-import { InvalidRequest } from '../../http/errors';
+import { InvalidRequest } from '../../errors';
 import type { BankAccount, BankBalance, BankData } from '../../ports/bank-data';
 import * as z from '../../validation';
 import { newIdentifier } from '../tokens';

@@ -1,5 +1,5 @@
 /** The Taiwan Open Banking request headers (REFERENCE.md §4), checked before the token is used. */
-import { InvalidRequest } from '../../http/errors';
+import { InvalidRequest } from '../../errors';
 
 export interface TaiwanHeaders {
   readonly stan: string;

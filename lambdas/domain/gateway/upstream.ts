@@ -15,7 +15,7 @@
  *   checks it, and refuses a jti seen before, trusts the call without a private channel.
  */
 import { randomBytes } from 'node:crypto';
-import { TemporarilyUnavailable } from '../../http/errors';
+import { TemporarilyUnavailable } from '../../errors';
 import type { KeyService } from '../../ports/keys';
 
 export const FORWARDED_HEADERS = [

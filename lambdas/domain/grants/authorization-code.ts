@@ -2,7 +2,7 @@
  * `authorization_code` grant (RFC 6749 §4.1.3, RFC 7636, FAPI): the code is redeemed by ONE conditional
  * write, then bound to the client, redirect URI and PKCE verifier, and the consent is checked again.
  */
-import { InvalidGrant, InvalidRequest } from '../../http/errors';
+import { InvalidGrant, InvalidRequest } from '../../errors';
 import type { AuthorizationStore, ConsentStore } from '../../ports/store';
 import type { AuthorizationCodeRecord } from '../authorization';
 import type { Client } from '../client';

@@ -1,5 +1,5 @@
 /** `client_credentials` grant: a certificate-bound access token for the TPP itself (no customer, no consent). */
-import { InvalidScope } from '../../http/errors';
+import { InvalidScope } from '../../errors';
 import type { TokenStore } from '../../ports/store';
 import { clientCredentialsScope, mintToken } from '../token-issuer';
 import type { GrantRequest, TokenResponse } from './types';

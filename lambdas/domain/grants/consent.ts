@@ -1,5 +1,5 @@
 /** The consent behind a customer grant, checked again whenever tokens are issued from it. */
-import { InvalidGrant } from '../../http/errors';
+import { InvalidGrant } from '../../errors';
 import type { ConsentStore } from '../../ports/store';
 import { isExpired } from '../consents';
 import type { Consent } from '../model';

@@ -3,7 +3,7 @@
  * the certificate binding and the usage quota atomically; the consent is then checked again and its
  * current account selection goes into the new access token. The refresh token is not rotated (FAPI 2.0).
  */
-import { InvalidGrant, InvalidRequest, InvalidScope } from '../../http/errors';
+import { InvalidGrant, InvalidRequest, InvalidScope } from '../../errors';
 import type { ConsentStore, TokenRejection } from '../../ports/store';
 import type { Consent, TokenRecord } from '../model';
 import { hashSecret } from '../tokens';

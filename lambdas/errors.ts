@@ -1,6 +1,7 @@
 /**
- * One error hierarchy per protocol surface, rendered by one middleware (`http/handler.ts`):
- * OAuth endpoints answer RFC 6749 JSON errors, Open Banking APIs answer OBErrorResponse1.
+ * The protocol error hierarchy, below the domain: domain functions throw these, and the HTTP layer
+ * (`http/handler.ts`) only renders them — OAuth endpoints as RFC 6749 JSON errors, Open Banking APIs as
+ * OBErrorResponse1, browser endpoints as an HTML page. Nothing here knows about HTTP events.
  */
 
 /** Anything that may be shown to the caller. */
@@ -88,6 +89,33 @@ export class InvalidRequestObject extends OAuthError {
 export class InvalidRequestUri extends OAuthError {
   constructor(description: string) {
     super('invalid_request_uri', description, 400);
+  }
+}
+
+/** Where an authorization error response may be sent once redirect_uri is known to be registered. */
+export interface AuthorizationResponseTarget {
+  readonly redirectUri: string;
+  readonly responseMode: 'query' | 'fragment';
+  readonly state?: string;
+}
+
+/**
+ * An invalid authorization request (RFC 6749 §4.1.2.1). Before the redirect_uri is known to be registered
+ * it is not redirectable and is shown as an error page (or, at PAR, returned as JSON); after that it goes
+ * back to the client's redirect_uri.
+ */
+export class AuthorizationRequestError extends OAuthError {
+  override readonly name = 'AuthorizationRequestError';
+  /** Set when the error can be returned to the client's registered redirect_uri. */
+  target?: AuthorizationResponseTarget;
+
+  constructor(
+    error: string,
+    description: string,
+    /** True once redirect_uri is validated: the error may go back to the client. */
+    readonly redirectable: boolean,
+  ) {
+    super(error, description, 400);
   }
 }
 
