@@ -119,7 +119,7 @@ export class BankgateStack extends Stack {
     });
 
     acknowledgeDeploymentFunction(this, [truststore.bucket, ...(this.consentSite ? [this.consentSite.bucket] : [])]);
-    this.outputs(issuer, mtlsBaseUrl, consentPageUrl);
+    this.outputs(tenant, issuer, mtlsBaseUrl, consentPageUrl);
   }
 
   private hostedZone(tenant: TenantConfig): IHostedZone | undefined {
@@ -129,17 +129,18 @@ export class BankgateStack extends Stack {
     );
   }
 
-  private outputs(issuer: string, mtlsBaseUrl: string, consentPageUrl: string): void {
+  /** Output descriptions are literal strings (CloudFormation refuses an intrinsic there), so names come from the config. */
+  private outputs(tenant: TenantConfig, issuer: string, mtlsBaseUrl: string, consentPageUrl: string): void {
     new CfnOutput(this, 'Issuer', { value: issuer, description: 'OpenID issuer (browser-facing API)' });
     new CfnOutput(this, 'MtlsBaseUrl', { value: mtlsBaseUrl, description: 'TPP-facing mutual-TLS API' });
     new CfnOutput(this, 'ConsentPageUrl', { value: consentPageUrl, description: 'Where customers review consents' });
     new CfnOutput(this, 'TppApiDomainTarget', {
       value: this.tppApi.domain.domainNameAliasDomainName,
-      description: `DNS target (CNAME or alias) for ${this.tppApi.domain.domainName}`,
+      description: `DNS target (CNAME or alias) for ${tenant.domains.mtls.domainName}`,
     });
     new CfnOutput(this, 'BrowserApiDomainTarget', {
       value: this.browserApi.domain.domainNameAliasDomainName,
-      description: `DNS target (CNAME or alias) for ${this.browserApi.domain.domainName}`,
+      description: `DNS target (CNAME or alias) for ${tenant.domains.browser.domainName}`,
     });
     if (this.consentSite) {
       new CfnOutput(this, 'ConsentSiteDomainTarget', {

@@ -13,9 +13,21 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { resolveTenant, TENANT_CONTEXT_KEY, TENANTS_CONTEXT_KEY, TenantConfigError } from '../../lib/tenant-config';
+import { ACCEPTED_WARNINGS, CFN_LINT_INSTALL, cfnLint, cfnLintVersion, unacceptedFindings } from './cfn-lint';
 import { cdkJsonContext, type Json, type SynthesizedTenant, sampleTenants, synthesizeTenant } from './synth';
 
 const TENANTS = ['tpi-bank', 'north-bank'] as const;
+
+const CFN_LINT = cfnLintVersion();
+/** Set (as CI should) to make a missing cfn-lint a failure instead of a loud skip. */
+const REQUIRE_CFN_LINT = process.env.BANKGATE_REQUIRE_CFN_LINT === '1';
+if (!CFN_LINT) {
+  console.warn(
+    `cfn-lint is not on PATH: the CloudFormation lint of the sample tenants is SKIPPED. Install it with \`${CFN_LINT_INSTALL}\`.`,
+  );
+}
+const itWithCfnLint = CFN_LINT || REQUIRE_CFN_LINT ? it : it.skip;
+const cfnLintTitle = CFN_LINT ? '' : ` [SKIPPED: cfn-lint not on PATH, ${CFN_LINT_INSTALL}]`;
 
 /** Properties that set a name AWS requires to be unique in an account (or a zone, or globally). */
 const PHYSICAL_NAMES: Record<string, (properties: Json) => unknown[]> = {
@@ -115,6 +127,38 @@ describe('two tenants', () => {
     // Assess
     for (const report of reports) {
       expect(report.violations.map((v) => `${v.ruleName}: ${v.violatingResources[0]?.constructPath}`)).toEqual([]);
+    }
+  });
+
+  itWithCfnLint.each(TENANTS)(
+    `%s passes cfn-lint with no error and only accepted warnings${cfnLintTitle}`,
+    (tenant) => {
+      // Prepare
+      const { stack, template } = synthesized[tenant];
+      // Act
+      const findings = cfnLint(template, stack.region);
+      // Assess
+      expect(unacceptedFindings(findings)).toEqual([]);
+      expect(findings.filter((f) => f.Level === 'Error')).toEqual([]);
+    },
+  );
+
+  it('describe every stack output with a literal string (CloudFormation refuses an intrinsic there)', () => {
+    // Act
+    const outputs = TENANTS.flatMap((tenant) =>
+      Object.entries(synthesized[tenant].template.toJSON().Outputs as Record<string, Json>),
+    );
+    // Assess
+    expect(outputs.length).toBeGreaterThan(0);
+    for (const [id, output] of outputs) {
+      expect([id, typeof (output.Description ?? '')]).toEqual([id, 'string']);
+    }
+  });
+
+  it('accepts cfn-lint warnings only with a reason', () => {
+    // Assess
+    for (const [id, { why }] of Object.entries(ACCEPTED_WARNINGS)) {
+      expect({ id, explained: why.length >= 40 }).toEqual({ id, explained: true });
     }
   });
 
