@@ -36,6 +36,7 @@ const importEnvironment = {
     encryptionKeyId: 'bench-encryption-key',
     idpIssuer: 'https://idp.bench.example',
     idpClientSecret: 'bench',
+    staffIdpClientSecret: 'bench',
     dynamoEndpoint: 'http://127.0.0.1:9',
     kmsEndpoint: 'http://127.0.0.1:9',
     verbose: false,

@@ -26,6 +26,15 @@ const ConfigSchema = z.object({
   /** In AWS the secret stays in Secrets Manager; functions get its ARN. */
   BANKGATE_IDP_CLIENT_SECRET_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
   BANKGATE_CONSENT_PAGE_URL: z.optional(z.string()),
+  /** The bank's workforce IdP for staff sign-in to the admin console. */
+  BANKGATE_STAFF_IDP_ISSUER: z.optional(z.url()),
+  BANKGATE_STAFF_IDP_CLIENT_ID: z.optional(z.string()),
+  BANKGATE_STAFF_IDP_CLIENT_SECRET: z.optional(z.string()),
+  BANKGATE_STAFF_IDP_CLIENT_SECRET_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  /** The ID-token claim carrying the staff member's roles or groups (a string or an array of strings). */
+  BANKGATE_STAFF_IDP_ROLE_CLAIM: z._default(z.string().check(z.minLength(1)), 'roles'),
+  /** The value of that claim that makes a staff member a bank administrator. */
+  BANKGATE_STAFF_IDP_ADMIN_ROLE: z._default(z.string().check(z.minLength(1)), 'admin'),
 });
 
 export interface Config {
@@ -46,6 +55,14 @@ export interface Config {
     readonly clientSecretArn?: string;
   };
   readonly consentPageUrl?: string;
+  readonly staffIdp?: {
+    readonly issuer: string;
+    readonly clientId: string;
+    readonly clientSecret?: string;
+    readonly clientSecretArn?: string;
+    readonly roleClaim: string;
+    readonly adminRole: string;
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -79,6 +96,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : undefined,
     consentPageUrl: e.BANKGATE_CONSENT_PAGE_URL,
+    staffIdp:
+      e.BANKGATE_STAFF_IDP_ISSUER && e.BANKGATE_STAFF_IDP_CLIENT_ID
+        ? {
+            issuer: e.BANKGATE_STAFF_IDP_ISSUER,
+            clientId: e.BANKGATE_STAFF_IDP_CLIENT_ID,
+            clientSecret: e.BANKGATE_STAFF_IDP_CLIENT_SECRET,
+            clientSecretArn: e.BANKGATE_STAFF_IDP_CLIENT_SECRET_ARN,
+            roleClaim: e.BANKGATE_STAFF_IDP_ROLE_CLAIM,
+            adminRole: e.BANKGATE_STAFF_IDP_ADMIN_ROLE,
+          }
+        : undefined,
   };
 }
 

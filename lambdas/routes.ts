@@ -30,11 +30,18 @@ export interface HandlerSpec {
   readonly keys: readonly KeyUse[];
   /** Needs the identity-provider client secret (federated login). */
   readonly idpSecret?: boolean;
+  /** Needs the staff identity-provider client secret (bank staff sign-in to the admin console). */
+  readonly staffIdpSecret?: boolean;
   /** @default 512 */
   readonly memorySize?: number;
 }
 
 const OB_AISP = '/open-banking/v3.1/aisp';
+
+/** The admin console's API on the browser origin (the console itself is the SPA page `/admin/`). */
+export const ADMIN_CONSOLE_API = '/admin-api';
+/** Where the staff IdP sends bank staff back after sign-in (a redirect URI registered at the staff IdP). */
+export const STAFF_LOGIN_CALLBACK_PATH = `${ADMIN_CONSOLE_API}/login/callback`;
 
 export const handlers: readonly HandlerSpec[] = [
   {
@@ -161,10 +168,13 @@ export const handlers: readonly HandlerSpec[] = [
   },
   {
     id: 'admin',
-    description: "Administration API: clients' token settings, API definitions and JOSE policies, audit log",
+    description: 'Administration API: clients and their token settings, API definitions and JOSE policies, audit log',
     routes: [
+      { method: 'GET', path: '/admin/clients', surface: 'mtls' },
+      { method: 'GET', path: '/admin/clients/{clientId}', surface: 'mtls' },
       { method: 'GET', path: '/admin/clients/{clientId}/token-settings', surface: 'mtls' },
       { method: 'PUT', path: '/admin/clients/{clientId}/token-settings', surface: 'mtls' },
+      { method: 'GET', path: '/admin/apis', surface: 'mtls' },
       { method: 'GET', path: '/admin/apis/{apiId}', surface: 'mtls' },
       { method: 'PUT', path: '/admin/apis/{apiId}', surface: 'mtls' },
       { method: 'GET', path: '/admin/apis/{apiId}/jose-policy', surface: 'mtls' },

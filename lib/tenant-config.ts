@@ -59,6 +59,20 @@ const TenantSchema = z
       /** Secrets Manager secret holding the client secret (complete ARN, with its 6-character suffix). */
       clientSecretArn: z.string().regex(SECRET_ARN, 'expected a Secrets Manager secret ARN'),
     }),
+    /** The bank's workforce IdP: bank staff sign in to the admin console through it (OIDC, code flow). */
+    staffIdentityProvider: z.strictObject({
+      issuer: https,
+      clientId: z.string().min(1),
+      /** Secrets Manager secret holding the client secret (complete ARN, with its 6-character suffix). */
+      clientSecretArn: z.string().regex(SECRET_ARN, 'expected a Secrets Manager secret ARN'),
+      /** The ID-token claim carrying roles or groups, e.g. `roles`, `groups`, `cognito:groups`. */
+      roleClaim: z
+        .string()
+        .regex(/^[A-Za-z0-9_:./-]{1,100}$/, 'expected a claim name')
+        .default('roles'),
+      /** The value of that claim that makes a staff member a bank administrator. */
+      adminValue: z.string().min(1).max(256),
+    }),
     signing: z.strictObject({
       /** Every signing key the JWKS publishes; more than one only while a rotation overlaps. */
       keys: z.array(SigningKey).min(1).max(3),

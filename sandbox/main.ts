@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   Bank IdP            ${manifest.idp_issuer}
   DynamoDB (dynalite) ${manifest.urls.dynamodb}   KMS ${manifest.urls.kms}
 
+  Admin console       ${manifest.urls.browser}/admin/
   Demo logins:  ${manifest.customers.map((c) => `${c.username} / ${c.password}`).join('   ')}
+  Bank staff:   ${manifest.staff.map((s) => `${s.username} / ${s.password} (${s.roles.join(', ')})`).join('   ')}
   Demo TPPs:    ${manifest.clients.map((c) => `${c.client_id} (${c.client_name}, ${c.token_endpoint_auth_method})`).join('   ')}
 Ctrl-C to stop.`);
 

@@ -13,14 +13,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Agent, type Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
-import { handlers, type Route, staticRoutes } from '../lambdas/routes';
+import { handlers, type Route, STAFF_LOGIN_CALLBACK_PATH, staticRoutes } from '../lambdas/routes';
 import { allTables } from '../lambdas/store/tables';
 import { ensureTables, sandboxTableName, startLocalDynamo } from './dynamo';
 import { startDemoIdp } from './idp/server';
 import { ensureTenantKeys } from './kms/bootstrap';
 import { startLocalKms } from './kms/server';
 import { ensurePki, type SandboxPki } from './pki';
-import { DEMO_TENANT_NAME, demoCustomers, demoTpps, seedDemoTenant } from './seed';
+import { DEMO_TENANT_NAME, demoCustomers, demoStaff, demoTpps, STAFF_ADMIN_ROLE, seedDemoTenant } from './seed';
 import { startServers } from './server';
 
 export interface SandboxPorts {
@@ -64,7 +64,15 @@ export interface SandboxManifest {
   readonly ca: string;
   readonly clients: readonly SandboxManifestClient[];
   readonly customers: readonly { readonly username: string; readonly password: string; readonly name: string }[];
+  /** Bank staff at the staff IdP (in the sandbox the same demo IdP): `roles` holding `admin` opens the console. */
+  readonly staff: readonly {
+    readonly username: string;
+    readonly password: string;
+    readonly name: string;
+    readonly roles: readonly string[];
+  }[];
   readonly idp_issuer: string;
+  readonly staff_idp_issuer: string;
   readonly ports: SandboxPorts;
   readonly urls: {
     readonly browser: string;
@@ -97,6 +105,10 @@ const PORT_ENV: Record<keyof SandboxPorts, string> = {
 const REGION = 'us-east-1';
 const SIGNING_ALG = 'PS256';
 const IDP_CLIENT_ID = 'bankgate';
+/** The admin console's own relying party at the staff IdP: staff sign-in is a separate client from the customers'. */
+const STAFF_IDP_CLIENT_ID = 'bankgate-staff';
+/** The claim the staff IdP carries roles in. */
+const STAFF_ROLE_CLAIM = 'roles';
 /** The sandbox's stand-in credentials: dynalite and the local KMS accept any. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
 
@@ -120,6 +132,7 @@ export interface HandlerEnvironmentInput {
   readonly encryptionKeyId: string;
   readonly idpIssuer: string;
   readonly idpClientSecret: string;
+  readonly staffIdpClientSecret: string;
   readonly dynamoEndpoint: string;
   readonly kmsEndpoint: string;
   readonly verbose: boolean;
@@ -137,6 +150,12 @@ export function handlerEnvironment(input: HandlerEnvironmentInput): Record<strin
     BANKGATE_IDP_ISSUER: input.idpIssuer,
     BANKGATE_IDP_CLIENT_ID: IDP_CLIENT_ID,
     BANKGATE_IDP_CLIENT_SECRET: input.idpClientSecret,
+    // The staff IdP: the same demo IdP stands in for the bank's workforce IdP, with its own client.
+    BANKGATE_STAFF_IDP_ISSUER: input.idpIssuer,
+    BANKGATE_STAFF_IDP_CLIENT_ID: STAFF_IDP_CLIENT_ID,
+    BANKGATE_STAFF_IDP_CLIENT_SECRET: input.staffIdpClientSecret,
+    BANKGATE_STAFF_IDP_ROLE_CLAIM: STAFF_ROLE_CLAIM,
+    BANKGATE_STAFF_IDP_ADMIN_ROLE: STAFF_ADMIN_ROLE,
     BANKGATE_CONSENT_PAGE_URL: `${input.browserUrl}/consent/`,
     ...Object.fromEntries(allTables.map((table) => [table.envVar, sandboxTableName(table)])),
     AWS_REGION: REGION,
@@ -149,12 +168,12 @@ export function handlerEnvironment(input: HandlerEnvironmentInput): Record<strin
   };
 }
 
-/** The Bankgate relying-party secret at the demo IdP: generated once, kept in the data dir. */
-async function idpClientSecret(dataDir: string): Promise<string> {
-  const file = join(dataDir, 'idp-client-secret');
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+/** A Bankgate relying-party secret at the demo IdP (`file` in the data dir): generated once, kept. */
+async function idpClientSecret(dataDir: string, file: string): Promise<string> {
+  const path = join(dataDir, file);
+  if (existsSync(path)) return (await readFile(path, 'utf8')).trim();
   const secret = randomBytes(32).toString('base64url');
-  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  await writeFile(path, `${secret}\n`, { mode: 0o600 });
   return secret;
 }
 
@@ -200,7 +219,9 @@ function manifestOf(input: {
       };
     }),
     customers: demoCustomers.map(({ username, password, name }) => ({ username, password, name })),
+    staff: demoStaff.map(({ username, password, name, roles }) => ({ username, password, name, roles })),
     idp_issuer: input.idpIssuer,
+    staff_idp_issuer: input.idpIssuer,
     ports: input.ports,
     urls: {
       browser: browserUrl,
@@ -263,14 +284,29 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     closers.push(async () => kmsClient.destroy());
     const keys = await ensureTenantKeys(kmsClient, { signingAlg: SIGNING_ALG, prefix: 'bankgate' });
 
-    const secret = await idpClientSecret(dataDir);
+    const secret = await idpClientSecret(dataDir, 'idp-client-secret');
+    const staffSecret = await idpClientSecret(dataDir, 'staff-idp-client-secret');
     const idp = await startDemoIdp({
       port: requested.idp,
       dataDir,
       tls: { key: pki.server.keyPem, cert: pki.server.certPem },
-      customers: demoCustomers.map(({ username, password, subject, name }) => ({ username, password, subject, name })),
+      customers: [
+        ...demoCustomers.map(({ username, password, subject, name }) => ({ username, password, subject, name })),
+        ...demoStaff.map(({ username, password, subject, name, roles }) => ({
+          username,
+          password,
+          subject,
+          name,
+          roles: [...roles],
+        })),
+      ],
       clients: [
         { client_id: IDP_CLIENT_ID, client_secret: secret, redirect_uris: [`${servers.browserUrl}/login/callback`] },
+        {
+          client_id: STAFF_IDP_CLIENT_ID,
+          client_secret: staffSecret,
+          redirect_uris: [`${servers.browserUrl}${STAFF_LOGIN_CALLBACK_PATH}`],
+        },
       ],
       bankName: DEMO_TENANT_NAME,
     });
@@ -285,6 +321,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         encryptionKeyId: keys.encryptionKeyId,
         idpIssuer: idp.issuer,
         idpClientSecret: secret,
+        staffIdpClientSecret: staffSecret,
         dynamoEndpoint: dynamo.endpoint,
         kmsEndpoint: kms.url,
         verbose,

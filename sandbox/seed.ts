@@ -42,6 +42,29 @@ export const demoCustomers: readonly DemoCustomer[] = [
   { username: 'anne', password: 'anne-demo-1', subject: 'anne', name: 'Anne Lin' },
 ];
 
+/** The role value the sandbox's staff IdP gives administrators (tenant config: the admin value of the role claim). */
+export const STAFF_ADMIN_ROLE = 'admin';
+
+export interface DemoStaffMember {
+  readonly username: string;
+  readonly password: string;
+  readonly subject: string;
+  readonly name: string;
+  readonly roles: readonly string[];
+}
+
+/** Bank staff at the staff IdP: an administrator, and a clerk whom the admin console must turn away. */
+export const demoStaff: readonly DemoStaffMember[] = [
+  {
+    username: 'admin',
+    password: 'admin-demo-1',
+    subject: 'staff-admin',
+    name: 'Alex Admin',
+    roles: [STAFF_ADMIN_ROLE],
+  },
+  { username: 'clerk', password: 'clerk-demo-1', subject: 'staff-clerk', name: 'Chris Clerk', roles: ['clerk'] },
+];
+
 type AccountKind = 'current' | 'savings' | 'time-deposit';
 
 interface DemoAccountPlan {

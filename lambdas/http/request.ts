@@ -70,6 +70,23 @@ export function jsonBody(event: APIGatewayProxyEvent): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** The ETag of an entity version (RFC 9110 §8.8.3): a strong tag, `"<version>"`. */
+export function versionTag(version: number): Record<string, string> {
+  return { etag: `"${version}"` };
+}
+
+/**
+ * The version named by `If-Match` (RFC 9110 §13.1.1): a change conditional on the version the caller read.
+ * Absent: unconditional (only this request's own read counts). Anything but one of our tags is a bad request.
+ */
+export function ifMatchVersion(event: APIGatewayProxyEvent): number | undefined {
+  const value = header(event, 'if-match');
+  if (value === undefined) return undefined;
+  const match = /^"(\d{1,15})"$/.exec(value.trim());
+  if (!match) throw new InvalidRequest('If-Match must be one ETag this API answered, e.g. "3"');
+  return Number(match[1]);
+}
+
 /** The client certificate API Gateway verified against the truststore (mTLS custom domain). */
 export function clientCertificate(event: APIGatewayProxyEvent): ClientCertificate | undefined {
   const cert = (event.requestContext?.identity as { clientCert?: { clientCertPem?: string; subjectDN?: string } })

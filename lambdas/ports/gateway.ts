@@ -2,7 +2,7 @@
  * Gateway ports: the API catalog, administrative changes with their audit log, and the latest
  * consent-less grant per client and customer (so re-authorisation replaces the earlier grant).
  */
-import type { TokenSettings } from '../domain/client';
+import type { Client, TokenSettings } from '../domain/client';
 import type { ApiDefinition } from '../domain/gateway/catalog';
 
 export interface ApiCatalog {
@@ -11,13 +11,20 @@ export interface ApiCatalog {
   put(api: ApiDefinition): Promise<void>;
 }
 
+/**
+ * Who made an administrative change: the bank's automation (a client with an `admin` token on the mTLS
+ * admin API) or a bank administrator signed in to the admin console (`sub` and name at the staff IdP).
+ */
+export type Actor =
+  | { readonly kind: 'client'; readonly id: string }
+  | { readonly kind: 'staff'; readonly id: string; readonly name: string };
+
 export interface AuditEntry {
   /** What changed, e.g. `client:tsp2` or `api:GET.demandDeposit.accounts`. */
   readonly entity: string;
   /** ISO 8601 time of the change. */
   readonly at: string;
-  /** The authenticated administrator (client id of the admin token). */
-  readonly actor: string;
+  readonly actor: Actor;
   readonly action: string;
   /** `null` when the change created the entity. */
   readonly before: unknown;
@@ -25,8 +32,26 @@ export interface AuditEntry {
 }
 
 export interface AuditLog {
-  /** Newest first. */
+  /** The changes of one entity, newest first. */
   list(entity: string, limit: number): Promise<AuditEntry[]>;
+  /** The latest changes of every entity, newest first. */
+  recent(limit: number): Promise<AuditEntry[]>;
+}
+
+/** One bounded page of a listing; `cursor` (opaque) continues it, absent on the last page. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly cursor?: string;
+}
+
+export interface PageRequest {
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+/** A cursor that this listing did not hand out (or that was tampered with). */
+export class InvalidCursor extends Error {
+  override readonly name = 'InvalidCursor';
 }
 
 /** An entity as read for a change, with the version the change must still find when it is written. */
@@ -59,6 +84,10 @@ export interface AdminStore {
   /** Strongly consistent reads of the current state (never a cache: the version must be the stored one). */
   tokenSettings(clientId: string): Promise<Versioned<TokenSettings> | undefined>;
   api(apiId: string): Promise<Versioned<ApiDefinition> | undefined>;
+  /** Registered clients in client-id order. */
+  clients(page: PageRequest): Promise<Page<Client>>;
+  /** The API catalog in API-id order. */
+  apis(page: PageRequest): Promise<Page<ApiDefinition>>;
   /**
    * Writes the change and its audit entry in one transaction, on condition that the entity is still at
    * the version that was read. Throws ConflictingChange when it is not.

@@ -36,12 +36,26 @@ const S = (name: string): KeyAttribute => ({ name, type: 'S' });
 
 export const TTL_ATTRIBUTE = 'expiresAt';
 
+/**
+ * Tables the admin console lists in key order (clients, APIs) or time order (audit) carry `listing`, one
+ * constant value per table, and the `byListing` index: a bounded, paginated Query instead of a Scan. Writes
+ * to these tables are a few administrative changes a day, far below one partition's limits.
+ */
+export const LISTING_ATTRIBUTE = 'listing';
+export const LISTING_INDEX = 'byListing';
+const listedBy = (sortKey: string): IndexDefinition => ({
+  indexName: LISTING_INDEX,
+  partitionKey: S(LISTING_ATTRIBUTE),
+  sortKey: S(sortKey),
+  projection: 'ALL',
+});
+
 export const tables = {
   clients: {
     name: 'clients',
     envVar: 'TABLE_CLIENTS',
     partitionKey: S('clientId'),
-    indexes: [],
+    indexes: [listedBy('clientId')],
     description: 'Registered OAuth clients (TPPs and privileged bank clients), validated on write.',
   },
   consents: {
@@ -86,7 +100,7 @@ export const tables = {
     name: 'apis',
     envVar: 'TABLE_APIS',
     partitionKey: S('apiId'),
-    indexes: [],
+    indexes: [listedBy('apiId')],
     description: 'Gateway API catalog: path, method, scope group, upstream and JOSE policy per API.',
   },
   audit: {
@@ -94,7 +108,7 @@ export const tables = {
     envVar: 'TABLE_AUDIT',
     partitionKey: S('entity'),
     sortKey: S('at'),
-    indexes: [],
+    indexes: [listedBy('at')],
     description: 'Administrative change log: who changed what, when, before and after.',
   },
   bankData: {

@@ -1,7 +1,7 @@
 /**
  * One Lambda function per entry of the handler manifest (`lambdas/routes.ts`), bundled from
  * `lambdas/handlers/<id>.ts` with the local esbuild, each with its own role holding only what its
- * manifest entry asks for: the tables it reads or writes, the KMS key uses, the IdP client secret.
+ * manifest entry asks for: the tables it reads or writes, the KMS key uses, the IdP client secrets.
  */
 import { join } from 'node:path';
 import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -72,8 +72,15 @@ export class HandlerFunctions extends Construct {
       'IdpClientSecret',
       props.tenant.identityProvider.clientSecretArn,
     );
+    const staffIdpSecret = Secret.fromSecretCompleteArn(
+      this,
+      'StaffIdpClientSecret',
+      props.tenant.staffIdentityProvider.clientSecretArn,
+    );
     const environment = this.sharedEnvironment(props);
-    this.functions = handlers.map((spec) => this.createFunction(spec, props, environment, idpSecret));
+    this.functions = handlers.map((spec) =>
+      this.createFunction(spec, props, environment, { idp: idpSecret, staffIdp: staffIdpSecret }),
+    );
   }
 
   private sharedEnvironment(props: HandlerFunctionsProps): Record<string, string> {
@@ -95,6 +102,10 @@ export class HandlerFunctions extends Construct {
       BANKGATE_IDP_ISSUER: tenant.identityProvider.issuer,
       BANKGATE_IDP_CLIENT_ID: tenant.identityProvider.clientId,
       BANKGATE_CONSENT_PAGE_URL: props.consentPageUrl,
+      BANKGATE_STAFF_IDP_ISSUER: tenant.staffIdentityProvider.issuer,
+      BANKGATE_STAFF_IDP_CLIENT_ID: tenant.staffIdentityProvider.clientId,
+      BANKGATE_STAFF_IDP_ROLE_CLAIM: tenant.staffIdentityProvider.roleClaim,
+      BANKGATE_STAFF_IDP_ADMIN_ROLE: tenant.staffIdentityProvider.adminValue,
       // Every table name: names are not secrets and shared store modules may resolve them eagerly;
       // the role policy, not the environment, decides which tables a function can touch.
       ...props.tables.environment,
@@ -105,7 +116,7 @@ export class HandlerFunctions extends Construct {
     spec: HandlerSpec,
     props: HandlerFunctionsProps,
     sharedEnvironment: Record<string, string>,
-    idpSecret: ISecret,
+    secrets: { readonly idp: ISecret; readonly staffIdp: ISecret },
   ): HandlerFunction {
     const id = pascalCase(spec.id);
     const logGroup = new LogGroup(this, `${id}Logs`, {
@@ -127,7 +138,10 @@ export class HandlerFunctions extends Construct {
       environment.BANKGATE_PUBLISHED_SIGNING_KEY_IDS = props.keys.publishedSigningKeys.map((k) => k.keyArn).join(',');
     }
     if (spec.idpSecret) {
-      environment.BANKGATE_IDP_CLIENT_SECRET_ARN = idpSecret.secretArn;
+      environment.BANKGATE_IDP_CLIENT_SECRET_ARN = secrets.idp.secretArn;
+    }
+    if (spec.staffIdpSecret) {
+      environment.BANKGATE_STAFF_IDP_CLIENT_SECRET_ARN = secrets.staffIdp.secretArn;
     }
 
     const fn = new NodejsFunction(this, id, {
@@ -164,7 +178,8 @@ export class HandlerFunctions extends Construct {
       this.grantTable(role, props.tables, key, access);
     }
     for (const use of spec.keys) props.keys.allow(fn, use);
-    if (spec.idpSecret) idpSecret.grantRead(fn);
+    if (spec.idpSecret) secrets.idp.grantRead(fn);
+    if (spec.staffIdpSecret) secrets.staffIdp.grantRead(fn);
 
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -15,6 +15,8 @@ export interface DemoCustomer {
   password: string;
   subject: string;
   name: string;
+  /** Workforce roles, issued as the `roles` claim (bank staff; customers have none). */
+  roles?: string[];
 }
 
 export interface DemoClient {
@@ -113,7 +115,8 @@ function providerConfiguration(
     responseTypes: ['code'],
     scopes: ['openid', 'profile'],
     // acr and auth_time ride on the openid scope so every ID token says how and when the customer authenticated.
-    claims: { sid: null, openid: ['sub', 'acr', 'auth_time'], profile: ['name'] },
+    // `roles` rides on profile, as a workforce IdP puts group claims in the ID token of its own relying parties.
+    claims: { sid: null, openid: ['sub', 'acr', 'auth_time'], profile: ['name', 'roles'] },
     // The relying party reads the customer's name from the ID token instead of calling userinfo.
     conformIdTokenClaims: false,
     acrValues: [SCA_ACR],
@@ -126,7 +129,12 @@ function providerConfiguration(
     ttl: { AuthorizationCode: 60, AccessToken: 300, IdToken: 300, Interaction: 600, Session: 3600, Grant: 3600 },
     findAccount: (_ctx, sub) => {
       const customer = customersBySubject.get(sub);
-      return customer && { accountId: sub, claims: () => ({ sub, name: customer.name }) };
+      return (
+        customer && {
+          accountId: sub,
+          claims: () => ({ sub, name: customer.name, ...(customer.roles ? { roles: customer.roles } : {}) }),
+        }
+      );
     },
     // Every configured client is one of the bank's own relying parties: consent is implied, never asked.
     loadExistingGrant: async (ctx: KoaContextWithOIDC) => {

@@ -286,7 +286,9 @@ describe('IAM: each function holds only what its manifest entry names', () => {
       ...(spec.keys.includes('sign') ? ['kms:Sign', 'kms:GetPublicKey'] : []),
       ...(spec.keys.includes('publicKeys') ? ['kms:GetPublicKey'] : []),
       ...(spec.keys.includes('decrypt') ? ['kms:Decrypt', 'kms:GetPublicKey'] : []),
-      ...(spec.idpSecret ? ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] : []),
+      ...(spec.idpSecret || spec.staffIdpSecret
+        ? ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']
+        : []),
     ]);
     // Act
     const actions = handlerStatements(id).flatMap(actionsOf);
@@ -361,17 +363,20 @@ describe('IAM: each function holds only what its manifest entry names', () => {
     }
   });
 
-  it.each(cases)('%s writes logs only to its own log group and reads the IdP secret only by its ARN', (id, spec) => {
+  it.each(cases)('%s writes logs only to its own log group and reads IdP secrets only by their ARNs', (id, spec) => {
     // Prepare
     const { logGroup } = functionOf(id);
-    const secretArn = tenant.identityProvider.clientSecretArn;
+    const secretArns = [
+      ...(spec.idpSecret ? [tenant.identityProvider.clientSecretArn] : []),
+      ...(spec.staffIdpSecret ? [tenant.staffIdentityProvider.clientSecretArn] : []),
+    ];
     // Act
     const statements = handlerStatements(id);
     const logs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
     const secrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
     // Assess
     expect(logs.map((s) => s.Resource)).toEqual([arnOf(logGroup)]);
-    expect(secrets.map((s) => s.Resource)).toEqual(spec.idpSecret ? [secretArn] : []);
+    expect(secrets.map((s) => s.Resource)).toEqual(secretArns);
   });
 });
 

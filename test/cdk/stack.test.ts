@@ -159,19 +159,46 @@ describe('Lambda functions', () => {
     },
   );
 
-  it('lets only functions that federate the login read the IdP client secret', () => {
+  it('lets only functions that federate a login read an IdP client secret, each only its own', () => {
     // Prepare
-    const secretArn = sampleTenants()[TENANT].identityProvider as { clientSecretArn: string };
+    const customerIdp = sampleTenants()[TENANT].identityProvider as { clientSecretArn: string };
+    const staffIdp = sampleTenants()[TENANT].staffIdentityProvider as { clientSecretArn: string };
     // Act
     const readers = handlers.filter((spec) =>
       roleStatements(spec.id).some((s) => ([s.Action].flat() as string[]).includes('secretsmanager:GetSecretValue')),
     );
     // Assess
-    expect(readers.map((s) => s.id)).toEqual(handlers.filter((s) => s.idpSecret).map((s) => s.id));
+    expect(readers.map((s) => s.id)).toEqual(handlers.filter((s) => s.idpSecret || s.staffIdpSecret).map((s) => s.id));
     for (const spec of handlers) {
       const variables = (resources[logicalId(functionOf(spec.id).fn)].Properties.Environment as { Variables: Json })
         .Variables;
-      expect(variables.BANKGATE_IDP_CLIENT_SECRET_ARN).toEqual(spec.idpSecret ? secretArn.clientSecretArn : undefined);
+      expect(variables.BANKGATE_IDP_CLIENT_SECRET_ARN).toEqual(
+        spec.idpSecret ? customerIdp.clientSecretArn : undefined,
+      );
+      expect(variables.BANKGATE_STAFF_IDP_CLIENT_SECRET_ARN).toEqual(
+        spec.staffIdpSecret ? staffIdp.clientSecretArn : undefined,
+      );
+    }
+  });
+
+  it('gives every function the staff IdP as the tenant configures it, never its secret value', () => {
+    // Prepare
+    const staffIdp = sampleTenants()[TENANT].staffIdentityProvider as Record<string, string>;
+    // Act
+    const variables = handlers.map(
+      (spec) =>
+        (resources[logicalId(functionOf(spec.id).fn)].Properties.Environment as { Variables: Record<string, unknown> })
+          .Variables,
+    );
+    // Assess
+    for (const v of variables) {
+      expect(v).toMatchObject({
+        BANKGATE_STAFF_IDP_ISSUER: staffIdp.issuer,
+        BANKGATE_STAFF_IDP_CLIENT_ID: staffIdp.clientId,
+        BANKGATE_STAFF_IDP_ROLE_CLAIM: staffIdp.roleClaim,
+        BANKGATE_STAFF_IDP_ADMIN_ROLE: staffIdp.adminValue,
+      });
+      expect(v.BANKGATE_STAFF_IDP_CLIENT_SECRET).toBeUndefined();
     }
   });
 

@@ -320,6 +320,34 @@ describe('tenant configuration', () => {
     expect(resolve(tenant)).toThrow(/signing\.activeKey: must be one of the configured keys \(2026-11\)/);
   });
 
+  it('requires the staff IdP with the role value that makes an administrator', () => {
+    // Prepare
+    const withoutStaffIdp = base();
+    delete withoutStaffIdp.staffIdentityProvider;
+    const withoutAdminValue = base();
+    delete (withoutAdminValue.staffIdentityProvider as Json).adminValue;
+    const plainSecret = base();
+    (plainSecret.staffIdentityProvider as Json).clientSecretArn = 'the-secret-itself';
+    // Act / Assess
+    expect(resolve(withoutStaffIdp)).toThrow(/ {2}- staffIdentityProvider: /);
+    expect(resolve(withoutAdminValue)).toThrow(/ {2}- staffIdentityProvider\.adminValue: /);
+    expect(resolve(plainSecret)).toThrow(
+      /staffIdentityProvider\.clientSecretArn: expected a Secrets Manager secret ARN/,
+    );
+  });
+
+  it('reads the role claim as configured, `roles` when not given', () => {
+    // Prepare
+    const tenant = base();
+    delete (tenant.staffIdentityProvider as Json).roleClaim;
+    // Act
+    const defaulted = resolve(tenant)();
+    const northBank = resolveTenant(sampleTenants(), 'north-bank', PROJECT_ROOT);
+    // Assess
+    expect(defaulted.staffIdentityProvider.roleClaim).toBe('roles');
+    expect(northBank.staffIdentityProvider.roleClaim).toBe('groups');
+  });
+
   it('refuses a truststore that holds a private key or no certificate', () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'bankgate-truststore-'));

@@ -25,7 +25,7 @@ interface TokenSettingsWire {
 }
 
 interface AuditChange {
-  readonly actor: string;
+  readonly actor: { readonly kind: string; readonly id: string };
   readonly action: string;
   readonly before: TokenSettingsWire;
   readonly after: TokenSettingsWire;
@@ -141,7 +141,7 @@ describe('concurrent changes of one client', () => {
     const audit = await auditOfClient();
     expect(audit).toHaveLength(auditedBefore + 1);
     expect(audit[0]).toMatchObject({
-      actor: ADMIN,
+      actor: { kind: 'client', id: ADMIN },
       action: 'token-settings.replace',
       before: start,
       after: won[0]!.body,

@@ -460,7 +460,7 @@ describe('administration', () => {
       {
         entity: `client:${tsp.clientId}`,
         at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
-        actor: 'admin-test',
+        actor: { kind: 'client', id: 'admin-test' },
         action: 'token-settings.replace',
         before: before.body,
         after: settings,

@@ -137,7 +137,7 @@ describe('Taiwan Open Banking scenario: Enjoy Life, TPI Bank and Anne', () => {
       response: 'jwe',
     });
     const audit = await admin('GET', '/admin/audit?entity=client:tsp2');
-    expect(audit.body.changes[0]).toMatchObject({ actor: 'bank-admin', after: settings });
+    expect(audit.body.changes[0]).toMatchObject({ actor: { kind: 'client', id: 'bank-admin' }, after: settings });
 
     // Anne authorizes Enjoy Life for all three service groups
     const first = await anneAuthorizes(GROUPS);

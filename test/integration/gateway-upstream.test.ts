@@ -294,12 +294,17 @@ describe('registering an upstream API', () => {
     expect(read).toEqual(replaced);
     expect(audit.body.changes).toEqual([
       expect.objectContaining({
-        actor: ADMIN,
+        actor: { kind: 'client', id: ADMIN },
         action: 'definition.replace',
         before: created.body,
         after: replaced.body,
       }),
-      expect.objectContaining({ actor: ADMIN, action: 'definition.create', before: null, after: created.body }),
+      expect.objectContaining({
+        actor: { kind: 'client', id: ADMIN },
+        action: 'definition.create',
+        before: null,
+        after: created.body,
+      }),
     ]);
     expect(invalid.status).toBe(400);
     expect(invalid.body.error_description).toMatch(/^scope_group: .*; backend\.url: upstream URLs must be https$/);

@@ -21,7 +21,7 @@ const api = SAMPLE_CATALOG[1]!;
 const entry: AuditEntry = {
   entity: 'client:tsp2',
   at: '2026-11-22T00:00:00.000Z',
-  actor: 'bank-admin',
+  actor: { kind: 'client', id: 'bank-admin' },
   action: 'token-settings.replace',
   before: {},
   after: { access_token_max_uses: 3 },
@@ -59,7 +59,7 @@ describe('one transaction per administrative change', () => {
     expect(audit).toEqual({
       Put: {
         TableName: 'audit',
-        Item: { ...entry, at: expect.stringMatching(/^2026-11-22T00:00:00\.000Z#[0-9a-f]{32}$/) },
+        Item: { ...entry, at: expect.stringMatching(/^2026-11-22T00:00:00\.000Z#[0-9a-f]{32}$/), listing: 'audit' },
         ConditionExpression: 'attribute_not_exists(#at)',
         ExpressionAttributeNames: { '#at': 'at' },
       },
@@ -77,12 +77,16 @@ describe('one transaction per administrative change', () => {
       .commandCalls(TransactWriteCommand)
       .map((call) => call.args[0].input.TransactItems![0]);
     expect(created).toEqual({
-      Put: { TableName: 'apis', Item: { ...api, version: 1 }, ConditionExpression: 'attribute_not_exists(apiId)' },
+      Put: {
+        TableName: 'apis',
+        Item: { ...api, listing: 'apis', version: 1 },
+        ConditionExpression: 'attribute_not_exists(apiId)',
+      },
     });
     expect(replaced).toEqual({
       Put: {
         TableName: 'apis',
-        Item: { ...api, version: 1 },
+        Item: { ...api, listing: 'apis', version: 1 },
         ConditionExpression: 'attribute_exists(#key) AND attribute_not_exists(#version)',
         ExpressionAttributeNames: { '#key': 'apiId', '#version': 'version' },
       },

@@ -12,12 +12,11 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { parseApiDefinition } from '../../domain/gateway/catalog';
 import { type AdminChange, type AdminStore, ConflictingChange } from '../../ports/gateway';
 import { tableName } from '../../store/tables';
-import { readApi } from './apis';
+import { apiItem, listApis, readApi } from './apis';
 import { auditItem } from './audit';
-import { readTokenSettings } from './clients';
+import { listClients, readTokenSettings } from './clients';
 import { documentClient } from './document-client';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -62,7 +61,7 @@ function entityWrite(change: AdminChange): TransactItem {
       },
     };
   }
-  const Item = { ...parseApiDefinition(change.api), version: (change.version ?? 0) + 1 };
+  const Item = apiItem(change.api, (change.version ?? 0) + 1);
   return {
     Put: {
       TableName: tableName('apis'),
@@ -86,6 +85,8 @@ export function dynamoAdminStore(doc: DynamoDBDocumentClient = documentClient())
   return {
     tokenSettings: (clientId) => readTokenSettings(doc, clientId),
     api: (apiId) => readApi(doc, apiId),
+    clients: (page) => listClients(doc, page),
+    apis: (page) => listApis(doc, page),
 
     async commit(change, audit) {
       try {

@@ -4,9 +4,23 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { API_ID_PATTERN, type ApiDefinition, parseApiDefinition } from '../../domain/gateway/catalog';
-import type { ApiCatalog, Versioned } from '../../ports/gateway';
-import { tableName } from '../../store/tables';
-import { documentClient } from './document-client';
+import type { ApiCatalog, Page, PageRequest, Versioned } from '../../ports/gateway';
+import { LISTING_ATTRIBUTE, tableName } from '../../store/tables';
+import { documentClient, listingPage } from './document-client';
+
+/** The `listing` value of API items (the admin console's API list). */
+const APIS_LISTING = 'apis';
+
+/** The stored item of a definition: validated, and listed. */
+export function apiItem(api: ApiDefinition, version?: number): Record<string, unknown> {
+  return {
+    ...parseApiDefinition(api),
+    [LISTING_ATTRIBUTE]: APIS_LISTING,
+    ...(version === undefined ? {} : { version }),
+  };
+}
+
+const definitionOf = ({ version: _, listing: __, ...api }: Record<string, unknown>) => api as ApiDefinition;
 
 /** The current definition and its version, strongly consistent: an administrator's change applies to the next call. */
 export async function readApi(
@@ -19,8 +33,17 @@ export async function readApi(
     new GetCommand({ TableName: tableName('apis'), Key: { apiId }, ConsistentRead: true }),
   );
   if (!Item) return undefined;
-  const { version = 0, ...api } = Item;
-  return { value: api as ApiDefinition, version: version as number };
+  return { value: definitionOf(Item), version: (Item.version ?? 0) as number };
+}
+
+/** One page of the catalog in API-id order. */
+export async function listApis(doc: DynamoDBDocumentClient, page: PageRequest): Promise<Page<ApiDefinition>> {
+  const listed = await listingPage<Record<string, unknown>>(
+    doc,
+    { TableName: tableName('apis'), value: APIS_LISTING, keyNames: ['apiId'] },
+    page,
+  );
+  return { ...listed, items: listed.items.map(definitionOf) };
 }
 
 export function dynamoApiCatalog(doc: DynamoDBDocumentClient = documentClient()): ApiCatalog {
@@ -31,7 +54,7 @@ export function dynamoApiCatalog(doc: DynamoDBDocumentClient = documentClient())
     },
 
     async put(api) {
-      await doc.send(new PutCommand({ TableName, Item: parseApiDefinition(api) }));
+      await doc.send(new PutCommand({ TableName, Item: apiItem(api) }));
     },
   };
 }

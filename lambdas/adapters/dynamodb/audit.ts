@@ -6,12 +6,25 @@
 import { randomBytes } from 'node:crypto';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, AuditLog } from '../../ports/gateway';
-import { tableName } from '../../store/tables';
-import { documentClient } from './document-client';
+import { LISTING_ATTRIBUTE, tableName } from '../../store/tables';
+import { documentClient, listingPage } from './document-client';
 
-/** The stored item of an entry: its sort key made unique with 128 random bits. */
+/** The `listing` value of audit items: the log of every entity, by time. */
+const AUDIT_LISTING = 'audit';
+
+/** The stored item of an entry: its sort key made unique with 128 random bits, listed in the log by time. */
 export function auditItem(entry: AuditEntry): Record<string, unknown> {
-  return { ...entry, at: `${entry.at}#${randomBytes(16).toString('hex')}` };
+  return { ...entry, at: `${entry.at}#${randomBytes(16).toString('hex')}`, [LISTING_ATTRIBUTE]: AUDIT_LISTING };
+}
+
+/** An entry as stored; records written before staff sign-in named the admin client by its id alone. */
+function entryOf({ listing: _, ...item }: Record<string, unknown>): AuditEntry {
+  const actor = typeof item.actor === 'string' ? { kind: 'client', id: item.actor } : item.actor;
+  return {
+    ...(item as unknown as AuditEntry),
+    actor: actor as AuditEntry['actor'],
+    at: String(item.at).split('#')[0]!,
+  };
 }
 
 export function dynamoAuditLog(doc: DynamoDBDocumentClient = documentClient()): AuditLog {
@@ -27,7 +40,16 @@ export function dynamoAuditLog(doc: DynamoDBDocumentClient = documentClient()): 
           Limit: limit,
         }),
       );
-      return Items.map((item) => ({ ...(item as AuditEntry), at: String(item.at).split('#')[0]! }));
+      return Items.map(entryOf);
+    },
+
+    async recent(limit) {
+      const page = await listingPage<Record<string, unknown>>(
+        doc,
+        { TableName, value: AUDIT_LISTING, keyNames: ['entity', 'at'], newestFirst: true },
+        { limit },
+      );
+      return page.items.map(entryOf);
     },
   };
 }

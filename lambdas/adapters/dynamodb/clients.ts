@@ -1,8 +1,12 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CLIENT_ID_PATTERN, type Client, parseClient, type TokenSettings } from '../../domain/client';
-import type { Versioned } from '../../ports/gateway';
+import type { Page, PageRequest, Versioned } from '../../ports/gateway';
 import type { ClientStore } from '../../ports/store';
-import { tableName } from '../../store/tables';
+import { LISTING_ATTRIBUTE, tableName } from '../../store/tables';
+import { listingPage } from './document-client';
+
+/** The `listing` value of client items (the admin console's client list). */
+const CLIENTS_LISTING = 'clients';
 
 export function dynamoClientStore(doc: DynamoDBDocumentClient): ClientStore {
   const TableName = tableName('clients');
@@ -15,7 +19,9 @@ export function dynamoClientStore(doc: DynamoDBDocumentClient): ClientStore {
     },
     async put(client) {
       // Validate on every write: a stored registration is always a valid one.
-      await doc.send(new PutCommand({ TableName, Item: parseClient(client) }));
+      await doc.send(
+        new PutCommand({ TableName, Item: { ...parseClient(client), [LISTING_ATTRIBUTE]: CLIENTS_LISTING } }),
+      );
     },
   };
 }
@@ -40,4 +46,14 @@ export async function readTokenSettings(
   );
   if (!Item) return undefined;
   return { value: (Item.tokenSettings ?? {}) as TokenSettings, version: (Item.version ?? 0) as number };
+}
+
+/** One page of registered clients in client-id order (the stored registrations, as validated on write). */
+export async function listClients(doc: DynamoDBDocumentClient, page: PageRequest): Promise<Page<Client>> {
+  const listed = await listingPage<Client & { listing?: string; version?: number }>(
+    doc,
+    { TableName: tableName('clients'), value: CLIENTS_LISTING, keyNames: ['clientId'] },
+    page,
+  );
+  return { ...listed, items: listed.items.map(({ listing: _, version: __, ...client }) => client) };
 }

@@ -5,6 +5,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { InvalidCursor, type Page, type PageRequest } from '../../ports/gateway';
+import { LISTING_ATTRIBUTE, LISTING_INDEX } from '../../store/tables';
 
 let shared: DynamoDBDocumentClient | undefined;
 
@@ -42,4 +44,53 @@ export async function queryIndex<T>(
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   return items;
+}
+
+/** The listing cursor: the page's LastEvaluatedKey, base64url JSON (key attributes only, nothing secret). */
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, keyNames: readonly string[]): Record<string, unknown> {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  const expected = [...keyNames, LISTING_ATTRIBUTE].sort().join();
+  if (
+    typeof key !== 'object' ||
+    key === null ||
+    Object.keys(key).sort().join() !== expected ||
+    !Object.values(key).every((value) => typeof value === 'string' && value.length <= 2048)
+  ) {
+    throw new InvalidCursor('cursor is not one this listing handed out');
+  }
+  return key as Record<string, unknown>;
+}
+
+/**
+ * One page of a table's `byListing` index (see `store/tables.ts`): items whose `listing` is `value`, in sort
+ * key order (`newestFirst` reverses it). `keyNames`: the table's key attributes and the index sort key, which
+ * (with `listing`) make up the cursor.
+ */
+export async function listingPage<T>(
+  doc: DynamoDBDocumentClient,
+  input: { TableName: string; value: string; keyNames: readonly string[]; newestFirst?: boolean },
+  page: PageRequest,
+): Promise<Page<T>> {
+  const { Items = [], LastEvaluatedKey } = await doc.send(
+    new QueryCommand({
+      TableName: input.TableName,
+      IndexName: LISTING_INDEX,
+      KeyConditionExpression: '#listing = :value',
+      ExpressionAttributeNames: { '#listing': LISTING_ATTRIBUTE },
+      ExpressionAttributeValues: { ':value': input.value },
+      ScanIndexForward: !input.newestFirst,
+      Limit: page.limit,
+      ExclusiveStartKey: page.cursor === undefined ? undefined : decodeCursor(page.cursor, input.keyNames),
+    }),
+  );
+  return { items: Items as T[], ...(LastEvaluatedKey ? { cursor: encodeCursor(LastEvaluatedKey) } : {}) };
 }

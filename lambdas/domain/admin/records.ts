@@ -1,0 +1,102 @@
+/**
+ * The administrative records as both admin surfaces exchange them and the audit log keeps them (`before`,
+ * `after`): snake_case JSON, validated with zod/mini. The mTLS admin API (automation) and the admin console
+ * API (bank staff in a browser) read and write exactly these shapes.
+ */
+import { InvalidRequest } from '../../errors';
+import * as z from '../../validation';
+import type { Client, TokenSettings } from '../client';
+import type { ApiDefinition } from '../gateway/catalog';
+
+/** Wire form of TokenSettings; absent or 0 quota = unlimited. */
+export const TokenSettingsBody = z.strictObject({
+  access_token_ttl: z.optional(z.int().check(z.positive())),
+  access_token_max_uses: z.optional(z.int().check(z.nonnegative())),
+  refresh_token_ttl: z.optional(z.int().check(z.positive())),
+  refresh_token_max_uses: z.optional(z.int().check(z.nonnegative())),
+});
+export type TokenSettingsBody = z.output<typeof TokenSettingsBody>;
+
+export const tokenSettingsRecord = (settings: TokenSettings) => ({
+  access_token_ttl: settings.accessTokenTtl ?? null,
+  access_token_max_uses: settings.accessTokenMaxUses ?? 0,
+  refresh_token_ttl: settings.refreshTokenTtl ?? null,
+  refresh_token_max_uses: settings.refreshTokenMaxUses ?? 0,
+});
+export type TokenSettingsRecord = ReturnType<typeof tokenSettingsRecord>;
+
+export const tokenSettingsOf = (body: TokenSettingsBody): TokenSettings => ({
+  accessTokenTtl: body.access_token_ttl,
+  accessTokenMaxUses: body.access_token_max_uses,
+  refreshTokenTtl: body.refresh_token_ttl,
+  refreshTokenMaxUses: body.refresh_token_max_uses,
+});
+
+/** Wire name -> ApiDefinition field. `api_id` is not among them: it is the path parameter. */
+export const API_FIELDS = {
+  name: 'name',
+  method: 'method',
+  path: 'path',
+  scope_group: 'scopeGroup',
+  backend: 'backend',
+  jose_policy: 'josePolicy',
+  taiwan_headers: 'taiwanHeaders',
+} as const satisfies Record<string, keyof ApiDefinition>;
+const WIRE_NAME: Record<string, string> = Object.fromEntries(Object.entries(API_FIELDS).map(([w, f]) => [f, w]));
+
+/** Wire body -> definition fields (validated by the catalog schema when the definition is built). */
+export const ApiDefinitionBody = z.pipe(
+  z.partialRecord(z.enum(Object.keys(API_FIELDS) as [keyof typeof API_FIELDS]), z.unknown()),
+  z.transform((body) =>
+    Object.fromEntries(
+      Object.entries(body).map(([name, value]) => [API_FIELDS[name as keyof typeof API_FIELDS], value]),
+    ),
+  ),
+);
+
+export const apiRecord = (api: ApiDefinition) => ({
+  api_id: api.apiId,
+  name: api.name,
+  method: api.method,
+  path: api.path,
+  scope_group: api.scopeGroup,
+  backend: api.backend,
+  jose_policy: api.josePolicy,
+  taiwan_headers: api.taiwanHeaders,
+});
+export type ApiRecord = ReturnType<typeof apiRecord>;
+
+/** A registration as administrators see it: its public parts (the JWKS holds public keys only). */
+export const clientRecord = (client: Client) => ({
+  client_id: client.clientId,
+  client_name: client.clientName,
+  organisation_name: client.organisationName ?? null,
+  profile: client.profile,
+  token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+  tls_client_auth_subject_dn: client.tlsClientAuthSubjectDn ?? null,
+  jwks: client.jwks ?? null,
+  redirect_uris: client.redirectUris,
+  scope: client.scopes.join(' '),
+  grant_types: client.grantTypes,
+  token_settings: tokenSettingsRecord(client.tokenSettings),
+});
+export type ClientRecord = ReturnType<typeof clientRecord>;
+
+/** Validation problems, each named by its wire path (`jose_policy.request: ...`). */
+export function problems(issues: readonly z.core.$ZodIssue[]): InvalidRequest {
+  return new InvalidRequest(
+    issues
+      .map((issue) => {
+        const [first, ...rest] = issue.path.map(String);
+        const path = [first === undefined ? 'body' : (WIRE_NAME[first] ?? first), ...rest].join('.');
+        return `${path}: ${issue.message}`;
+      })
+      .join('; '),
+  );
+}
+
+export function parseBody<T>(body: unknown, schema: z.ZodMiniType<T>): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw problems(parsed.error.issues);
+  return parsed.data;
+}
