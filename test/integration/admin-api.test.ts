@@ -35,12 +35,18 @@ let sandbox: TestSandbox;
 let storeFaults: StoreFaults;
 let adminToken: string;
 
-async function send(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown, form?: Record<string, string>) {
+async function send(
+  method: 'GET' | 'PUT' | 'POST',
+  path: string,
+  body?: unknown,
+  form?: Record<string, string>,
+  extraHeaders: Record<string, string> = {},
+) {
   const response = await fetch(`${sandbox.manifest.mtls_base_url}${path}`, {
     method,
     headers: form
       ? { 'content-type': 'application/x-www-form-urlencoded' }
-      : { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      : { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', ...extraHeaders },
     body: form ? new URLSearchParams(form).toString() : body === undefined ? undefined : JSON.stringify(body),
     dispatcher: sandbox.mtlsAgent(ADMIN),
   });
@@ -167,6 +173,52 @@ describe('concurrent changes of one client', () => {
     const chain = chainFrom(start, changes);
     expect(chain.map((change) => change.after).sort(byMaxUses)).toEqual([...succeeded].sort(byMaxUses));
     expect((await send('GET', SETTINGS)).body).toEqual(chain.at(-1)!.after);
+  });
+});
+
+describe('a change conditional on the version the administrator read (If-Match)', () => {
+  it('applies on the ETag just read and refuses a second change made on the same, now stale, read', async () => {
+    // Prepare
+    const read = await send('GET', SETTINGS);
+    const etag = read.headers.get('etag')!;
+    // Act
+    const first = await send('PUT', SETTINGS, settingsNumber(400), undefined, { 'if-match': etag });
+    const stale = await send('PUT', SETTINGS, settingsNumber(401), undefined, { 'if-match': etag });
+    const malformed = await send('PUT', SETTINGS, settingsNumber(402), undefined, { 'if-match': 'W/"x"' });
+    // Assess
+    expect(etag).toMatch(/^"\d+"$/);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('etag')).toBe(`"${Number(etag.slice(1, -1)) + 1}"`);
+    expect(stale).toMatchObject({ status: 409, body: { error: 'conflict' } });
+    expect(malformed.status).toBe(400);
+    expect((await send('GET', SETTINGS)).body).toEqual(settingsNumber(400));
+  });
+});
+
+describe('bounded lists for automation', () => {
+  it('lists the registered clients and the API catalog in pages, continuing with the cursor', async () => {
+    // Act
+    const firstPage = await send('GET', '/admin/clients?limit=2');
+    const rest = await send('GET', `/admin/clients?limit=100&cursor=${firstPage.body.cursor as string}`);
+    const apis = await send('GET', '/admin/apis');
+    const tooMany = await send('GET', '/admin/clients?limit=1000');
+    const forged = await send('GET', '/admin/clients?cursor=bm90LWEtY3Vyc29y');
+    // Assess
+    const ids = [
+      ...(firstPage.body.items as { client_id: string }[]),
+      ...(rest.body.items as { client_id: string }[]),
+    ].map((c) => c.client_id);
+    expect(ids).toEqual([...sandbox.manifest.clients.map((c) => c.client_id)].sort());
+    expect(rest.body.cursor).toBeUndefined();
+    expect(firstPage.body.items).toEqual([
+      expect.objectContaining({ client_id: 'bank-admin', token_endpoint_auth_method: 'tls_client_auth' }),
+      expect.any(Object),
+    ]);
+    expect((apis.body.items as { path: string }[]).map((a) => a.path)).toEqual(
+      expect.arrayContaining(['/demandDeposit/accounts', '/creditCards/roadsideAssistance']),
+    );
+    expect(tooMany.status).toBe(400);
+    expect(forged).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
   });
 });
 
