@@ -20,8 +20,9 @@ import { startDemoIdp } from './idp/server';
 import { ensureTenantKeys } from './kms/bootstrap';
 import { startLocalKms } from './kms/server';
 import { ensurePki, type SandboxPki } from './pki';
-import { DEMO_TENANT_NAME, demoCustomers, demoStaff, demoTpps, STAFF_ADMIN_ROLE, seedDemoTenant } from './seed';
+import { type AppRedirectUris, demoStaff, STAFF_ADMIN_ROLE, seedDemoTenant } from './seed';
 import { startServers } from './server';
+import { type SandboxTenant, TPI_BANK } from './tenants';
 
 export interface SandboxPorts {
   readonly browser: number;
@@ -33,8 +34,12 @@ export interface SandboxPorts {
 
 export interface SandboxOptions {
   readonly dataDir: string;
-  /** Overrides per port; otherwise BANKGATE_<NAME>_PORT, otherwise 8443..8447. 0 = ephemeral. */
+  /** @default TPI Bank */
+  readonly tenant?: SandboxTenant;
+  /** Overrides per port; otherwise BANKGATE_<NAME>_PORT, otherwise the tenant's defaults (8443..8447). 0 = ephemeral. */
   readonly ports?: Partial<SandboxPorts>;
+  /** Callback URLs of the demo fintechs served beside the sandbox, registered with their clients. */
+  readonly appRedirectUris?: AppRedirectUris;
   /** Keep handler logs at WARN and the sandbox silent. */
   readonly quiet?: boolean;
 }
@@ -94,16 +99,10 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-const DEFAULT_PORTS: SandboxPorts = { browser: 8443, mtls: 8444, idp: 8445, kms: 8446, dynamo: 8447 };
-const PORT_ENV: Record<keyof SandboxPorts, string> = {
-  browser: 'BANKGATE_BROWSER_PORT',
-  mtls: 'BANKGATE_MTLS_PORT',
-  idp: 'BANKGATE_IDP_PORT',
-  kms: 'BANKGATE_KMS_PORT',
-  dynamo: 'BANKGATE_DYNAMO_PORT',
-};
+export const PORT_NAMES = ['browser', 'mtls', 'idp', 'kms', 'dynamo'] as const;
+/** The port variables a tenant's ports are read from: `<prefix>BROWSER_PORT` etc. */
+export const portEnvName = (prefix: string, name: keyof SandboxPorts) => `${prefix}${name.toUpperCase()}_PORT`;
 const REGION = 'us-east-1';
-const SIGNING_ALG = 'PS256';
 const IDP_CLIENT_ID = 'bankgate';
 /** The admin console's own relying party at the staff IdP: staff sign-in is a separate client from the customers'. */
 const STAFF_IDP_CLIENT_ID = 'bankgate-staff';
@@ -115,11 +114,13 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' }
 export function resolvePorts(
   overrides: Partial<SandboxPorts> = {},
   env: NodeJS.ProcessEnv = process.env,
+  defaults: SandboxPorts = TPI_BANK.defaultPorts,
+  envPrefix = 'BANKGATE_',
 ): SandboxPorts {
   const port = (name: keyof SandboxPorts): number => {
-    const value =
-      overrides[name] ?? (env[PORT_ENV[name]] !== undefined ? Number(env[PORT_ENV[name]]) : DEFAULT_PORTS[name]);
-    if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`Invalid ${PORT_ENV[name]}: ${value}`);
+    const variable = portEnvName(envPrefix, name);
+    const value = overrides[name] ?? (env[variable] !== undefined ? Number(env[variable]) : defaults[name]);
+    if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`Invalid ${variable}: ${value}`);
     return value;
   };
   return { browser: port('browser'), mtls: port('mtls'), idp: port('idp'), kms: port('kms'), dynamo: port('dynamo') };
@@ -136,6 +137,8 @@ export interface HandlerEnvironmentInput {
   readonly dynamoEndpoint: string;
   readonly kmsEndpoint: string;
   readonly verbose: boolean;
+  /** @default TPI Bank */
+  readonly tenant?: SandboxTenant;
 }
 
 /** The environment CDK gives each function, with local endpoints and physical table names. */
@@ -143,9 +146,9 @@ export function handlerEnvironment(input: HandlerEnvironmentInput): Record<strin
   return {
     BANKGATE_ISSUER: input.browserUrl,
     BANKGATE_MTLS_BASE_URL: input.mtlsUrl,
-    BANKGATE_TENANT_NAME: DEMO_TENANT_NAME,
+    BANKGATE_TENANT_NAME: (input.tenant ?? TPI_BANK).name,
     BANKGATE_SIGNING_KEY_ID: input.signingKeyId,
-    BANKGATE_SIGNING_ALG: SIGNING_ALG,
+    BANKGATE_SIGNING_ALG: (input.tenant ?? TPI_BANK).signingAlg,
     BANKGATE_ENCRYPTION_KEY_ID: input.encryptionKeyId,
     BANKGATE_IDP_ISSUER: input.idpIssuer,
     BANKGATE_IDP_CLIENT_ID: IDP_CLIENT_ID,
@@ -178,6 +181,7 @@ async function idpClientSecret(dataDir: string, file: string): Promise<string> {
 }
 
 function manifestOf(input: {
+  tenant: SandboxTenant;
   pki: SandboxPki;
   ports: SandboxPorts;
   browserUrl: string;
@@ -197,7 +201,7 @@ function manifestOf(input: {
     ]),
   );
   return {
-    tenant: DEMO_TENANT_NAME,
+    tenant: input.tenant.name,
     issuer: browserUrl,
     mtls_base_url: mtlsUrl,
     discovery: `${browserUrl}/.well-known/openid-configuration`,
@@ -218,7 +222,7 @@ function manifestOf(input: {
         scope: client.scopes.join(' '),
       };
     }),
-    customers: demoCustomers.map(({ username, password, name }) => ({ username, password, name })),
+    customers: input.tenant.customers.map(({ username, password, name }) => ({ username, password, name })),
     staff: demoStaff.map(({ username, password, name, roles }) => ({ username, password, name, roles })),
     idp_issuer: input.idpIssuer,
     staff_idp_issuer: input.idpIssuer,
@@ -238,7 +242,9 @@ function manifestOf(input: {
 
 export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox> {
   const dataDir = resolve(opts.dataDir);
-  const requested = resolvePorts(opts.ports);
+  const tenant = opts.tenant ?? TPI_BANK;
+  // A tenant's own port variables are read by `npm start`, which hands them to the tenant's process.
+  const requested = resolvePorts(opts.ports, process.env, tenant.defaultPorts);
   const verbose = !opts.quiet && process.env.BANKGATE_SANDBOX_LOG === '1';
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
 
@@ -249,7 +255,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   };
 
   try {
-    const pki = await ensurePki(join(dataDir, 'pki'), demoTpps);
+    const pki = await ensurePki(join(dataDir, 'pki'), tenant.tpps);
 
     let markReady!: () => void;
     const ready = new Promise<void>((resolveReady) => {
@@ -258,7 +264,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     const servers = await startServers({
       ports: { browser: requested.browser, mtls: requested.mtls },
       tls: { key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem },
-      tenantName: DEMO_TENANT_NAME,
+      tenantName: tenant.name,
       ready,
       log: verbose,
     });
@@ -282,7 +288,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     closers.push(() => kms.close());
     const kmsClient = new KMSClient({ endpoint: kms.url, region: REGION, credentials: LOCAL_CREDENTIALS });
     closers.push(async () => kmsClient.destroy());
-    const keys = await ensureTenantKeys(kmsClient, { signingAlg: SIGNING_ALG, prefix: 'bankgate' });
+    const keys = await ensureTenantKeys(kmsClient, { signingAlg: tenant.signingAlg, prefix: 'bankgate' });
 
     const secret = await idpClientSecret(dataDir, 'idp-client-secret');
     const staffSecret = await idpClientSecret(dataDir, 'staff-idp-client-secret');
@@ -291,7 +297,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       dataDir,
       tls: { key: pki.server.keyPem, cert: pki.server.certPem },
       customers: [
-        ...demoCustomers.map(({ username, password, subject, name }) => ({ username, password, subject, name })),
+        ...tenant.customers.map(({ username, password, subject, name }) => ({ username, password, subject, name })),
         ...demoStaff.map(({ username, password, subject, name, roles }) => ({
           username,
           password,
@@ -308,7 +314,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
           redirect_uris: [`${servers.browserUrl}${STAFF_LOGIN_CALLBACK_PATH}`],
         },
       ],
-      bankName: DEMO_TENANT_NAME,
+      bankName: tenant.name,
     });
     closers.push(() => idp.close());
 
@@ -325,6 +331,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         dynamoEndpoint: dynamo.endpoint,
         kmsEndpoint: kms.url,
         verbose,
+        tenant,
       }),
     );
 
@@ -338,7 +345,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       await trustingAgent.close();
     });
 
-    const seeded = await seedDemoTenant(DynamoDBDocumentClient.from(dynamoClient), pki, servers.browserUrl);
+    const seeded = await seedDemoTenant(DynamoDBDocumentClient.from(dynamoClient), pki, servers.browserUrl, {
+      tenant,
+      appRedirectUris: opts.appRedirectUris,
+    });
 
     const ports: SandboxPorts = {
       browser: servers.ports.browser,
@@ -348,6 +358,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       dynamo: dynamo.port,
     };
     const manifest = manifestOf({
+      tenant,
       pki,
       ports,
       browserUrl: servers.browserUrl,

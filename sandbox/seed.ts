@@ -1,6 +1,6 @@
 /**
- * The demo tenant "TPI Bank": two customers with accounts, balances and ~3 months of transactions,
- * two demo TPP clients, a bank administrators' client, and the gateway's API catalog. Bank data is generated deterministically (seeded PRNG) relative to an anchor:
+ * A demo tenant's data (see tenants.ts: TPI Bank, North Bank): customers with accounts, balances and ~3 months
+ * of transactions, demo TPP clients, a bank administrators' client, and the gateway's API catalog. Bank data is generated deterministically (seeded PRNG) relative to an anchor:
  * the start of the UTC day the data dir was first seeded, kept in a marker item. Counts and amounts never
  * depend on the anchor, so tests can rely on them; dates stay recent for a fresh data dir.
  * Idempotent: bank data is written once per data dir (deterministic keys, marker written first so an
@@ -12,7 +12,6 @@ import { dynamoApiCatalog } from '../lambdas/adapters/dynamodb/apis';
 import { dynamoBankData } from '../lambdas/adapters/dynamodb/bank-data';
 import { type Client, parseClient } from '../lambdas/domain/client';
 import { SAMPLE_CATALOG } from '../lambdas/domain/gateway/catalog';
-import { SCOPE_GROUP_IDS } from '../lambdas/domain/gateway/scope-groups';
 import type {
   BankAccount,
   BankBalance,
@@ -22,9 +21,13 @@ import type {
 } from '../lambdas/ports/bank-data';
 import { tableName } from '../lambdas/store/tables';
 import type { ClientIdentity, SandboxPki } from './pki';
+import { type SandboxTenant, TPI_BANK } from './tenants';
 
-export const DEMO_TENANT_NAME = 'TPI Bank';
-const SERVICER = { SchemeName: 'UK.OBIE.BICFI', Identification: 'TPIBTWTP' };
+/** TPI Bank, the sandbox's first tenant (what a single `startSandbox` runs unless told otherwise). */
+export const DEMO_TENANT_NAME = TPI_BANK.name;
+export const demoCustomers = TPI_BANK.customers;
+export const demoTpps = TPI_BANK.tpps;
+
 const DAY_MS = 24 * 3600 * 1000;
 const HISTORY_DAYS = 90;
 
@@ -36,11 +39,6 @@ export interface DemoCustomer {
   readonly subject: string;
   readonly name: string;
 }
-
-export const demoCustomers: readonly DemoCustomer[] = [
-  { username: 'steve', password: 'steve-demo-1', subject: 'steve', name: 'Steve Morgan' },
-  { username: 'anne', password: 'anne-demo-1', subject: 'anne', name: 'Anne Lin' },
-];
 
 /** The role value the sandbox's staff IdP gives administrators (tenant config: the admin value of the role claim). */
 export const STAFF_ADMIN_ROLE = 'admin';
@@ -67,7 +65,7 @@ export const demoStaff: readonly DemoStaffMember[] = [
 
 type AccountKind = 'current' | 'savings' | 'time-deposit';
 
-interface DemoAccountPlan {
+export interface DemoAccountPlan {
   readonly subject: string;
   readonly kind: AccountKind;
   readonly currency: 'GBP' | 'TWD';
@@ -77,63 +75,6 @@ interface DemoAccountPlan {
   /** Balance 90 days before the anchor. */
   readonly openingBalance: number;
 }
-
-const accountPlans: readonly DemoAccountPlan[] = [
-  {
-    subject: 'steve',
-    kind: 'current',
-    currency: 'GBP',
-    sortCode: '401234',
-    accountNumber: '10000001',
-    nickname: 'Everyday',
-    openingBalance: 2450,
-  },
-  {
-    subject: 'steve',
-    kind: 'savings',
-    currency: 'GBP',
-    sortCode: '401234',
-    accountNumber: '10000002',
-    nickname: 'Rainy day',
-    openingBalance: 8200,
-  },
-  {
-    subject: 'steve',
-    kind: 'time-deposit',
-    currency: 'TWD',
-    sortCode: '401234',
-    accountNumber: '10000003',
-    nickname: 'TWD time deposit',
-    openingBalance: 500000,
-  },
-  {
-    subject: 'anne',
-    kind: 'current',
-    currency: 'TWD',
-    sortCode: '401235',
-    accountNumber: '20000001',
-    nickname: 'Daily spending',
-    openingBalance: 68000,
-  },
-  {
-    subject: 'anne',
-    kind: 'savings',
-    currency: 'GBP',
-    sortCode: '401235',
-    accountNumber: '20000002',
-    nickname: 'Travel fund',
-    openingBalance: 3100,
-  },
-  {
-    subject: 'anne',
-    kind: 'time-deposit',
-    currency: 'TWD',
-    sortCode: '401235',
-    accountNumber: '20000003',
-    nickname: 'Term deposit',
-    openingBalance: 1200000,
-  },
-];
 
 const accountIdOf = (plan: DemoAccountPlan) => `${plan.subject}-${plan.kind}-${plan.currency.toLowerCase()}`;
 
@@ -286,15 +227,15 @@ export interface DemoBank {
 }
 
 /** The demo bank's data for an anchor (deterministic: same anchor, same data). */
-export function demoBank(anchor: Date): DemoBank {
+export function demoBank(anchor: Date, tenant: SandboxTenant = TPI_BANK): DemoBank {
   const accounts: { subject: string; account: BankAccount }[] = [];
   const balances: BankBalance[] = [];
   const transactions: BankTransaction[] = [];
   const openedOn = new Date(anchor.getTime() - 400 * DAY_MS).toISOString();
 
-  for (const plan of accountPlans) {
+  for (const plan of tenant.accountPlans) {
     const AccountId = accountIdOf(plan);
-    const customer = demoCustomers.find((c) => c.subject === plan.subject)!;
+    const customer = tenant.customers.find((c) => c.subject === plan.subject)!;
     const isTimeDeposit = plan.kind === 'time-deposit';
     accounts.push({
       subject: plan.subject,
@@ -319,7 +260,7 @@ export function demoBank(anchor: Date): DemoBank {
             Name: customer.name,
           },
         ],
-        Servicer: SERVICER,
+        Servicer: tenant.servicer,
       },
     });
 
@@ -338,7 +279,7 @@ export function demoBank(anchor: Date): DemoBank {
         BookingDateTime: bookedAt,
         ValueDateTime: bookedAt,
         TransactionInformation: movement.information,
-        ProprietaryBankTransactionCode: { Code: movement.code, Issuer: DEMO_TENANT_NAME },
+        ProprietaryBankTransactionCode: { Code: movement.code, Issuer: tenant.name },
         Balance: {
           Amount: { Amount: Math.abs(balance).toFixed(2), Currency: plan.currency },
           CreditDebitIndicator: balance >= 0 ? 'Credit' : 'Debit',
@@ -376,45 +317,20 @@ export interface DemoTpp extends ClientIdentity {
   readonly grantTypes?: Client['grantTypes'];
 }
 
-export const demoTpps: readonly DemoTpp[] = [
-  {
-    clientId: 'tsp2',
-    clientName: 'Enjoy Life',
-    subject: { country: 'TW', organization: 'Enjoy Life', commonName: 'enjoy-life-tpp' },
-    tokenEndpointAuthMethod: 'private_key_jwt',
-    profile: 'fapi2',
-    externalRedirectUris: ['https://enjoy-life.example/callback'],
-    // The gateway's scope groups (Taiwan Open Banking APIs) besides Open Banking UK accounts.
-    scopes: ['openid', 'accounts', ...SCOPE_GROUP_IDS],
-  },
-  {
-    clientId: 'tpp-fapi1',
-    clientName: 'Financroo',
-    subject: { country: 'GB', organization: 'Financroo', commonName: 'financroo-tpp' },
-    tokenEndpointAuthMethod: 'tls_client_auth',
-    profile: 'fapi1-advanced',
-    externalRedirectUris: ['https://financroo.example/callback'],
-    scopes: ['openid', 'accounts'],
-  },
-  {
-    // Not a TPP: TPI Bank's administrators, calling the admin API with a client_credentials token.
-    clientId: 'bank-admin',
-    clientName: 'TPI Bank administration',
-    subject: { country: 'TW', organization: 'TPI Bank', commonName: 'tpi-bank-admin' },
-    tokenEndpointAuthMethod: 'tls_client_auth',
-    profile: 'fapi2',
-    externalRedirectUris: [],
-    scopes: ['admin'],
-    grantTypes: ['client_credentials'],
-  },
-];
-
 /** The sandbox's own TPP callback, on the browser origin. */
 export const tppCallbackUrl = (browserUrl: string) => `${browserUrl}/tpp/callback`;
 
+/** Redirect URIs of fintechs served beside the sandbox (the demo apps), per client id. */
+export type AppRedirectUris = Readonly<Record<string, readonly string[]>>;
+
 /** Registrations for the demo TPPs, validated by the product's own client schema. */
-export function demoClientRegistrations(pki: SandboxPki, browserUrl: string): Client[] {
-  return demoTpps.map((tpp) => {
+export function demoClientRegistrations(
+  pki: SandboxPki,
+  browserUrl: string,
+  tenant: SandboxTenant = TPI_BANK,
+  appRedirectUris: AppRedirectUris = {},
+): Client[] {
+  return tenant.tpps.map((tpp) => {
     const credentials = pki.clients[tpp.clientId];
     if (!credentials) throw new Error(`No PKI credentials for demo client ${tpp.clientId}`);
     return parseClient({
@@ -428,7 +344,7 @@ export function demoClientRegistrations(pki: SandboxPki, browserUrl: string): Cl
       redirectUris:
         tpp.grantTypes && !tpp.grantTypes.includes('authorization_code')
           ? []
-          : [tppCallbackUrl(browserUrl), ...tpp.externalRedirectUris],
+          : [tppCallbackUrl(browserUrl), ...tpp.externalRedirectUris, ...(appRedirectUris[tpp.clientId] ?? [])],
       scopes: [...tpp.scopes],
       ...(tpp.grantTypes ? { grantTypes: [...tpp.grantTypes] } : {}),
     });
@@ -448,6 +364,7 @@ async function inBatches<T>(items: readonly T[], size: number, write: (item: T) 
 async function seedBankData(
   doc: DynamoDBDocumentClient,
   bank: BankData,
+  tenant: SandboxTenant,
   now: Date,
 ): Promise<{ anchor: Date; seeded: boolean }> {
   const TableName = tableName('bankData');
@@ -462,8 +379,8 @@ async function seedBankData(
       new PutCommand({ TableName, Item: { ...SEED_MARKER, anchor: anchor.toISOString(), complete: false } }),
     );
   }
-  const data = demoBank(anchor);
-  for (const customer of demoCustomers) await bank.putCustomer({ subject: customer.subject, name: customer.name });
+  const data = demoBank(anchor, tenant);
+  for (const customer of tenant.customers) await bank.putCustomer({ subject: customer.subject, name: customer.name });
   await inBatches(data.accounts, 8, ({ subject, account }) => bank.putAccount(subject, account));
   await inBatches(data.balances, 8, (balance) => bank.putBalance(balance));
   await inBatches(data.transactions, 16, (transaction) => bank.putTransaction(transaction));
@@ -491,10 +408,11 @@ export async function seedDemoTenant(
   doc: DynamoDBDocumentClient,
   pki: SandboxPki,
   browserUrl: string,
-  now = new Date(),
+  options: { tenant?: SandboxTenant; appRedirectUris?: AppRedirectUris; now?: Date } = {},
 ): Promise<SeedResult> {
-  const { anchor, seeded } = await seedBankData(doc, dynamoBankData(doc), now);
-  const clients = demoClientRegistrations(pki, browserUrl);
+  const tenant = options.tenant ?? TPI_BANK;
+  const { anchor, seeded } = await seedBankData(doc, dynamoBankData(doc), tenant, options.now ?? new Date());
+  const clients = demoClientRegistrations(pki, browserUrl, tenant, options.appRedirectUris);
   const { clients: clientStore } = createStores(doc);
   for (const client of clients) {
     // Registrations follow this start's ports and PKI; administrators' token settings survive a restart.

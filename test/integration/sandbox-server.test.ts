@@ -222,7 +222,12 @@ describe('manifest', () => {
     expect(sandbox.manifestPath).toBe(join(sandbox.dataDir, 'sandbox.json'));
     expect(written).toEqual(JSON.parse(JSON.stringify(sandbox.manifest)));
     expect(existsSync(sandbox.manifest.ca)).toBe(true);
-    expect(sandbox.manifest.clients.map((c) => c.client_id).sort()).toEqual(['bank-admin', 'tpp-fapi1', 'tsp2']);
+    expect(sandbox.manifest.clients.map((c) => c.client_id).sort()).toEqual([
+      'bank-admin',
+      'tpp-fapi1',
+      'tpp-sample',
+      'tsp2',
+    ]);
     for (const client of sandbox.manifest.clients) {
       for (const file of [client.cert, client.key, client.jwk, client.jwks]) expect(existsSync(file)).toBe(true);
       const jwk = JSON.parse(await readFile(client.jwk, 'utf8'));
