@@ -111,6 +111,22 @@ async function waitUntilActive(client: DynamoDBClient, name: string): Promise<vo
   throw new Error(`Table ${name} did not become ACTIVE`);
 }
 
+/**
+ * dynalite cannot add an index to an existing table (UpdateTable has no GSI Create), so a data dir from before
+ * an index was declared cannot be upgraded in place: say so instead of failing later on a query.
+ */
+async function requireIndexes(client: DynamoDBClient, name: string, table: TableDefinition): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+  const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  const missing = table.indexes.filter((index) => !present.has(index.indexName)).map((index) => index.indexName);
+  if (missing.length > 0) {
+    throw new Error(
+      `The sandbox data was created by an older version: table ${name} lacks the index ${missing.join(', ')}. ` +
+        'Delete the data directory (.local/) and start again.',
+    );
+  }
+}
+
 /** Creates every missing table (keys and GSIs as declared); returns the names it created. */
 export async function ensureTables(
   client: DynamoDBClient,
@@ -128,7 +144,10 @@ export async function ensureTables(
   const created: string[] = [];
   for (const table of definitions) {
     const name = sandboxTableName(table, prefix);
-    if (existing.has(name)) continue;
+    if (existing.has(name)) {
+      await requireIndexes(client, name, table);
+      continue;
+    }
     try {
       await client.send(
         new CreateTableCommand({

@@ -86,8 +86,8 @@ export interface AdminStore {
   api(apiId: string): Promise<Versioned<ApiDefinition> | undefined>;
   /** Registered clients in client-id order. */
   clients(page: PageRequest): Promise<Page<Client>>;
-  /** The API catalog in API-id order. */
-  apis(page: PageRequest): Promise<Page<ApiDefinition>>;
+  /** The API catalog in API-id order, each with its version (the console changes an API on the version it showed). */
+  apis(page: PageRequest): Promise<Page<Versioned<ApiDefinition>>>;
   /**
    * Writes the change and its audit entry in one transaction, on condition that the entity is still at
    * the version that was read. Throws ConflictingChange when it is not.

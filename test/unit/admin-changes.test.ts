@@ -8,6 +8,7 @@ import {
   listClients,
   pageRequest,
   putApi,
+  registerApi,
   replaceJosePolicy,
   replaceTokenSettings,
 } from '../../lambdas/domain/admin/changes';
@@ -43,7 +44,7 @@ function fakeDeps(clients: Client[], apis: readonly ApiDefinition[] = SAMPLE_CAT
         const items = sorted.slice(from, from + limit);
         return { items, ...(from + limit < sorted.length ? { cursor: items.at(-1)!.clientId } : {}) };
       },
-      apis: async () => ({ items: [...catalog.values()].map((a) => a.value) }),
+      apis: async () => ({ items: [...catalog.values()] }),
       async commit(change, entry) {
         if (change.kind === 'token-settings') {
           const current = settings.get(change.clientId);
@@ -215,5 +216,26 @@ describe('listings', () => {
     expect(all.map((e) => e.entity)).toEqual(['api:GET.demandDeposit.accounts', 'client:tsp2']);
     expect(one.map((e) => e.entity)).toEqual(['client:tsp2']);
     await expect(auditTrail(deps, 'consent:x')).rejects.toMatchObject({ error: 'invalid_request' });
+  });
+});
+
+describe('registering from the console', () => {
+  it('registers under the key of method and path, and refuses one that exists instead of replacing it', async () => {
+    // Prepare
+    const { deps, catalog } = fakeDeps([]);
+    const fields = {
+      name: 'Loan offers',
+      method: 'GET',
+      path: '/loans/offers',
+      scopeGroup: 'credit_cards',
+      backend: { type: 'sample-bank', operation: 'time-deposit-balances' },
+    };
+    // Act
+    const registered = await registerApi(deps, { actor: STAFF, at: AT }, fields);
+    const again = registerApi(deps, { actor: STAFF, at: AT }, { ...fields, name: 'Other' });
+    // Assess
+    expect(registered).toMatchObject({ version: 1, value: { api_id: 'GET.loans.offers', name: 'Loan offers' } });
+    await expect(again).rejects.toMatchObject({ error: 'conflict', description: expect.stringContaining('already') });
+    expect(catalog.get('GET.loans.offers')!.value.name).toBe('Loan offers');
   });
 });

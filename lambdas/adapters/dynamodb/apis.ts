@@ -37,13 +37,19 @@ export async function readApi(
 }
 
 /** One page of the catalog in API-id order. */
-export async function listApis(doc: DynamoDBDocumentClient, page: PageRequest): Promise<Page<ApiDefinition>> {
+export async function listApis(
+  doc: DynamoDBDocumentClient,
+  page: PageRequest,
+): Promise<Page<Versioned<ApiDefinition>>> {
   const listed = await listingPage<Record<string, unknown>>(
     doc,
     { TableName: tableName('apis'), value: APIS_LISTING, keyNames: ['apiId'] },
     page,
   );
-  return { ...listed, items: listed.items.map(definitionOf) };
+  return {
+    ...listed,
+    items: listed.items.map((item) => ({ value: definitionOf(item), version: (item.version ?? 0) as number })),
+  };
 }
 
 export function dynamoApiCatalog(doc: DynamoDBDocumentClient = documentClient()): ApiCatalog {

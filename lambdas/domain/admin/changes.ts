@@ -23,7 +23,7 @@ import {
 } from '../../ports/gateway';
 import type { ClientStore } from '../../ports/store';
 import { TokenSettingsSchema } from '../client';
-import { type ApiDefinition, ApiDefinitionSchema, type JosePolicy } from '../gateway/catalog';
+import { type ApiDefinition, ApiDefinitionSchema, apiIdOf, type JosePolicy } from '../gateway/catalog';
 import {
   type ApiRecord,
   apiRecord,
@@ -155,6 +155,37 @@ export async function putApi(
   return { created: !current, value: apiRecord(api), version: (current?.version ?? 0) + 1 };
 }
 
+/** Registers a new API under the key of its method and path; an API already there is a conflict, never replaced. */
+export async function registerApi(
+  deps: AdminDeps,
+  command: AdminCommand,
+  fields: Record<string, unknown>,
+): Promise<Versioned<ApiRecord>> {
+  const { method, path } = fields;
+  if (typeof method !== 'string' || typeof path !== 'string') {
+    throw new InvalidRequest('method and path are required');
+  }
+  const apiId = apiIdOf(method, path);
+  const parsed = ApiDefinitionSchema.safeParse({ ...fields, apiId });
+  if (!parsed.success) throw problems(parsed.error.issues);
+  const exists = () =>
+    new OAuthError('conflict', `an API for ${parsed.data.method} ${parsed.data.path} is already registered`, 409);
+  if (await deps.store.api(apiId)) throw exists();
+  try {
+    // Version undefined: written only where no API exists, so a registration racing this one cannot replace it.
+    await commit(
+      deps,
+      command,
+      { kind: 'api', api: parsed.data, version: undefined },
+      { entity: `api:${apiId}`, action: 'definition.create', before: null, after: apiRecord(parsed.data) },
+    );
+  } catch (error) {
+    if (error instanceof ChangeConflict) throw exists();
+    throw error;
+  }
+  return { value: apiRecord(parsed.data), version: 1 };
+}
+
 /** Changes only the JOSE policy; the whole definition must stay valid (e.g. no request body JOSE on a GET). */
 export async function replaceJosePolicy(
   deps: AdminDeps,
@@ -198,8 +229,15 @@ export function listClients(deps: AdminDeps, page: PageRequest): Promise<{ items
   return listed(() => deps.store.clients(page), clientRecord);
 }
 
-export function listApis(deps: AdminDeps, page: PageRequest): Promise<{ items: ApiRecord[]; cursor?: string }> {
-  return listed(() => deps.store.apis(page), apiRecord);
+/** The catalog; each API with the version a change of it must name (`ifVersion`). */
+export function listApis(
+  deps: AdminDeps,
+  page: PageRequest,
+): Promise<{ items: (ApiRecord & { version: number })[]; cursor?: string }> {
+  return listed(
+    () => deps.store.apis(page),
+    (api) => ({ ...apiRecord(api.value), version: api.version }),
+  );
 }
 
 const ENTITY = /^(client|api):[\w.:-]{1,300}$/;
