@@ -39,6 +39,7 @@ const importEnvironment = {
     staffIdpClientSecret: 'bench',
     dynamoEndpoint: 'http://127.0.0.1:9',
     kmsEndpoint: 'http://127.0.0.1:9',
+    caFile: '/dev/null',
     verbose: false,
   }),
 };

@@ -35,6 +35,13 @@ const ConfigSchema = z.object({
   BANKGATE_STAFF_IDP_ROLE_CLAIM: z._default(z.string().check(z.minLength(1)), 'roles'),
   /** The value of that claim that makes a staff member a bank administrator. */
   BANKGATE_STAFF_IDP_ADMIN_ROLE: z._default(z.string().check(z.minLength(1)), 'admin'),
+  /**
+   * Comma-separated DNS names gateway upstreams may resolve to loopback/private addresses with (an explicit
+   * allowlist; the sandbox sets its local CA's host `localhost`). Empty in a deployment: public addresses only.
+   */
+  BANKGATE_UPSTREAM_PRIVATE_HOSTS: z.optional(z.string()),
+  /** PEM file of CAs trusted for upstreams besides the system store (the sandbox's CA; AWS: NODE_EXTRA_CA_CERTS). */
+  BANKGATE_UPSTREAM_CA_FILE: z.optional(z.string().check(z.minLength(1))),
 });
 
 export interface Config {
@@ -63,7 +70,14 @@ export interface Config {
     readonly roleClaim: string;
     readonly adminRole: string;
   };
+  readonly upstream: { readonly privateHosts: ReadonlySet<string>; readonly caFile?: string };
 }
+
+const commaList = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
@@ -79,10 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signingKeyId: e.BANKGATE_SIGNING_KEY_ID,
     signingAlg: e.BANKGATE_SIGNING_ALG,
     encryptionKeyId: e.BANKGATE_ENCRYPTION_KEY_ID,
-    publishedSigningKeyIds: (e.BANKGATE_PUBLISHED_SIGNING_KEY_IDS ?? '')
-      .split(',')
-      .map((id) => id.trim())
-      .filter(Boolean),
+    publishedSigningKeyIds: commaList(e.BANKGATE_PUBLISHED_SIGNING_KEY_IDS),
     accessTokenTtl: e.BANKGATE_ACCESS_TOKEN_TTL,
     refreshTokenTtl: e.BANKGATE_REFRESH_TOKEN_TTL,
     clientCredentialsTtl: e.BANKGATE_CLIENT_CREDENTIALS_TTL,
@@ -107,6 +118,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             adminRole: e.BANKGATE_STAFF_IDP_ADMIN_ROLE,
           }
         : undefined,
+    upstream: {
+      privateHosts: new Set(commaList(e.BANKGATE_UPSTREAM_PRIVATE_HOSTS).map((host) => host.toLowerCase())),
+      caFile: e.BANKGATE_UPSTREAM_CA_FILE,
+    },
   };
 }
 

@@ -136,6 +136,8 @@ export interface HandlerEnvironmentInput {
   readonly staffIdpClientSecret: string;
   readonly dynamoEndpoint: string;
   readonly kmsEndpoint: string;
+  /** The local CA's certificate file: gateway upstreams the administrator registers chain to it. */
+  readonly caFile: string;
   readonly verbose: boolean;
   /** @default TPI Bank */
   readonly tenant?: SandboxTenant;
@@ -160,6 +162,9 @@ export function handlerEnvironment(input: HandlerEnvironmentInput): Record<strin
     BANKGATE_STAFF_IDP_ROLE_CLAIM: STAFF_ROLE_CLAIM,
     BANKGATE_STAFF_IDP_ADMIN_ROLE: STAFF_ADMIN_ROLE,
     BANKGATE_CONSENT_PAGE_URL: `${input.browserUrl}/consent/`,
+    // Local backends run on this machine, under a name the local CA certifies: the one allowlisted host.
+    BANKGATE_UPSTREAM_PRIVATE_HOSTS: 'localhost',
+    BANKGATE_UPSTREAM_CA_FILE: input.caFile,
     ...Object.fromEntries(allTables.map((table) => [table.envVar, sandboxTableName(table)])),
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -330,6 +335,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         staffIdpClientSecret: staffSecret,
         dynamoEndpoint: dynamo.endpoint,
         kmsEndpoint: kms.url,
+        caFile: pki.ca.certPath,
         verbose,
         tenant,
       }),

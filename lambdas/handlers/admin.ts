@@ -15,6 +15,7 @@
 import { stores } from '../adapters/dynamodb';
 import { dynamoAdminStore } from '../adapters/dynamodb/admin-store';
 import { dynamoAuditLog } from '../adapters/dynamodb/audit';
+import { config } from '../config';
 import {
   type AdminCommand,
   type AdminDeps,
@@ -32,6 +33,7 @@ import {
 } from '../domain/admin/changes';
 import { ApiDefinitionBody, parseBody, TokenSettingsBody } from '../domain/admin/records';
 import { JosePolicySchema } from '../domain/gateway/catalog';
+import { checkUpstreamUrl } from '../domain/gateway/upstream-address';
 import { AccessDenied } from '../errors';
 import { authorizeBearer } from '../http/bearer';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
@@ -42,7 +44,13 @@ import { systemClock } from '../ports/clock';
 export const ADMIN_SCOPE = 'admin';
 
 let deps: AdminDeps | undefined;
-const adminDeps = () => (deps ??= { store: dynamoAdminStore(), audit: dynamoAuditLog(), clients: stores().clients });
+const adminDeps = () =>
+  (deps ??= {
+    store: dynamoAdminStore(),
+    audit: dynamoAuditLog(),
+    clients: stores().clients,
+    checkUpstreamUrl: (url) => checkUpstreamUrl(url, config().upstream),
+  });
 
 interface AdminCall {
   readonly request: HttpRequest;

@@ -1,10 +1,12 @@
 /**
- * Catalog-driven gateway APIs (mTLS origin): `GET|POST /gateway/{proxy+}`. Per call: the catalog item
- * (one consistent read, so administrators' changes apply to the next call), the Taiwan headers, the
- * access token (one conditional write: binding, expiry, revocation and usage quota), the scope group the
- * customer granted, the request JOSE policy, the backend (sample bank or upstream HTTPS), the response
- * JOSE policy. Errors are OAuth JSON: `{ error, error_description }`.
+ * Catalog-driven gateway APIs (mTLS origin): `GET|POST /gateway/{proxy+}`. Per call: the access token
+ * (one conditional write: binding, expiry, revocation and usage quota; first, so a caller without a valid
+ * token learns nothing about the catalog: 401 before 404), the catalog item (one consistent read, so
+ * administrators' changes apply to the next call), the Taiwan headers, the scope group the customer
+ * granted, the identity headers, the request JOSE policy, the backend (sample bank or upstream HTTPS), the
+ * response JOSE policy. Errors are OAuth JSON: `{ error, error_description }`.
  */
+import { readFileSync } from 'node:fs';
 import { stores } from '../adapters/dynamodb';
 import { dynamoApiCatalog } from '../adapters/dynamodb/apis';
 import { dynamoBankData } from '../adapters/dynamodb/bank-data';
@@ -12,7 +14,13 @@ import { keyService } from '../adapters/keys';
 import { config } from '../config';
 import type { Client } from '../domain/client';
 import { requireGrantedGroup } from '../domain/gateway/authorization';
-import { type ApiDefinition, apiIdOf, CATALOG_PATH, type JoseMode } from '../domain/gateway/catalog';
+import {
+  type ApiDefinition,
+  apiIdOf,
+  CATALOG_PATH,
+  type JoseMode,
+  requestPolicyProblemOf,
+} from '../domain/gateway/catalog';
 import {
   decryptRequestJwe,
   detachedResponseSignature,
@@ -25,10 +33,16 @@ import {
 } from '../domain/gateway/jose-policy';
 import { callSampleBank } from '../domain/gateway/sample-bank';
 import { taiwanHeaders } from '../domain/gateway/taiwan-headers';
-import { callUpstream, UpstreamUnavailable } from '../domain/gateway/upstream';
+import {
+  callUpstream,
+  httpsTransport,
+  requireOwnIdentityHeaders,
+  type UpstreamTransport,
+  UpstreamUnavailable,
+} from '../domain/gateway/upstream';
 import type { TokenRecord } from '../domain/model';
-import { InvalidRequest, OAuthError } from '../errors';
-import { authorizeBearer } from '../http/bearer';
+import { InvalidRequest, OAuthError, ServerError } from '../errors';
+import { authenticateBearer, requireScope } from '../http/bearer';
 import { type HttpRequest, type HttpResponse, httpHandler } from '../http/handler';
 import { header } from '../http/request';
 import { runSteps } from '../http/steps';
@@ -40,6 +54,12 @@ let catalog: ApiCatalog | undefined;
 let bank: BankData | undefined;
 const apis = () => (catalog ??= dynamoApiCatalog());
 const bankData = () => (bank ??= dynamoBankData());
+let transport: UpstreamTransport | undefined;
+const upstreamTransport = () => {
+  const { privateHosts, caFile } = config().upstream;
+  transport ??= httpsTransport({ policy: { privateHosts }, extraCa: caFile && readFileSync(caFile, 'utf8') });
+  return transport;
+};
 
 const JOSE_TYPE = 'application/jose';
 
@@ -80,14 +100,16 @@ function checkTaiwanHeaders(call: GatewayCall) {
   if (call.api.taiwanHeaders) taiwanHeaders(read(call));
 }
 
-async function authorize(call: GatewayCall) {
+async function authenticate(call: GatewayCall) {
+  call.token = await authenticateBearer(call.request, { tokens: stores().tokens, now: call.now });
+}
+
+function authorize(call: GatewayCall) {
   // The group as required scope: a token whose request never named the group fails as insufficient_scope.
-  call.token = await authorizeBearer(call.request, { tokens: stores().tokens, now: call.now }, call.api.scopeGroup);
+  requireScope(call.token, call.api.scopeGroup);
   ({ subject: call.subject } = requireGrantedGroup(call.token, call.api));
-  const clientIdHeader = read(call)('x-clientid');
-  if (call.api.taiwanHeaders && clientIdHeader !== call.token.clientId) {
-    throw new InvalidRequest('X-ClientId must be the client id of the access token');
-  }
+  // For every API (Taiwan ones require X-ClientId): the backend is never told another client's identity.
+  requireOwnIdentityHeaders(read(call), call.token.clientId);
 }
 
 const needsClientKeys = (policy: ApiDefinition['josePolicy']) =>
@@ -109,8 +131,13 @@ const REQUEST_MEDIA: Record<JoseMode, string> = {
 };
 
 async function readRequestBody(call: GatewayCall) {
-  if (call.api.method !== 'POST') return;
   const mode = call.api.josePolicy.request;
+  if (call.api.method === 'GET') {
+    // A GET has no body, so no request policy; a definition stored before that rule fails closed.
+    const problem = requestPolicyProblemOf(call.api.method, mode);
+    if (problem) throw new ServerError(`the API is misconfigured: ${problem}`);
+    return;
+  }
   if (mediaType(call) !== REQUEST_MEDIA[mode]) {
     throw new InvalidRequest(`content-type must be ${REQUEST_MEDIA[mode]} for this API`);
   }
@@ -176,6 +203,7 @@ async function serve(call: GatewayCall) {
         caller: { clientId: call.token.clientId, subject: call.subject, interactionId: call.request.interactionId },
       },
       { issuer: config().issuer, keys: keyService(), now: call.now },
+      upstreamTransport(),
     );
   } catch (error) {
     // Why (refused, timed out, untrusted certificate) is for the bank's operators; the TPP gets a 503.
@@ -227,6 +255,7 @@ async function protectResponse(call: GatewayCall) {
 
 export const handler = httpHandler({ errors: 'oauth' }, async (request) => {
   const call = await runSteps({ request, now: systemClock() } as GatewayCall, [
+    authenticate,
     findApi,
     checkTaiwanHeaders,
     authorize,

@@ -21,6 +21,16 @@ export async function authorizeBearer(
   deps: { tokens: TokenStore; now: number },
   requiredScope: string,
 ): Promise<TokenRecord> {
+  const token = await authenticateBearer(request, deps);
+  requireScope(token, requiredScope);
+  return token;
+}
+
+/** The bearer token's record, its use counted; what it may do is checked apart (`requireScope`). */
+export async function authenticateBearer(
+  request: HttpRequest,
+  deps: { tokens: TokenStore; now: number },
+): Promise<TokenRecord> {
   const authorization = header(request.event, 'authorization') ?? '';
   const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization.trim());
   if (!match) throw new InvalidToken('a bearer access token is required');
@@ -47,8 +57,11 @@ export async function authorizeBearer(
         throw new InvalidToken('the access token is not valid');
     }
   }
-  if (!use.token.scope.split(' ').includes(requiredScope)) {
+  return use.token;
+}
+
+export function requireScope(token: TokenRecord, requiredScope: string): void {
+  if (!token.scope.split(' ').includes(requiredScope)) {
     throw new InsufficientScope(`the access token lacks scope ${requiredScope}`);
   }
-  return use.token;
 }

@@ -239,7 +239,7 @@ describe('a store fault on the transaction', () => {
       method: 'GET',
       path: '/faults/never',
       scope_group: 'credit_cards',
-      backend: { type: 'upstream', url: 'https://core.bank.test/never' },
+      backend: { type: 'upstream', url: 'https://localhost/never' },
     });
     // Assess
     expect(storeFaults.failed.map((call) => call.operation)).toEqual(['TransactWriteItems', 'TransactWriteItems']);

@@ -409,9 +409,9 @@ describe('scope-group authorization and Taiwan headers', () => {
     });
   });
 
-  it('refuses malformed Taiwan headers with 400 before the token is used, and an unknown API with 404', async () => {
-    // Prepare
-    const token = await customerToken({ maxUses: 1 });
+  it('refuses malformed Taiwan headers with 400 and, for a valid token, an unknown API with 404 (the token is checked first)', async () => {
+    // Prepare: every call presents the token, so every call is one of its uses.
+    const token = await customerToken({ maxUses: 3 });
     // Act
     const badStan = await callGateway('GET', '/timeDeposit/balances', token.value, { headers: { 'x-stan': '12' } });
     const unknown = await callGateway('GET', '/loans/list', token.value);

@@ -15,12 +15,16 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as x509 from '@peculiar/x509';
 import { compactDecrypt, compactVerify, createLocalJWKSet, importJWK, type JWK, jwtVerify } from 'jose';
 import { fetch } from 'undici';
 import { createStores } from '../../lambdas/adapters/dynamodb';
-import { CALLER_ASSERTION_HEADER, CALLER_ASSERTION_TYPE } from '../../lambdas/domain/gateway/upstream';
+import {
+  CALLER_ASSERTION_HEADER,
+  CALLER_ASSERTION_TYPE,
+  MAX_UPSTREAM_RESPONSE_BYTES,
+} from '../../lambdas/domain/gateway/upstream';
 import { mintToken } from '../../lambdas/domain/token-issuer';
 import { certificateThumbprint } from '../../lambdas/http/request';
 import { allTables } from '../../lambdas/store/tables';
@@ -68,6 +72,12 @@ async function startBackend(tls: { key: string; cert: string }): Promise<Backend
       headers: request.headers,
       body: Buffer.concat(chunks).toString('utf8'),
     });
+    if (url.pathname === '/core/statements') {
+      // One byte over the gateway's cap, streamed without a content-length.
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(`"${'x'.repeat(MAX_UPSTREAM_RESPONSE_BYTES - 1)}"`);
+      return;
+    }
     const [status, body] = url.pathname === '/core/transfers' ? [201, TRANSFER] : [200, ACCOUNTS];
     response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
@@ -80,7 +90,8 @@ async function startBackend(tls: { key: string; cert: string }): Promise<Backend
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
-    origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    // The sandbox allowlists `localhost` (its CA's host) for private addresses; IP literals are never upstreams.
+    origin: `https://localhost:${(server.address() as AddressInfo).port}`,
     seen,
     connections: () => ({ tcp, tls: handshakes }),
     close: async () => {
@@ -225,7 +236,7 @@ beforeAll(async () => {
   adminToken = ((await token.json()) as { access_token: string }).access_token;
   customerToken = await mintCustomerToken();
 
-  const down = `https://127.0.0.1:${await closedPort()}/core/accounts`;
+  const down = `https://localhost:${await closedPort()}/core/accounts`;
   const registrations = await Promise.all([
     admin(
       'PUT',
@@ -245,11 +256,21 @@ beforeAll(async () => {
     admin('PUT', '/admin/apis/GET.core.down', upstreamApi('GET', '/core/down', down)),
     admin(
       'PUT',
+      '/admin/apis/GET.core.branch',
+      upstreamApi('GET', '/core/branch', `${backend.origin}/core/accounts?channel=tpp`),
+    ),
+    admin(
+      'PUT',
+      '/admin/apis/GET.core.statements',
+      upstreamApi('GET', '/core/statements', `${backend.origin}/core/statements`),
+    ),
+    admin(
+      'PUT',
       '/admin/apis/GET.core.impostor',
       upstreamApi('GET', '/core/impostor', `${impostor.origin}/core/accounts`),
     ),
   ]);
-  expect(registrations.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+  expect(registrations.map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201]);
 });
 
 afterAll(async () => {
@@ -406,5 +427,143 @@ describe('an upstream the gateway cannot use', () => {
     expect(after.tcp).toBeGreaterThan(before.tcp);
     expect(after.tls).toBe(0);
     expect(impostor.seen).toEqual([]);
+  });
+});
+
+describe('what the gateway refuses before anything reaches an upstream', () => {
+  it('refuses at registration an upstream host that is an IP literal (loopback, metadata, private, IPv6)', async () => {
+    // Act
+    const refused = await Promise.all(
+      [
+        'https://127.0.0.1/core',
+        'https://169.254.169.254/latest/meta-data',
+        'https://10.0.0.5/core',
+        'https://[::1]/core',
+      ].map((url) => admin('PUT', '/admin/apis/GET.core.internal', upstreamApi('GET', '/core/internal', url))),
+    );
+    const read = await admin('GET', '/admin/apis/GET.core.internal');
+    // Assess
+    for (const response of refused) {
+      expect(response).toEqual({
+        status: 400,
+        body: {
+          error: 'invalid_request',
+          error_description: 'backend.url: the upstream host must be a DNS name, not an IP address',
+        },
+      });
+    }
+    expect(read.status).toBe(404);
+  });
+
+  it('refuses at call time an upstream whose address is internal, also when it was stored without the registration check', async () => {
+    // Prepare: the definition as a store written before the rule would hold it.
+    const client = new DynamoDBClient({
+      endpoint: sandbox.manifest.urls.dynamodb,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+    });
+    const port = Number(new URL(backend.origin).port);
+    await DynamoDBDocumentClient.from(client).send(
+      new PutCommand({
+        TableName: sandboxTableName(allTables.find((table) => table.name === 'apis')!),
+        Item: {
+          apiId: 'GET.core.legacy',
+          name: 'Legacy',
+          method: 'GET',
+          path: '/core/legacy',
+          scopeGroup: 'demand_deposits',
+          backend: { type: 'upstream', url: `https://127.0.0.1:${port}/core/accounts` },
+          josePolicy: { request: 'none', response: 'none' },
+          taiwanHeaders: false,
+        },
+      }),
+    );
+    client.destroy();
+    const before = backend.connections().tcp;
+    // Act
+    const response = await gateway('GET', '/core/legacy');
+    // Assess
+    expect(response.status).toBe(503);
+    expect(JSON.parse(response.text).error).toBe('temporarily_unavailable');
+    expect(backend.connections().tcp).toBe(before);
+  });
+
+  it('refuses a request policy a GET cannot have, at registration and on a policy change', async () => {
+    // Act
+    const created = await admin(
+      'PUT',
+      '/admin/apis/GET.core.signedGet',
+      upstreamApi('GET', '/core/signedGet', `${backend.origin}/core/accounts`, {
+        jose_policy: { request: 'x-jws-signature', response: 'none' },
+      }),
+    );
+    const changed = await admin('PUT', '/admin/apis/GET.core.accounts/jose-policy', {
+      request: 'x-jws-signature',
+      response: 'jws',
+    });
+    const kept = await admin('GET', '/admin/apis/GET.core.accounts/jose-policy');
+    // Assess
+    const refusal = {
+      status: 400,
+      body: {
+        error: 'invalid_request',
+        error_description:
+          'jose_policy.request: a GET request has no body to protect: the request policy of a GET API must be none, not x-jws-signature',
+      },
+    };
+    expect(created).toEqual(refusal);
+    expect(changed).toEqual(refusal);
+    expect(kept.body).toEqual({ request: 'none', response: 'jws' });
+  });
+
+  it('answers 401 before 404: an unknown path tells a caller without a valid token nothing', async () => {
+    // Act
+    const send = (authorization?: string) =>
+      fetch(mtls('/gateway/no/such/api'), {
+        headers: authorization ? { authorization } : {},
+        dispatcher: sandbox.mtlsAgent(TPP),
+      }).then(async (response) => ({ status: response.status, body: await response.json() }));
+    const [none, bad, good] = await Promise.all([send(), send('Bearer not-a-token'), send(`Bearer ${customerToken}`)]);
+    // Assess
+    expect(none).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
+    expect(bad).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
+    expect(good).toMatchObject({ status: 404, body: { error: 'not_found' } });
+  });
+
+  it('keeps the query the registration fixes and the caller identity the token proves', async () => {
+    // Prepare
+    const before = backend.seen.length;
+    // Act
+    const added = await gateway('GET', '/core/branch?lang=en');
+    const overridden = await gateway('GET', '/core/branch?channel=internal');
+    const otherClient = await gateway('POST', '/core/transfers', {
+      body: { amount: '1.00' },
+      headers: { 'x-clientid': 'tsp1' },
+    });
+    // Assess
+    expect(added.status).toBe(200);
+    expect(backend.seen.at(-1)?.query).toEqual({ channel: 'tpp', lang: 'en' });
+    expect(overridden.status).toBe(400);
+    expect(JSON.parse(overridden.text)).toEqual({
+      error: 'invalid_request',
+      error_description: 'query parameter channel is fixed by the API and cannot be set',
+    });
+    expect(otherClient.status).toBe(400);
+    expect(JSON.parse(otherClient.text)).toEqual({
+      error: 'invalid_request',
+      error_description: 'X-ClientId must be the client id of the access token',
+    });
+    expect(backend.seen.length).toBe(before + 1);
+  });
+
+  it('answers 502 for an upstream answer over the size cap, relaying none of it', async () => {
+    // Act
+    const response = await gateway('GET', '/core/statements');
+    // Assess
+    expect(response.status).toBe(502);
+    expect(JSON.parse(response.text)).toEqual({
+      error: 'server_error',
+      error_description: `the upstream API answered more than ${MAX_UPSTREAM_RESPONSE_BYTES} bytes`,
+    });
   });
 });

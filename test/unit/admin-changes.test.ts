@@ -26,6 +26,7 @@ function fakeDeps(clients: Client[], apis: readonly ApiDefinition[] = SAMPLE_CAT
   const log: AuditEntry[] = [];
   const deps: AdminDeps = {
     clients: { get: async (id) => clients.find((c) => c.clientId === id) },
+    checkUpstreamUrl: async () => {},
     audit: {
       list: async (entity, limit) =>
         log

@@ -10,6 +10,8 @@ import {
   CALLER_ASSERTION_HEADER,
   CALLER_ASSERTION_TYPE,
   callUpstream,
+  requireOwnIdentityHeaders,
+  type UpstreamTransport,
   UpstreamUnavailable,
 } from '../../lambdas/domain/gateway/upstream';
 import type { TokenRecord } from '../../lambdas/domain/model';
@@ -57,9 +59,19 @@ describe('the API catalog', () => {
     expect(() => parseApiDefinition({ ...api, josePolicy: { request: 'none', response: 'RSA1_5' } })).toThrow(
       'josePolicy',
     );
-    expect(() => parseApiDefinition({ ...api, josePolicy: { request: 'jws', response: 'none' } })).toThrow(
-      'a GET request has no body to protect',
-    );
+    for (const request of ['jws', 'jwe', 'x-jws-signature']) {
+      expect(() => parseApiDefinition({ ...api, josePolicy: { request, response: 'none' } })).toThrow(
+        `a GET request has no body to protect: the request policy of a GET API must be none, not ${request}`,
+      );
+    }
+    for (const url of [
+      'https://127.0.0.1/x',
+      'https://[::1]/x',
+      'https://169.254.169.254/latest',
+      'https://a:b@core.bank/x',
+    ]) {
+      expect(() => parseApiDefinition({ ...api, backend: { type: 'upstream', url } })).toThrow('backend.url');
+    }
     expect(() => parseApiDefinition({ ...api, path: '/accounts/{id}', apiId: 'GET.accounts.{id}' })).toThrow('path');
   });
 });
@@ -212,12 +224,12 @@ describe('upstream calls', () => {
   it('forwards only allowlisted headers over https, without redirects, with a signed caller assertion', async () => {
     // Prepare
     const { keys, publicKey } = await platformKey();
-    const seen: { url?: string; init?: RequestInit } = {};
-    const fakeFetch = (async (url: URL, init: RequestInit) => {
+    const seen: { url?: string; init?: Parameters<UpstreamTransport>[1] } = {};
+    const fakeTransport: UpstreamTransport = async (url, init) => {
       seen.url = url.href;
       seen.init = init;
-      return new Response('{"ok":true}', { status: 201, headers: { 'content-type': 'application/json' } });
-    }) as unknown as typeof fetch;
+      return { status: 201, contentType: 'application/json', body: Buffer.from('{"ok":true}') };
+    };
     const headers: Record<string, string> = {
       authorization: 'Bearer secret',
       cookie: 'session=1',
@@ -235,19 +247,18 @@ describe('upstream calls', () => {
         caller: { clientId: 'tsp2', subject: 'anne', interactionId: 'iid-1' },
       },
       { issuer: 'https://auth.bank.test', keys, now: NOW },
-      fakeFetch,
+      fakeTransport,
     );
     // Assess
     expect(response).toMatchObject({ status: 201, contentType: 'application/json' });
     expect(Buffer.from(response.body).toString()).toBe('{"ok":true}');
     expect(seen.url).toBe('https://core.bank.test/cards/roadside?lang=zh-TW');
-    expect(seen.init?.redirect).toBe('error');
-    const sent = seen.init?.headers as Headers;
-    expect(sent.get('authorization')).toBeNull();
-    expect(sent.get('cookie')).toBeNull();
-    expect(sent.get('x-stan')).toBe('0000001');
-    expect(sent.get('x-bankgate-subject')).toBe('anne');
-    const { payload, protectedHeader } = await jwtVerify(sent.get(CALLER_ASSERTION_HEADER)!, publicKey, {
+    const sent = seen.init?.headers ?? {};
+    expect(sent.authorization).toBeUndefined();
+    expect(sent.cookie).toBeUndefined();
+    expect(sent['x-stan']).toBe('0000001');
+    expect(sent['x-bankgate-subject']).toBe('anne');
+    const { payload, protectedHeader } = await jwtVerify(sent[CALLER_ASSERTION_HEADER]!, publicKey, {
       issuer: 'https://auth.bank.test',
       audience: 'https://core.bank.test',
       typ: CALLER_ASSERTION_TYPE,
@@ -267,12 +278,54 @@ describe('upstream calls', () => {
     });
   });
 
+  it('keeps the query the registration fixes: the TPP adds parameters, never overrides one', async () => {
+    // Prepare
+    const { keys } = await platformKey();
+    const urls: string[] = [];
+    const recording: UpstreamTransport = async (url) => {
+      urls.push(url.href);
+      return { status: 200, contentType: 'application/json', body: Buffer.from('{}') };
+    };
+    const request = {
+      url: 'https://core.bank.test/x?channel=tpp',
+      method: 'GET' as const,
+      headers: () => undefined,
+      caller: { clientId: 'tsp2', subject: 'anne', interactionId: 'iid' },
+    };
+    const signing = { issuer: 'https://auth.bank.test', keys, now: NOW };
+    // Act
+    const [added, overridden] = await Promise.allSettled([
+      callUpstream({ ...request, query: { lang: 'en' } }, signing, recording),
+      callUpstream({ ...request, query: { channel: 'internal' } }, signing, recording),
+    ]);
+    // Assess
+    expect(added.status).toBe('fulfilled');
+    expect(urls).toEqual(['https://core.bank.test/x?channel=tpp&lang=en']);
+    expect(overridden).toMatchObject({
+      status: 'rejected',
+      reason: {
+        status: 400,
+        error: 'invalid_request',
+        message: expect.stringContaining('channel is fixed by the API'),
+      },
+    });
+  });
+
+  it('refuses an identity header naming another client', () => {
+    const headers: Record<string, string> = { 'x-clientid': 'tsp1' };
+    expect(() => requireOwnIdentityHeaders((name) => headers[name], 'tsp2')).toThrow(
+      'X-ClientId must be the client id of the access token',
+    );
+    expect(() => requireOwnIdentityHeaders((name) => headers[name], 'tsp1')).not.toThrow();
+    expect(() => requireOwnIdentityHeaders(() => undefined, 'tsp1')).not.toThrow();
+  });
+
   it('answers 503 with the reason kept for the logs when the upstream cannot be reached; refuses plain http', async () => {
     // Prepare
     const { keys } = await platformKey();
-    const refused = (async () => {
-      throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) });
-    }) as unknown as typeof fetch;
+    const refused: UpstreamTransport = async () => {
+      throw new UpstreamUnavailable('ECONNREFUSED');
+    };
     const request = {
       url: 'https://core.bank.test/x',
       method: 'GET' as const,
@@ -298,7 +351,7 @@ describe('upstream calls', () => {
     });
     expect(plainHttp).toMatchObject({
       status: 'rejected',
-      reason: { message: 'upstream http://core.bank.test is not https' },
+      reason: { reason: 'upstream URLs must be https' },
     });
   });
 });

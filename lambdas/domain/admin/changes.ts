@@ -24,6 +24,7 @@ import {
 import type { ClientStore } from '../../ports/store';
 import { TokenSettingsSchema } from '../client';
 import { type ApiDefinition, ApiDefinitionSchema, apiIdOf, type JosePolicy } from '../gateway/catalog';
+import { UpstreamHostRefused } from '../gateway/upstream-address';
 import {
   type ApiRecord,
   apiRecord,
@@ -40,6 +41,8 @@ export interface AdminDeps {
   readonly store: AdminStore;
   readonly audit: AuditLog;
   readonly clients: Pick<ClientStore, 'get'>;
+  /** Throws UpstreamHostRefused for an upstream URL the gateway may not call (`gateway/upstream-address.ts`). */
+  readonly checkUpstreamUrl: (url: string) => Promise<void>;
 }
 
 /** Who asks, when, and (optionally) which version of the entity they changed. */
@@ -127,6 +130,25 @@ export async function readApi(deps: AdminDeps, apiId: string): Promise<Versioned
   return { value: apiRecord(current.value), version: current.version };
 }
 
+/**
+ * A definition the catalog schema accepts and whose upstream host resolves, now, only to addresses the
+ * gateway may call (it checks again on every connection).
+ */
+async function validDefinition(deps: AdminDeps, input: Record<string, unknown>): Promise<ApiDefinition> {
+  const parsed = ApiDefinitionSchema.safeParse(input);
+  if (!parsed.success) throw problems(parsed.error.issues);
+  const api = parsed.data;
+  if (api.backend.type === 'upstream') {
+    try {
+      await deps.checkUpstreamUrl(api.backend.url);
+    } catch (error) {
+      if (error instanceof UpstreamHostRefused) throw new InvalidRequest(`backend.url: ${error.message}`);
+      throw error;
+    }
+  }
+  return api;
+}
+
 /** Registers (`created`) or replaces a whole definition; the catalog schema decides what is valid. */
 export async function putApi(
   deps: AdminDeps,
@@ -135,12 +157,10 @@ export async function putApi(
   fields: Record<string, unknown>,
 ): Promise<{ readonly created: boolean } & Versioned<ApiRecord>> {
   const entity = `api:${apiId}`;
-  const parsed = ApiDefinitionSchema.safeParse({ ...fields, apiId });
-  if (!parsed.success) throw problems(parsed.error.issues);
+  const api = await validDefinition(deps, { ...fields, apiId });
   const current = await deps.store.api(apiId);
   if (current) checkVersion(entity, current.version, command);
   else if (command.ifVersion !== undefined) throw new ChangeConflict(entity);
-  const api = parsed.data;
   await commit(
     deps,
     command,
@@ -166,24 +186,22 @@ export async function registerApi(
     throw new InvalidRequest('method and path are required');
   }
   const apiId = apiIdOf(method, path);
-  const parsed = ApiDefinitionSchema.safeParse({ ...fields, apiId });
-  if (!parsed.success) throw problems(parsed.error.issues);
-  const exists = () =>
-    new OAuthError('conflict', `an API for ${parsed.data.method} ${parsed.data.path} is already registered`, 409);
+  const api = await validDefinition(deps, { ...fields, apiId });
+  const exists = () => new OAuthError('conflict', `an API for ${api.method} ${api.path} is already registered`, 409);
   if (await deps.store.api(apiId)) throw exists();
   try {
     // Version undefined: written only where no API exists, so a registration racing this one cannot replace it.
     await commit(
       deps,
       command,
-      { kind: 'api', api: parsed.data, version: undefined },
-      { entity: `api:${apiId}`, action: 'definition.create', before: null, after: apiRecord(parsed.data) },
+      { kind: 'api', api, version: undefined },
+      { entity: `api:${apiId}`, action: 'definition.create', before: null, after: apiRecord(api) },
     );
   } catch (error) {
     if (error instanceof ChangeConflict) throw exists();
     throw error;
   }
-  return { value: apiRecord(parsed.data), version: 1 };
+  return { value: apiRecord(api), version: 1 };
 }
 
 /** Changes only the JOSE policy; the whole definition must stay valid (e.g. no request body JOSE on a GET). */

@@ -5,6 +5,7 @@
  */
 import * as z from '../../validation';
 import { SCOPE_GROUP_IDS } from './scope-groups';
+import { upstreamUrlProblem } from './upstream-address';
 
 /** Where catalog paths live on the mTLS origin: `/gateway/{proxy+}`. */
 export const GATEWAY_PREFIX = '/gateway';
@@ -34,9 +35,30 @@ const Backend = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sample-bank'), operation: z.enum(SAMPLE_BANK_OPERATIONS) }),
   z.strictObject({
     type: z.literal('upstream'),
-    url: z.url().check(z.refine((url) => url.startsWith('https://'), 'upstream URLs must be https')),
+    url: z.string().check(
+      z.maxLength(2048),
+      z.superRefine((url, ctx) => {
+        const problem = upstreamUrlProblem(url);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem, input: url });
+      }),
+    ),
   }),
 ]);
+
+/**
+ * The one rule on which request policies a method can have: every request policy protects the body
+ * (`jws` / `jwe` are the body, `x-jws-signature` signs it), and a GET has none, so a GET API's request
+ * policy is `none`. Registering anything else is refused, so no registered policy is ever skipped.
+ */
+export function requestPolicyProblemOf(method: ApiMethod, mode: JoseMode): string | undefined {
+  if (method === 'GET' && mode !== 'none') {
+    return `a GET request has no body to protect: the request policy of a GET API must be none, not ${mode}`;
+  }
+  return undefined;
+}
+
+export const API_METHODS = ['GET', 'POST'] as const;
+export type ApiMethod = (typeof API_METHODS)[number];
 
 /** Literal path segments only: the API is found by one key lookup, never by matching templates. */
 export const CATALOG_PATH = /^(\/[A-Za-z0-9_-]+)+$/;
@@ -53,7 +75,7 @@ export const ApiDefinitionSchema = z
   .strictObject({
     apiId: z.string().check(z.minLength(1), z.maxLength(300)),
     name: z.string().check(z.minLength(1), z.maxLength(200)),
-    method: z.enum(['GET', 'POST']),
+    method: z.enum(API_METHODS),
     /** Path below `/gateway`, e.g. `/demandDeposit/accounts`. */
     path: z.string().check(z.maxLength(256), z.regex(CATALOG_PATH, 'path: literal segments of [A-Za-z0-9_-]')),
     scopeGroup: z.enum(SCOPE_GROUP_IDS as [string, ...string[]]),
@@ -67,12 +89,9 @@ export const ApiDefinitionSchema = z
       if (api.apiId !== apiIdOf(api.method, api.path)) {
         ctx.addIssue({ code: 'custom', path: ['apiId'], message: `must be ${apiIdOf(api.method, api.path)}` });
       }
-      if (api.method === 'GET' && (api.josePolicy.request === 'jws' || api.josePolicy.request === 'jwe')) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['josePolicy', 'request'],
-          message: 'a GET request has no body to protect',
-        });
+      const requestPolicyProblem = requestPolicyProblemOf(api.method, api.josePolicy.request);
+      if (requestPolicyProblem) {
+        ctx.addIssue({ code: 'custom', path: ['josePolicy', 'request'], message: requestPolicyProblem });
       }
     }),
   );
