@@ -142,7 +142,8 @@ describe('JOSE policies', () => {
     await expect(refused).rejects.toThrow(OAuthError);
     await expect(refused).rejects.toMatchObject({
       error: 'invalid_request',
-      description: 'jose_policy.request: a GET request has no body to protect: the request policy of a GET API must be none, not jwe',
+      description:
+        'jose_policy.request: a GET request has no body to protect: the request policy of a GET API must be none, not jwe',
     });
     expect(log).toEqual([]);
   });
