@@ -8,11 +8,10 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stores } from '../lambdas/adapters/dynamodb';
-import { documentClient } from '../lambdas/adapters/dynamodb/document-client';
 import { mintToken } from '../lambdas/domain/token-issuer';
 import { certificateThumbprint } from '../lambdas/http/request';
 import { tables } from '../lambdas/store/tables';
+import { wiring } from '../lambdas/wiring';
 import { sandboxTableName } from '../sandbox/dynamo';
 import { startSandbox } from '../sandbox/sandbox';
 import { BANK_DATA_MARK, rssSampler, serveTarget } from './ipc';
@@ -43,7 +42,7 @@ export interface StoreFloorRequest {
  * handler: the ceiling any token endpoint on this store, this SDK and this machine can reach.
  */
 async function storeFloor({ clientId, requests, connections }: StoreFloorRequest) {
-  const { clients, once, tokens } = stores();
+  const { clients, once, tokens } = wiring.stores;
   const client = (await clients.get(clientId))!;
   const oneToken = async () => {
     const now = Math.floor(Date.now() / 1000);
@@ -82,7 +81,7 @@ async function main() {
 
   // The handlers share this process-wide client (sandbox in-process), so its middleware sees every call.
   let roundTrips: Record<string, number> = {};
-  documentClient().middlewareStack.add(
+  wiring.documentClient.middlewareStack.add(
     (next, context) => async (args) => {
       // Reads of the sample bank's data stand in for the bank's core system (an upstream call in production).
       const table = (args.input as { TableName?: string }).TableName;
@@ -107,7 +106,7 @@ async function main() {
       /** A bench fixture: a customer access token as the code exchange would issue it, bound to the client's certificate. */
       mintResourceToken: async (request: ResourceTokenRequest) => {
         const manifestClient = sandbox.manifest.clients.find((c) => c.client_id === request.clientId)!;
-        const client = (await stores().clients.get(request.clientId))!;
+        const client = (await wiring.stores.clients.get(request.clientId))!;
         const now = Math.floor(Date.now() / 1000);
         const { value, record } = mintToken({
           kind: 'access',
@@ -129,7 +128,7 @@ async function main() {
             authTime: now,
           },
         });
-        await stores().tokens.put(record);
+        await wiring.stores.tokens.put(record);
         return value;
       },
     },

@@ -13,6 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Agent, type Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
+import type { HandlerEnvironment } from '../lambdas/environment';
 import { handlers, type Route, STAFF_LOGIN_CALLBACK_PATH, staticRoutes } from '../lambdas/routes';
 import { allTables } from '../lambdas/store/tables';
 import { ensureTables, sandboxTableName, startLocalDynamo } from './dynamo';
@@ -145,7 +146,7 @@ export interface HandlerEnvironmentInput {
 
 /** The environment CDK gives each function, with local endpoints and physical table names. */
 export function handlerEnvironment(input: HandlerEnvironmentInput): Record<string, string> {
-  return {
+  const contract: HandlerEnvironment = {
     BANKGATE_ISSUER: input.browserUrl,
     BANKGATE_MTLS_BASE_URL: input.mtlsUrl,
     BANKGATE_TENANT_NAME: (input.tenant ?? TPI_BANK).name,
@@ -165,14 +166,17 @@ export function handlerEnvironment(input: HandlerEnvironmentInput): Record<strin
     // Local backends run on this machine, under a name the local CA certifies: the one allowlisted host.
     BANKGATE_UPSTREAM_PRIVATE_HOSTS: 'localhost',
     BANKGATE_UPSTREAM_CA_FILE: input.caFile,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: input.verbose ? (process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO') : 'WARN',
+  };
+  return {
+    ...contract,
     ...Object.fromEntries(allTables.map((table) => [table.envVar, sandboxTableName(table)])),
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: input.dynamoEndpoint,
     AWS_ENDPOINT_URL_KMS: input.kmsEndpoint,
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_LOG_LEVEL: input.verbose ? (process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO') : 'WARN',
   };
 }
 

@@ -5,7 +5,6 @@
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as oidc from 'openid-client';
-import { config } from '../config';
 import {
   type AuthenticatedCustomer,
   type IdentityProvider,
@@ -120,31 +119,10 @@ function asIdentityProviderError(error: unknown): IdentityProviderError {
   return new IdentityProviderError(`Login at the identity provider failed: ${detail}`, { cause: error });
 }
 
-let shared: IdentityProvider | undefined;
-
 /** Reads the client secret from Secrets Manager (the ARN CDK passes); a rotated secret applies at the next cold start. */
-async function secretFromSecretsManager(arn: string): Promise<string> {
+export async function secretFromSecretsManager(arn: string): Promise<string> {
   const secret = await getSecret<string>(arn);
   if (typeof secret !== 'string' || secret === '')
     throw new IdentityProviderError('The identity provider client secret is empty');
   return secret;
-}
-
-/**
- * The process-wide identity provider of this tenant, from `BANKGATE_IDP_*`: the client secret as a value
- * (sandbox) or as a Secrets Manager ARN (AWS).
- */
-export function identityProvider(): IdentityProvider {
-  if (!shared) {
-    const idp = config().idp;
-    const clientSecret =
-      idp?.clientSecret ?? (idp?.clientSecretArn && (() => secretFromSecretsManager(idp.clientSecretArn!)));
-    if (!idp || !clientSecret) {
-      throw new Error(
-        'No identity provider configured: set BANKGATE_IDP_ISSUER, BANKGATE_IDP_CLIENT_ID and BANKGATE_IDP_CLIENT_SECRET or BANKGATE_IDP_CLIENT_SECRET_ARN',
-      );
-    }
-    shared = createOidcIdentityProvider({ issuer: idp.issuer, clientId: idp.clientId, clientSecret });
-  }
-  return shared;
 }

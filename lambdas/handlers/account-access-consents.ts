@@ -5,25 +5,25 @@
  *   DELETE /open-banking/v3.1/aisp/account-access-consents/{ConsentId}
  */
 import { createHash } from 'node:crypto';
-import { stores } from '../adapters/dynamodb';
-import { config } from '../config';
 import { consentResponse, newConsent, newConsentId, parseConsentRequest } from '../domain/consents';
 import type { Consent, TokenRecord } from '../domain/model';
 import { ObError } from '../errors';
 import { authorizeBearer } from '../http/bearer';
 import { type HttpRequest, type HttpResponse, httpHandler, json, noContent } from '../http/handler';
-import { Metric, metrics } from '../http/observability';
+import { metrics } from '../http/observability';
 import { header, jsonBody, rawBody } from '../http/request';
+import { Metric } from '../metric-names';
 import { systemClock } from '../ports/clock';
+import { wiring } from '../wiring';
 
 const BASE_PATH = '/open-banking/v3.1/aisp/account-access-consents';
 const IDEMPOTENCY_WINDOW = 24 * 3600;
 
-const selfUrl = (consentId: string) => `${config().mtlsBaseUrl}${BASE_PATH}/${encodeURIComponent(consentId)}`;
+const selfUrl = (consentId: string) => `${wiring.config.mtlsBaseUrl}${BASE_PATH}/${encodeURIComponent(consentId)}`;
 
 /** The TPP's client_credentials token: consents are managed by the TPP itself, not on a customer's behalf. */
 async function tppToken(request: HttpRequest, now: number): Promise<TokenRecord> {
-  const token = await authorizeBearer(request, { tokens: stores().tokens, now }, 'accounts');
+  const token = await authorizeBearer(request, { tokens: wiring.stores.tokens, now }, 'accounts');
   if (token.subject !== undefined) {
     throw ObError.forbidden('UK.OBIE.Unauthorised', 'account-access-consents require a client_credentials token');
   }
@@ -53,7 +53,7 @@ async function createConsent(request: HttpRequest): Promise<HttpResponse> {
   const token = await tppToken(request, now);
   const key = idempotencyKey(request);
   const consentRequest = parseConsentRequest(jsonBody(request.event), new Date(now * 1000));
-  const { consents, once } = stores();
+  const { consents, once } = wiring.stores;
 
   let consentId = newConsentId();
   if (key !== undefined) {
@@ -96,7 +96,7 @@ async function ownConsent(request: HttpRequest, clientId: string): Promise<Conse
   const consentId = request.event.pathParameters?.ConsentId ?? '';
   if (!/^[\w-]{1,128}$/.test(consentId))
     throw ObError.field('UK.OBIE.Field.Invalid', 'ConsentId is malformed', 'ConsentId');
-  const consent = await stores().consents.get(consentId);
+  const consent = await wiring.stores.consents.get(consentId);
   if (!consent) throw ObError.notFound('Consent not found');
   if (consent.clientId !== clientId) {
     throw ObError.forbidden('UK.OBIE.Resource.ConsentMismatch', 'The consent belongs to another client');
@@ -118,7 +118,7 @@ async function deleteConsent(request: HttpRequest): Promise<HttpResponse> {
   const now = systemClock();
   const token = await tppToken(request, now);
   const consent = await ownConsent(request, token.clientId);
-  const { consents, tokens } = stores();
+  const { consents, tokens } = wiring.stores;
   if (consent.status === 'AwaitingAuthorisation' || consent.status === 'Authorised') {
     const revoked = await consents.transition(consent.consentId, [consent.status], {
       status: 'Revoked',

@@ -7,9 +7,6 @@
  * costs one token round trip plus the bank-data reads.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { stores } from '../adapters/dynamodb';
-import { dynamoBankData } from '../adapters/dynamodb/bank-data';
-import { config } from '../config';
 import {
   type AccountAccess,
   accountAccess,
@@ -27,17 +24,11 @@ import {
 import { ObError } from '../errors';
 import { authorizeBearer } from '../http/bearer';
 import { type HttpRequest, httpHandler, json } from '../http/handler';
-import type { BankAccount, BankData, TransactionWindow } from '../ports/bank-data';
+import type { BankAccount, TransactionWindow } from '../ports/bank-data';
 import { systemClock } from '../ports/clock';
+import { wiring } from '../wiring';
 
 const AISP = '/open-banking/v3.1/aisp';
-
-let bank: BankData | undefined;
-/** The bank's data, created on first use (module scope = once per cold start). */
-const bankData = (): BankData => {
-  bank ??= dynamoBankData();
-  return bank;
-};
 
 /** Links.Self: the request's own URL on the mTLS origin. */
 function selfUrl(event: APIGatewayProxyEvent): string {
@@ -49,7 +40,7 @@ function selfUrl(event: APIGatewayProxyEvent): string {
     if (value !== undefined) query.set(name, value);
   }
   const search = query.toString();
-  return `${config().mtlsBaseUrl}${path}${search ? `?${search}` : ''}`;
+  return `${wiring.config.mtlsBaseUrl}${path}${search ? `?${search}` : ''}`;
 }
 
 /** One endpoint: the `Data` it shows and, for transactions, the booking window the consent makes available. */
@@ -62,17 +53,17 @@ const accountIdOf = (request: HttpRequest, access: AccountAccess) =>
   consentedAccountId(access, request.event.pathParameters?.AccountId);
 
 const heldAccountIds = async (access: AccountAccess) =>
-  consentedAccounts(access, await bankData().listAccounts(access.subject)).map((account) => account.AccountId);
+  consentedAccounts(access, await wiring.bankData.listAccounts(access.subject)).map((account) => account.AccountId);
 
 async function heldAccount(access: AccountAccess, accountId: string): Promise<BankAccount> {
-  const account = await bankData().getAccount(access.subject, accountId);
+  const account = await wiring.bankData.getAccount(access.subject, accountId);
   if (!account) throw ObError.notFound('Account not found');
   return account;
 }
 
 const listAccounts: Resource = async (_, access) => {
   const view = accountsView(access);
-  const held = await bankData().listAccounts(access.subject);
+  const held = await wiring.bankData.listAccounts(access.subject);
   return { data: { Account: consentedAccounts(access, held).map((account) => shapeAccount(account, view)) } };
 };
 
@@ -85,14 +76,17 @@ const readAccount: Resource = async (request, access) => {
 /** Balances are read alongside the accounts the customer still holds, which then filter them. */
 const listBalances: Resource = async (_, access) => {
   requireBalances(access);
-  const [accountIds, balances] = await Promise.all([heldAccountIds(access), bankData().getBalances(access.accountIds)]);
+  const [accountIds, balances] = await Promise.all([
+    heldAccountIds(access),
+    wiring.bankData.getBalances(access.accountIds),
+  ]);
   return { data: { Balance: selectBalances(balances, accountIds) } };
 };
 
 const readBalances: Resource = async (request, access) => {
   requireBalances(access);
   const accountId = accountIdOf(request, access);
-  const [, balances] = await Promise.all([heldAccount(access, accountId), bankData().getBalances([accountId])]);
+  const [, balances] = await Promise.all([heldAccount(access, accountId), wiring.bankData.getBalances([accountId])]);
   return { data: { Balance: selectBalances(balances, [accountId]) } };
 };
 
@@ -110,7 +104,7 @@ const listTransactions: Resource = async (request, access) => {
   const { view, window } = transactionsQuery(request, access);
   const [accountIds, transactions] = await Promise.all([
     heldAccountIds(access),
-    window ? bankData().getTransactions(access.accountIds, window) : [],
+    window ? wiring.bankData.getTransactions(access.accountIds, window) : [],
   ]);
   const Transaction = window ? selectTransactions(transactions, { accountIds, window, view }) : [];
   return { data: { Transaction }, available: access.transactionWindow };
@@ -121,7 +115,7 @@ const readTransactions: Resource = async (request, access) => {
   const accountId = accountIdOf(request, access);
   const [, transactions] = await Promise.all([
     heldAccount(access, accountId),
-    window ? bankData().getTransactions([accountId], window) : [],
+    window ? wiring.bankData.getTransactions([accountId], window) : [],
   ]);
   const Transaction = window ? selectTransactions(transactions, { accountIds: [accountId], window, view }) : [];
   return { data: { Transaction }, available: access.transactionWindow };
@@ -141,7 +135,7 @@ export const handler = httpHandler({ errors: 'openbanking' }, async (request) =>
   const resource = resources.get(request.event.resource);
   if (!resource) throw ObError.notFound('Resource not found');
   const now = systemClock();
-  const token = await authorizeBearer(request, { tokens: stores().tokens, now }, 'accounts');
+  const token = await authorizeBearer(request, { tokens: wiring.stores.tokens, now }, 'accounts');
   const { data, available } = await resource(request, accountAccess(token, now));
   return json(200, readResponse(data, selfUrl(request.event), available));
 });

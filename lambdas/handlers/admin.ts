@@ -12,10 +12,6 @@
  * Changes apply to the next call; each is written with its audit record, or not at all (409 `conflict`).
  */
 
-import { stores } from '../adapters/dynamodb';
-import { dynamoAdminStore } from '../adapters/dynamodb/admin-store';
-import { dynamoAuditLog } from '../adapters/dynamodb/audit';
-import { config } from '../config';
 import {
   type AdminCommand,
   type AdminDeps,
@@ -40,17 +36,16 @@ import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/
 import { ifMatchVersion, oauthJsonBody, versionTag } from '../http/request';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
+import { wiring } from '../wiring';
 
 export const ADMIN_SCOPE = 'admin';
 
-let deps: AdminDeps | undefined;
-const adminDeps = () =>
-  (deps ??= {
-    store: dynamoAdminStore(),
-    audit: dynamoAuditLog(),
-    clients: stores().clients,
-    checkUpstreamUrl: (url) => checkUpstreamUrl(url, config().upstream),
-  });
+const adminDeps = (): AdminDeps => ({
+  store: wiring.adminStore,
+  audit: wiring.auditLog,
+  clients: wiring.stores.clients,
+  checkUpstreamUrl: (url) => checkUpstreamUrl(url, wiring.config.upstream),
+});
 
 interface AdminCall {
   readonly request: HttpRequest;
@@ -100,7 +95,7 @@ const routes: Record<string, Route> = {
 };
 
 async function authorizeAdminClient(call: AdminCall) {
-  const token = await authorizeBearer(call.request, { tokens: stores().tokens, now: systemClock() }, ADMIN_SCOPE);
+  const token = await authorizeBearer(call.request, { tokens: wiring.stores.tokens, now: systemClock() }, ADMIN_SCOPE);
   // The bank's own automation acts as a client, never on a customer's behalf.
   if (token.subject !== undefined) throw new AccessDenied('a client_credentials token is required');
   call.command = {

@@ -4,9 +4,6 @@
  * customer's login at the bank's identity provider with a login session bound to an HttpOnly cookie.
  */
 
-import { stores } from '../adapters/dynamodb';
-import { identityProvider } from '../adapters/oidc-identity-provider';
-import { config } from '../config';
 import {
   type AuthorizationRequest,
   LOGIN_TTL,
@@ -27,6 +24,7 @@ import { loginCookie } from '../http/login-session';
 import { formBody } from '../http/request';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
+import { wiring } from '../wiring';
 import { REQUEST_URI_PREFIX } from './par';
 
 interface Authorization {
@@ -57,7 +55,7 @@ function readParameters(auth: Authorization) {
 async function identifyClient(auth: Authorization) {
   const clientId = auth.params.get('client_id');
   if (!clientId) throw new AuthorizationRequestError('invalid_request', 'client_id is required', false);
-  const client = await stores().clients.get(clientId);
+  const client = await wiring.stores.clients.get(clientId);
   if (!client) throw new AuthorizationRequestError('invalid_client', 'unknown client', false);
   auth.client = client;
 }
@@ -70,7 +68,10 @@ async function resolveRequest(auth: Authorization) {
       throw new AuthorizationRequestError('invalid_request_uri', 'request_uri is not a pushed request', false);
     const handle = requestUri.slice(REQUEST_URI_PREFIX.length);
     // Single use at the moment of authorization: one conditional write.
-    const pushed = await stores().authorizations.consume<PushedRequestRecord>(`par:${hashSecret(handle)}`, auth.now);
+    const pushed = await wiring.stores.authorizations.consume<PushedRequestRecord>(
+      `par:${hashSecret(handle)}`,
+      auth.now,
+    );
     if (!pushed.ok || pushed.record.clientId !== auth.client.clientId) {
       throw new AuthorizationRequestError(
         'invalid_request_uri',
@@ -91,7 +92,7 @@ async function resolveRequest(auth: Authorization) {
   const requestObject = auth.params.get('request');
   if (!requestObject)
     throw new AuthorizationRequestError('invalid_request', 'a signed request object is required', false);
-  const claims = await verifyRequestObject(requestObject, auth.client, { issuer: config().issuer, now: auth.now });
+  const claims = await verifyRequestObject(requestObject, auth.client, { issuer: wiring.config.issuer, now: auth.now });
   auth.authorization = parseAuthorizationRequest(claims, auth.client);
   // OIDC: the outer response_type and scope must match what the request object says.
   const outerType = auth.params.get('response_type');
@@ -102,13 +103,13 @@ async function resolveRequest(auth: Authorization) {
 
 async function checkConsent(auth: Authorization) {
   const { consentId } = auth.authorization;
-  const consent = consentId ? await stores().consents.get(consentId) : undefined;
+  const consent = consentId ? await wiring.stores.consents.get(consentId) : undefined;
   checkConsentForAuthorization(consent, auth.authorization, new Date(auth.now * 1000));
 }
 
 async function startLogin(auth: Authorization) {
-  const { issuer } = config();
-  const login = await identityProvider().startLogin({
+  const { issuer } = wiring.config;
+  const login = await wiring.identityProvider.startLogin({
     redirectUri: `${issuer}/login/callback`,
     acrValues: auth.authorization.acrValues?.join(' '),
   });
@@ -124,7 +125,7 @@ async function startLogin(auth: Authorization) {
     idp: { state: login.state, nonce: login.nonce, codeVerifier: login.codeVerifier },
     expiresAt: auth.now + LOGIN_TTL,
   };
-  await stores().authorizations.put(record);
+  await wiring.stores.authorizations.put(record);
   auth.request.log.info('login started', { clientId: auth.client.clientId, consentId: auth.authorization.consentId });
   auth.response = redirect(login.url, 303, { 'set-cookie': loginCookie(loginId, secret) });
 }
@@ -139,7 +140,7 @@ export const handler = httpHandler({ errors: 'html' }, async (request) => {
     const target = error.target ?? (error.redirectable ? auth.authorization : undefined);
     // Never redirect to an unverified redirect_uri: the error page shows it to the customer instead.
     if (!target) throw error;
-    const location = authorizationResponseUrl(target, config().issuer, {
+    const location = authorizationResponseUrl(target, wiring.config.issuer, {
       error: error.error,
       error_description: error.description,
     });

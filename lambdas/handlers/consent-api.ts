@@ -6,11 +6,6 @@
  *   POST /consent-api/account-access-consent/{loginId}/accept  { granted_scopes, account_ids, login_state }
  *   POST /consent-api/account-access-consent/{loginId}/reject  { login_state, error, error_description }
  */
-import { stores } from '../adapters/dynamodb';
-import { dynamoBankData } from '../adapters/dynamodb/bank-data';
-import { dynamoGrantRegistry } from '../adapters/dynamodb/gateway-grants';
-import { keyService } from '../adapters/keys';
-import { config } from '../config';
 import { type AuthorizationCodeRecord, CODE_TTL, type LoginSessionRecord } from '../domain/authorization';
 import { authorizationResponseUrl } from '../domain/authorization-request';
 import { grantedScopesOf, offeredScopeGroups } from '../domain/gateway/scope-groups';
@@ -21,15 +16,14 @@ import { AccessDenied, InvalidRequest, OAuthError } from '../errors';
 import { authorizeBearer } from '../http/bearer';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
 import { matchesHash, readLoginCookie } from '../http/login-session';
-import { Metric, metrics } from '../http/observability';
+import { metrics } from '../http/observability';
 import { clientCertificate, header, oauthJsonBody } from '../http/request';
+import { Metric } from '../metric-names';
 import type { BankAccount } from '../ports/bank-data';
 import { systemClock } from '../ports/clock';
 import type { CurrentGrant } from '../ports/gateway';
 import * as z from '../validation';
-
-const bankData = dynamoBankData();
-const grantRegistry = dynamoGrantRegistry();
+import { wiring } from '../wiring';
 
 const LOGIN_ID = /^[A-Za-z0-9_-]{22}$/;
 
@@ -58,15 +52,15 @@ async function openSession(
   const loginId = request.event.pathParameters?.loginId ?? '';
   if (!LOGIN_ID.test(loginId)) throw new InvalidRequest('login_id is malformed');
   if (clientCertificate(request.event)) {
-    const token = await authorizeBearer(request, { tokens: stores().tokens, now }, 'manage_consents');
+    const token = await authorizeBearer(request, { tokens: wiring.stores.tokens, now }, 'manage_consents');
     if (token.subject !== undefined) throw new AccessDenied('a client_credentials token is required');
   } else {
     const cookie = readLoginCookie(request.event);
     if (!cookie || cookie.loginId !== loginId) throw sessionInvalid();
-    const login = await stores().authorizations.get<LoginSessionRecord>(`login:${loginId}`, now);
+    const login = await wiring.stores.authorizations.get<LoginSessionRecord>(`login:${loginId}`, now);
     if (!login || !matchesHash(cookie.secret, login.sessionHash, hashSecret)) throw sessionInvalid();
   }
-  const login = await stores().authorizations.get<LoginSessionRecord>(`login:${loginId}`, now);
+  const login = await wiring.stores.authorizations.get<LoginSessionRecord>(`login:${loginId}`, now);
   if (!login || login.kind !== 'login' || login.status !== 'consenting' || !login.subject) throw sessionInvalid();
   // login_state is the CSRF token: only the page the server redirected to knows it.
   if (!loginState || !matchesHash(loginState, login.loginStateHash, hashSecret)) throw sessionInvalid();
@@ -87,7 +81,7 @@ function maskedNumber(account: BankAccount): string {
 
 async function loadConsent(login: LoginSessionRecord): Promise<Consent | undefined> {
   if (!login.request.consentId) return undefined;
-  const consent = await stores().consents.get(login.request.consentId);
+  const consent = await wiring.stores.consents.get(login.request.consentId);
   if (!consent || consent.clientId !== login.clientId) throw new InvalidRequest('the consent no longer exists');
   return consent;
 }
@@ -96,8 +90,8 @@ async function describe(request: HttpRequest, now: number): Promise<HttpResponse
   const login = await openSession(request, request.event.queryStringParameters?.login_state, now);
   const [consent, client, accounts] = await Promise.all([
     loadConsent(login),
-    stores().clients.get(login.clientId),
-    bankData.listAccounts(login.subject!),
+    wiring.stores.clients.get(login.clientId),
+    wiring.bankData.listAccounts(login.subject!),
   ]);
   return json(200, {
     login_id: login.id.slice('login:'.length),
@@ -133,7 +127,7 @@ async function accept(request: HttpRequest, now: number): Promise<HttpResponse> 
   const body = parseBody(request, AcceptBody);
   const login = await openSession(request, body.login_state, now);
   const subject = login.subject!;
-  const owned = new Set((await bankData.listAccounts(subject)).map((a) => a.AccountId));
+  const owned = new Set((await wiring.bankData.listAccounts(subject)).map((a) => a.AccountId));
   const accountIds = [...new Set(body.account_ids)];
   if (accountIds.some((id) => !owned.has(id))) throw new InvalidRequest('account_ids must be accounts of the customer');
   const granted = grantedScopesOf(login.request.scope.split(' '), body.granted_scopes);
@@ -145,25 +139,29 @@ async function accept(request: HttpRequest, now: number): Promise<HttpResponse> 
     throw new AccessDenied('the consent was authorised by another customer');
   }
   // The moment of truth: one conditional write completes the session, so a page can accept only once.
-  if (!(await stores().authorizations.advanceLogin(login.id, 'consenting', { status: 'completed' }, now)))
+  if (!(await wiring.stores.authorizations.advanceLogin(login.id, 'consenting', { status: 'completed' }, now)))
     throw sessionInvalid();
 
   const code = newOpaqueValue();
   const codeId = `code:${hashSecret(code)}`;
   if (consent) {
-    const authorised = await stores().consents.transition(consent.consentId, ['AwaitingAuthorisation', 'Authorised'], {
-      status: 'Authorised',
-      subject,
-      accountIds,
-      grantedScopes,
-      authorizationCodeId: codeId,
-      statusUpdateDateTime: new Date(now * 1000).toISOString(),
-    });
+    const authorised = await wiring.stores.consents.transition(
+      consent.consentId,
+      ['AwaitingAuthorisation', 'Authorised'],
+      {
+        status: 'Authorised',
+        subject,
+        accountIds,
+        grantedScopes,
+        authorizationCodeId: codeId,
+        statusUpdateDateTime: new Date(now * 1000).toISOString(),
+      },
+    );
     if (!authorised) throw new InvalidRequest('the consent can no longer be authorised');
     if (consent.status === 'Authorised') {
       // Re-authorisation replaces the earlier grant: what was removed stops working at once.
       await withdrawCode(consent.authorizationCodeId, now);
-      await stores().tokens.revokeByConsent(consent.consentId);
+      await wiring.stores.tokens.revokeByConsent(consent.consentId);
     }
     metrics.addMetric(Metric.ConsentsAuthorised, 'Count', 1);
   }
@@ -192,13 +190,13 @@ async function accept(request: HttpRequest, now: number): Promise<HttpResponse> 
       ? Math.floor(Date.parse(consent.expirationDateTime) / 1000)
       : undefined,
   };
-  await stores().authorizations.put(record);
+  await wiring.stores.authorizations.put(record);
   if (!consent) await replacePreviousGrant(login.clientId, subject, { grantId: record.grantId, codeId }, now);
 
-  const { issuer } = config();
+  const { issuer } = wiring.config;
   const idToken =
     login.request.responseType === 'code id_token'
-      ? await mintIdToken(keyService(), {
+      ? await mintIdToken(wiring.keys, {
           issuer,
           clientId: login.clientId,
           subject,
@@ -229,12 +227,12 @@ async function replacePreviousGrant(
   grant: CurrentGrant,
   now: number,
 ): Promise<void> {
-  const client = await stores().clients.get(clientId);
-  const lifetime = Math.max(client?.tokenSettings.refreshTokenTtl ?? 0, config().refreshTokenTtl);
-  const previous = await grantRegistry.replace(clientId, subject, grant, now + lifetime);
+  const client = await wiring.stores.clients.get(clientId);
+  const lifetime = Math.max(client?.tokenSettings.refreshTokenTtl ?? 0, wiring.config.refreshTokenTtl);
+  const previous = await wiring.grantRegistry.replace(clientId, subject, grant, now + lifetime);
   if (previous === undefined || previous.grantId === grant.grantId) return;
   await withdrawCode(previous.codeId, now);
-  await stores().tokens.revokeByGrant(previous.grantId);
+  await wiring.stores.tokens.revokeByGrant(previous.grantId);
 }
 
 /**
@@ -242,17 +240,17 @@ async function replacePreviousGrant(
  * here makes a later redemption a replay (invalid_grant), and tokens of the replaced grant are never issued.
  */
 async function withdrawCode(codeId: string | undefined, now: number): Promise<void> {
-  if (codeId) await stores().authorizations.consume(codeId, now);
+  if (codeId) await wiring.stores.authorizations.consume(codeId, now);
 }
 
 /** The customer cancelled: the consent is Rejected (unless it was already authorised) and the client hears access_denied. */
 async function reject(request: HttpRequest, now: number): Promise<HttpResponse> {
   const body = parseBody(request, RejectBody);
   const login = await openSession(request, body.login_state, now);
-  if (!(await stores().authorizations.advanceLogin(login.id, 'consenting', { status: 'completed' }, now)))
+  if (!(await wiring.stores.authorizations.advanceLogin(login.id, 'consenting', { status: 'completed' }, now)))
     throw sessionInvalid();
   if (login.request.consentId) {
-    const rejected = await stores().consents.transition(login.request.consentId, ['AwaitingAuthorisation'], {
+    const rejected = await wiring.stores.consents.transition(login.request.consentId, ['AwaitingAuthorisation'], {
       status: 'Rejected',
       statusUpdateDateTime: new Date(now * 1000).toISOString(),
     });
@@ -260,7 +258,7 @@ async function reject(request: HttpRequest, now: number): Promise<HttpResponse> 
   }
   request.log.info('consent rejected', { clientId: login.clientId, consentId: login.request.consentId });
   return json(200, {
-    redirect_to: authorizationResponseUrl(login.request, config().issuer, {
+    redirect_to: authorizationResponseUrl(login.request, wiring.config.issuer, {
       error: body.error,
       error_description: body.error_description ?? 'the customer cancelled',
     }),
@@ -270,7 +268,7 @@ async function reject(request: HttpRequest, now: number): Promise<HttpResponse> 
 /** CORS for a consent SPA hosted on its own origin (CloudFront); same-site, so the cookie still flows. */
 function corsHeaders(request: HttpRequest): Record<string, string> {
   const origin = header(request.event, 'origin');
-  const { consentPageUrl } = config();
+  const { consentPageUrl } = wiring.config;
   if (!origin || !consentPageUrl || new URL(consentPageUrl).origin !== origin) return {};
   return {
     'access-control-allow-origin': origin,

@@ -6,12 +6,6 @@
  * granted, the identity headers, the request JOSE policy, the backend (sample bank or upstream HTTPS), the
  * response JOSE policy. Errors are OAuth JSON: `{ error, error_description }`.
  */
-import { readFileSync } from 'node:fs';
-import { stores } from '../adapters/dynamodb';
-import { dynamoApiCatalog } from '../adapters/dynamodb/apis';
-import { dynamoBankData } from '../adapters/dynamodb/bank-data';
-import { keyService } from '../adapters/keys';
-import { config } from '../config';
 import type { Client } from '../domain/client';
 import { requireGrantedGroup } from '../domain/gateway/authorization';
 import {
@@ -33,33 +27,15 @@ import {
 } from '../domain/gateway/jose-policy';
 import { callSampleBank } from '../domain/gateway/sample-bank';
 import { taiwanHeaders } from '../domain/gateway/taiwan-headers';
-import {
-  callUpstream,
-  httpsTransport,
-  requireOwnIdentityHeaders,
-  type UpstreamTransport,
-  UpstreamUnavailable,
-} from '../domain/gateway/upstream';
+import { callUpstream, requireOwnIdentityHeaders, UpstreamUnavailable } from '../domain/gateway/upstream';
 import type { TokenRecord } from '../domain/model';
 import { InvalidRequest, OAuthError, ServerError } from '../errors';
 import { authenticateBearer, requireScope } from '../http/bearer';
 import { type HttpRequest, type HttpResponse, httpHandler } from '../http/handler';
 import { header } from '../http/request';
 import { runSteps } from '../http/steps';
-import type { BankData } from '../ports/bank-data';
 import { systemClock } from '../ports/clock';
-import type { ApiCatalog } from '../ports/gateway';
-
-let catalog: ApiCatalog | undefined;
-let bank: BankData | undefined;
-const apis = () => (catalog ??= dynamoApiCatalog());
-const bankData = () => (bank ??= dynamoBankData());
-let transport: UpstreamTransport | undefined;
-const upstreamTransport = () => {
-  const { privateHosts, caFile } = config().upstream;
-  transport ??= httpsTransport({ policy: { privateHosts }, extraCa: caFile && readFileSync(caFile, 'utf8') });
-  return transport;
-};
+import { wiring } from '../wiring';
 
 const JOSE_TYPE = 'application/jose';
 
@@ -91,7 +67,7 @@ function mediaType(call: GatewayCall): string {
 async function findApi(call: GatewayCall) {
   const { httpMethod, pathParameters } = call.request.event;
   const path = `/${pathParameters?.proxy ?? ''}`;
-  const api = CATALOG_PATH.test(path) ? await apis().get(apiIdOf(httpMethod, path)) : undefined;
+  const api = CATALOG_PATH.test(path) ? await wiring.apiCatalog.get(apiIdOf(httpMethod, path)) : undefined;
   if (!api) throw new OAuthError('not_found', `no API ${httpMethod} ${path}`, 404);
   call.api = api;
 }
@@ -101,7 +77,7 @@ function checkTaiwanHeaders(call: GatewayCall) {
 }
 
 async function authenticate(call: GatewayCall) {
-  call.token = await authenticateBearer(call.request, { tokens: stores().tokens, now: call.now });
+  call.token = await authenticateBearer(call.request, { tokens: wiring.stores.tokens, now: call.now });
 }
 
 function authorize(call: GatewayCall) {
@@ -117,7 +93,7 @@ const needsClientKeys = (policy: ApiDefinition['josePolicy']) =>
 
 async function loadClient(call: GatewayCall) {
   if (!needsClientKeys(call.api.josePolicy)) return;
-  call.client = await stores().clients.get(call.token.clientId);
+  call.client = await wiring.stores.clients.get(call.token.clientId);
   if (!call.client) throw new OAuthError('invalid_client', 'the client is no longer registered', 401);
   // Resolved before the backend runs: a client without an encryption key gets its 400 without side effects.
   if (call.api.josePolicy.response === 'jwe') call.encryptTo = responseEncryptionKey(call.client.jwks);
@@ -148,7 +124,7 @@ async function readRequestBody(call: GatewayCall) {
       call.body = await verifyRequestJws(compact(), call.client?.jwks);
       break;
     case 'jwe':
-      call.body = await decryptRequestJwe(compact(), (key) => keyService().unwrapKey(key));
+      call.body = await decryptRequestJwe(compact(), (key) => wiring.keys.unwrapKey(key));
       break;
     case 'x-jws-signature':
       await verifyDetachedSignature(read(call)('x-jws-signature'), raw, call.client?.jwks, {
@@ -176,7 +152,7 @@ function parsedBody(call: GatewayCall): unknown {
 async function serve(call: GatewayCall) {
   const { backend } = call.api;
   if (backend.type === 'sample-bank') {
-    const data = await callSampleBank(bankData(), backend.operation, {
+    const data = await callSampleBank(wiring.bankData, backend.operation, {
       subject: call.subject,
       accountIds: call.token.accountIds ?? [],
       body: parsedBody(call),
@@ -202,8 +178,8 @@ async function serve(call: GatewayCall) {
         body: call.body,
         caller: { clientId: call.token.clientId, subject: call.subject, interactionId: call.request.interactionId },
       },
-      { issuer: config().issuer, keys: keyService(), now: call.now },
-      upstreamTransport(),
+      { issuer: wiring.config.issuer, keys: wiring.keys, now: call.now },
+      wiring.upstreamTransport,
     );
   } catch (error) {
     // Why (refused, timed out, untrusted certificate) is for the bank's operators; the TPP gets a 503.
@@ -233,14 +209,14 @@ async function protectResponse(call: GatewayCall) {
   });
   switch (call.api.josePolicy.response) {
     case 'jws':
-      call.response = jose(await signResponse(body, keyService()));
+      call.response = jose(await signResponse(body, wiring.keys));
       break;
     case 'jwe':
       call.response = jose(await encryptResponse(body, call.encryptTo!));
       break;
     case 'x-jws-signature': {
-      const { issuer } = config();
-      const signature = await detachedResponseSignature(body, keyService(), {
+      const { issuer } = wiring.config;
+      const signature = await detachedResponseSignature(body, wiring.keys, {
         issuer,
         trustAnchor: new URL(issuer).hostname,
         now: call.now,

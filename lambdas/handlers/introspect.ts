@@ -4,8 +4,6 @@
  * count a use. Anything the caller may not see, or that cannot be used any more, is `{ active: false }`.
  */
 
-import { stores } from '../adapters/dynamodb';
-import { config } from '../config';
 import type { Client } from '../domain/client';
 import { isExpired } from '../domain/consents';
 import type { Consent, TokenRecord } from '../domain/model';
@@ -16,6 +14,7 @@ import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/
 import { formBody } from '../http/request';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
+import { wiring } from '../wiring';
 
 /** Registered scope of resource-server clients allowed to introspect every client's tokens. */
 export const INTROSPECTION_SCOPE = 'introspection';
@@ -49,7 +48,7 @@ async function authenticate(introspection: Introspection) {
 
 async function introspect(introspection: Introspection) {
   const { client, now, token } = introspection;
-  const record = await stores().tokens.get(hashSecret(token));
+  const record = await wiring.stores.tokens.get(hashSecret(token));
   const visible =
     record !== undefined &&
     !record.revoked &&
@@ -59,7 +58,7 @@ async function introspect(introspection: Introspection) {
     introspection.response = json(200, INACTIVE);
     return;
   }
-  const consent = record.consentId === undefined ? undefined : await stores().consents.get(record.consentId);
+  const consent = record.consentId === undefined ? undefined : await wiring.stores.consents.get(record.consentId);
   // A token whose consent is gone, withdrawn or expired grants nothing, whatever its own record says.
   const consentUsable =
     record.consentId === undefined ||
@@ -77,7 +76,7 @@ function activeResponse(record: TokenRecord, consent: Consent | undefined) {
     exp: record.expiresAt,
     iat: record.issuedAt,
     sub: record.subject,
-    iss: config().issuer,
+    iss: wiring.config.issuer,
     cnf: { 'x5t#S256': record.certThumbprint },
     consent_id: record.consentId,
     account_ids: record.accountIds,

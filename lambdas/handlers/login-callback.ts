@@ -4,9 +4,6 @@
  * (state, nonce, PKCE, ID token); then the customer goes on to the consent page.
  */
 
-import { stores } from '../adapters/dynamodb';
-import { identityProvider } from '../adapters/oidc-identity-provider';
-import { config } from '../config';
 import type { LoginSessionRecord } from '../domain/authorization';
 import { authorizationResponseUrl } from '../domain/authorization-request';
 import { hashSecret, newOpaqueValue } from '../domain/tokens';
@@ -14,7 +11,8 @@ import { OAuthError } from '../errors';
 import { httpHandler, redirect } from '../http/handler';
 import { matchesHash, readLoginCookie } from '../http/login-session';
 import { systemClock } from '../ports/clock';
-import { IdentityProviderError } from '../ports/identity-provider';
+import { type IdentityProvider, IdentityProviderError } from '../ports/identity-provider';
+import { wiring } from '../wiring';
 
 const sessionExpired = () =>
   new OAuthError(
@@ -25,10 +23,10 @@ const sessionExpired = () =>
 
 export const handler = httpHandler({ errors: 'html' }, async (request) => {
   const now = systemClock();
-  const { issuer, consentPageUrl } = config();
+  const { issuer, consentPageUrl } = wiring.config;
   const cookie = readLoginCookie(request.event);
   if (!cookie) throw sessionExpired();
-  const login = await stores().authorizations.get<LoginSessionRecord>(`login:${cookie.loginId}`, now);
+  const login = await wiring.stores.authorizations.get<LoginSessionRecord>(`login:${cookie.loginId}`, now);
   if (
     !login ||
     login.kind !== 'login' ||
@@ -42,9 +40,9 @@ export const handler = httpHandler({ errors: 'html' }, async (request) => {
   for (const [key, value] of Object.entries(request.event.queryStringParameters ?? {})) {
     if (value !== undefined) callbackUrl.searchParams.set(key, value);
   }
-  let customer: Awaited<ReturnType<ReturnType<typeof identityProvider>['completeLogin']>>;
+  let customer: Awaited<ReturnType<IdentityProvider['completeLogin']>>;
   try {
-    customer = await identityProvider().completeLogin({
+    customer = await wiring.identityProvider.completeLogin({
       callbackUrl: callbackUrl.toString(),
       redirectUri: `${issuer}/login/callback`,
       expected: login.idp,
@@ -69,7 +67,7 @@ export const handler = httpHandler({ errors: 'html' }, async (request) => {
   }
 
   const loginState = newOpaqueValue();
-  const advanced = await stores().authorizations.advanceLogin(
+  const advanced = await wiring.stores.authorizations.advanceLogin(
     login.id,
     'authenticating',
     {

@@ -4,8 +4,6 @@
  * is validated now and stored under a one-time request_uri.
  */
 
-import { stores } from '../adapters/dynamodb';
-import { config } from '../config';
 import { PAR_TTL, type PushedRequestRecord } from '../domain/authorization';
 import {
   checkConsentForAuthorization,
@@ -20,6 +18,7 @@ import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/
 import { formBody } from '../http/request';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
+import { wiring } from '../wiring';
 
 export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
 
@@ -48,7 +47,10 @@ async function authenticate(par: PushedRequest) {
 async function collectAuthorizationParameters(par: PushedRequest) {
   const requestObject = par.params.get('request');
   if (requestObject) {
-    par.authorization = await verifyRequestObject(requestObject, par.client, { issuer: config().issuer, now: par.now });
+    par.authorization = await verifyRequestObject(requestObject, par.client, {
+      issuer: wiring.config.issuer,
+      now: par.now,
+    });
   } else if (par.client.profile === 'fapi1-advanced') {
     throw new OAuthError('invalid_request', 'a signed request object is required for this client');
   } else {
@@ -62,7 +64,7 @@ async function collectAuthorizationParameters(par: PushedRequest) {
 
 async function storeRequest(par: PushedRequest) {
   const authorization = parseAuthorizationRequest(par.authorization, par.client);
-  const consent = authorization.consentId ? await stores().consents.get(authorization.consentId) : undefined;
+  const consent = authorization.consentId ? await wiring.stores.consents.get(authorization.consentId) : undefined;
   checkConsentForAuthorization(consent, authorization, new Date(par.now * 1000));
 
   const handle = newOpaqueValue();
@@ -74,7 +76,7 @@ async function storeRequest(par: PushedRequest) {
     used: false,
     expiresAt: par.now + PAR_TTL,
   };
-  await stores().authorizations.put(record);
+  await wiring.stores.authorizations.put(record);
   par.response = json(201, { request_uri: `${REQUEST_URI_PREFIX}${handle}`, expires_in: PAR_TTL });
 }
 

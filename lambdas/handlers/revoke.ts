@@ -4,7 +4,6 @@
  * Unknown tokens, and tokens of other clients, get the same 200 and no effect (RFC 7009 §2.2).
  */
 
-import { stores } from '../adapters/dynamodb';
 import type { Client } from '../domain/client';
 import { hashSecret } from '../domain/tokens';
 import { InvalidRequest } from '../errors';
@@ -13,6 +12,7 @@ import { type HttpRequest, httpHandler } from '../http/handler';
 import { formBody } from '../http/request';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
+import { wiring } from '../wiring';
 
 interface Revocation {
   readonly request: HttpRequest;
@@ -35,7 +35,7 @@ async function authenticate(revocation: Revocation) {
 }
 
 async function revokeToken({ client, token, request }: Revocation) {
-  const { tokens } = stores();
+  const { tokens } = wiring.stores;
   const tokenHash = hashSecret(token);
   const record = await tokens.get(tokenHash);
   if (!record || record.clientId !== client.clientId) return;

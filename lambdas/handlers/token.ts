@@ -1,8 +1,5 @@
 /** POST /token (mTLS origin): client authentication, then one grant, issuing certificate-bound tokens. */
 
-import { stores } from '../adapters/dynamodb';
-import { keyService } from '../adapters/keys';
-import { config } from '../config';
 import type { Client } from '../domain/client';
 import { type ClientCertificate, requireCertificate } from '../domain/client-auth';
 import { authorizationCodeGrant } from '../domain/grants/authorization-code';
@@ -12,10 +9,12 @@ import type { GrantRequest, TokenResponse } from '../domain/grants/types';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../errors';
 import { authenticateRequestClient } from '../http/authenticate-client';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
-import { Metric, metrics } from '../http/observability';
+import { metrics } from '../http/observability';
 import { clientCertificate, formBody } from '../http/request';
 import { runSteps } from '../http/steps';
+import { Metric } from '../metric-names';
 import { systemClock } from '../ports/clock';
+import { wiring } from '../wiring';
 
 interface TokenExchange {
   readonly request: HttpRequest;
@@ -30,13 +29,13 @@ type GrantType = Client['grantTypes'][number];
 
 /** Dependencies of the customer grants; the key service is only needed (and resolved) for them. */
 function customerGrantDeps() {
-  const { authorizations, consents, tokens } = stores();
-  const { issuer, accessTokenTtl, refreshTokenTtl } = config();
+  const { authorizations, consents, tokens } = wiring.stores;
+  const { issuer, accessTokenTtl, refreshTokenTtl } = wiring.config;
   return {
     authorizations,
     consents,
     tokens,
-    keys: keyService(),
+    keys: wiring.keys,
     issuer,
     lifetimes: { accessTokenTtl, refreshTokenTtl },
   };
@@ -44,7 +43,7 @@ function customerGrantDeps() {
 
 const grants: Record<GrantType, (request: GrantRequest) => Promise<TokenResponse>> = {
   client_credentials: (request) =>
-    clientCredentialsGrant(request, { tokens: stores().tokens, defaultTtl: config().clientCredentialsTtl }),
+    clientCredentialsGrant(request, { tokens: wiring.stores.tokens, defaultTtl: wiring.config.clientCredentialsTtl }),
   authorization_code: (request) => authorizationCodeGrant(request, customerGrantDeps()),
   refresh_token: (request) => refreshTokenGrant(request, customerGrantDeps()),
 };

@@ -1,11 +1,11 @@
 /** The client-authentication step shared by the mTLS OAuth endpoints: token, PAR, introspection, revocation. */
-import { stores } from '../adapters/dynamodb';
-import { config } from '../config';
 import type { Client } from '../domain/client';
 import { authenticateClient } from '../domain/client-auth';
 import { InvalidClient } from '../errors';
+import { Metric } from '../metric-names';
+import { wiring } from '../wiring';
 import type { HttpRequest } from './handler';
-import { Metric, metrics } from './observability';
+import { metrics } from './observability';
 import { clientCertificate, header } from './request';
 
 /** An HTTP authentication scheme name (RFC 9110 token). */
@@ -19,7 +19,7 @@ export async function authenticateRequestClient(
   try {
     return await authenticateClient(
       { params, certificate: clientCertificate(request.event), now },
-      { clients: stores().clients, once: stores().once, issuer: config().issuer },
+      { clients: wiring.stores.clients, once: wiring.stores.once, issuer: wiring.config.issuer },
     );
   } catch (error) {
     if (error instanceof InvalidClient) {
@@ -27,7 +27,7 @@ export async function authenticateRequestClient(
       // RFC 6749 §5.2: a client that tried the Authorization header gets a challenge for its scheme.
       const scheme = header(request.event, 'authorization')?.split(' ', 1)[0];
       if (scheme && AUTH_SCHEME.test(scheme)) {
-        error.headers['WWW-Authenticate'] = `${scheme} realm="${config().issuer}"`;
+        error.headers['WWW-Authenticate'] = `${scheme} realm="${wiring.config.issuer}"`;
       }
     }
     throw error;

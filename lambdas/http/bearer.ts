@@ -5,9 +5,10 @@
 import type { TokenRecord } from '../domain/model';
 import { hashSecret } from '../domain/tokens';
 import { InsufficientScope, InvalidToken, OAuthError } from '../errors';
+import { Metric } from '../metric-names';
 import type { TokenStore } from '../ports/store';
 import type { HttpRequest } from './handler';
-import { Metric, metrics } from './observability';
+import { metrics } from './observability';
 import { clientCertificate, header } from './request';
 
 export class QuotaExceeded extends OAuthError {

@@ -10,17 +10,6 @@ export const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'bankgate',
 });
 
-/** Business metric names shown on the tenant dashboard. */
-export const Metric = {
-  ConsentsCreated: 'ConsentsCreated',
-  ConsentsAuthorised: 'ConsentsAuthorised',
-  ConsentsRejected: 'ConsentsRejected',
-  ConsentsRevoked: 'ConsentsRevoked',
-  TokensIssued: 'TokensIssued',
-  ClientAuthFailures: 'ClientAuthFailures',
-  QuotaExceeded: 'QuotaExceeded',
-} as const;
-
 /** A request's logger: every line carries the request's keys (interaction id, request id, route). */
 export interface RequestLog {
   info(message: string, attributes?: LogAttributes): void;

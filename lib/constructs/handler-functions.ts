@@ -11,6 +11,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import type { HandlerEnvironment } from '../../lambdas/environment';
 import { type HandlerSpec, handlers } from '../../lambdas/routes';
 import { type TableKey, tables } from '../../lambdas/store/tables';
 import { PROJECT_ROOT } from '../paths';
@@ -85,8 +86,7 @@ export class HandlerFunctions extends Construct {
 
   private sharedEnvironment(props: HandlerFunctionsProps): Record<string, string> {
     const { tenant, keys } = props;
-    return {
-      NODE_OPTIONS: '--enable-source-maps',
+    const contract: HandlerEnvironment = {
       POWERTOOLS_SERVICE_NAME: this.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -106,6 +106,10 @@ export class HandlerFunctions extends Construct {
       BANKGATE_STAFF_IDP_CLIENT_ID: tenant.staffIdentityProvider.clientId,
       BANKGATE_STAFF_IDP_ROLE_CLAIM: tenant.staffIdentityProvider.roleClaim,
       BANKGATE_STAFF_IDP_ADMIN_ROLE: tenant.staffIdentityProvider.adminValue,
+    };
+    return {
+      NODE_OPTIONS: '--enable-source-maps',
+      ...contract,
       // Every table name: names are not secrets and shared store modules may resolve them eagerly;
       // the role policy, not the environment, decides which tables a function can touch.
       ...props.tables.environment,
@@ -130,19 +134,16 @@ export class HandlerFunctions extends Construct {
     });
     logGroup.grantWrite(role);
 
-    const environment: Record<string, string> = {
-      ...sharedEnvironment,
+    const published = props.keys.publishedSigningKeys;
+    const ownVariables: Partial<HandlerEnvironment> = {
       POWERTOOLS_METRICS_FUNCTION_NAME: spec.id,
+      ...(spec.keys.includes('publicKeys') && published.length > 0
+        ? { BANKGATE_PUBLISHED_SIGNING_KEY_IDS: published.map((k) => k.keyArn).join(',') }
+        : {}),
+      ...(spec.idpSecret ? { BANKGATE_IDP_CLIENT_SECRET_ARN: secrets.idp.secretArn } : {}),
+      ...(spec.staffIdpSecret ? { BANKGATE_STAFF_IDP_CLIENT_SECRET_ARN: secrets.staffIdp.secretArn } : {}),
     };
-    if (spec.keys.includes('publicKeys') && props.keys.publishedSigningKeys.length > 0) {
-      environment.BANKGATE_PUBLISHED_SIGNING_KEY_IDS = props.keys.publishedSigningKeys.map((k) => k.keyArn).join(',');
-    }
-    if (spec.idpSecret) {
-      environment.BANKGATE_IDP_CLIENT_SECRET_ARN = secrets.idp.secretArn;
-    }
-    if (spec.staffIdpSecret) {
-      environment.BANKGATE_STAFF_IDP_CLIENT_SECRET_ARN = secrets.staffIdp.secretArn;
-    }
+    const environment: Record<string, string> = { ...sharedEnvironment, ...ownVariables };
 
     const fn = new NodejsFunction(this, id, {
       entry: join(PROJECT_ROOT, 'lambdas', 'handlers', `${spec.id}.ts`),

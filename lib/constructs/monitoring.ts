@@ -23,7 +23,7 @@ import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { Metric as BusinessMetric } from '../../lambdas/http/observability';
+import { Metric as BusinessMetric } from '../../lambdas/metric-names';
 import type { TenantConfig } from '../tenant-config';
 import type { DataTables } from './data-tables';
 import type { GatewayApi } from './gateway-api';

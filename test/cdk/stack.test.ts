@@ -9,7 +9,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import { providerMetadata } from '../../lambdas/domain/discovery';
-import { Metric as BusinessMetric } from '../../lambdas/http/observability';
+import { Metric as BusinessMetric } from '../../lambdas/metric-names';
 import { handlers, staticRoutes } from '../../lambdas/routes';
 import { allTables, type TableKey, tables } from '../../lambdas/store/tables';
 import type { BankgateStack } from '../../lib/bankgate-stack';

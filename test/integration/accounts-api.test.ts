@@ -144,16 +144,14 @@ beforeAll(async () => {
   setupClient.destroy();
 
   // Imported only now: the handler reads its configuration and endpoints from the environment.
-  const [handlerModule, storesModule, bankModule, documentModule] = await Promise.all([
+  const [handlerModule, { wiring }] = await Promise.all([
     import('../../lambdas/handlers/accounts'),
-    import('../../lambdas/adapters/dynamodb'),
-    import('../../lambdas/adapters/dynamodb/bank-data'),
-    import('../../lambdas/adapters/dynamodb/document-client'),
+    import('../../lambdas/wiring'),
   ]);
   handler = handlerModule.handler as Handler;
-  tokens = storesModule.stores().tokens;
-  bank = bankModule.dynamoBankData();
-  closeDocumentClient = () => documentModule.documentClient().destroy();
+  tokens = wiring.stores.tokens;
+  bank = wiring.bankData;
+  closeDocumentClient = () => wiring.documentClient.destroy();
 
   const ca = await createCertificateAuthority({ country: 'GB', organization: 'Test Trust', commonName: 'Test CA' });
   const tpp = { country: 'GB', organization: 'Enjoy Life', commonName: 'enjoy-life-tpp' };

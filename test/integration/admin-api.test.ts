@@ -6,7 +6,7 @@
  * leaves neither the change nor its record.
  */
 import { fetch } from 'undici';
-import { documentClient } from '../../lambdas/adapters/dynamodb/document-client';
+import { wiring } from '../../lambdas/wiring';
 import { injectStoreFaults, type StoreFaults } from '../support/faults';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 
@@ -89,7 +89,7 @@ function chainFrom(start: TokenSettingsWire, changes: readonly AuditChange[]): A
  */
 function holdTransactionsUntil(count: number): void {
   const waiting: (() => void)[] = [];
-  documentClient().middlewareStack.add(
+  wiring.documentClient.middlewareStack.add(
     (next, context) => async (args) => {
       if (!String(context.commandName).startsWith('TransactWrite')) return next(args);
       await new Promise<void>((resolve) => {
@@ -114,7 +114,7 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  documentClient().middlewareStack.remove(BARRIER);
+  wiring.documentClient.middlewareStack.remove(BARRIER);
   storeFaults.reset();
 });
 

@@ -199,23 +199,18 @@ const ROADSIDE = { cardNumber: '4111111111111111', plateNumber: 'ABC-1234' };
 
 beforeAll(async () => {
   environment = await startHandlerEnvironment({ name: 'gateway', issuer: ISSUER });
-  const [gatewayModule, adminModule, tokenModule, storesModule, keysModule, apisModule, bankModule] = await Promise.all(
-    [
-      import('../../lambdas/handlers/gateway'),
-      import('../../lambdas/handlers/admin'),
-      import('../../lambdas/handlers/token'),
-      import('../../lambdas/adapters/dynamodb'),
-      import('../../lambdas/adapters/keys'),
-      import('../../lambdas/adapters/dynamodb/apis'),
-      import('../../lambdas/adapters/dynamodb/bank-data'),
-    ],
-  );
+  const [gatewayModule, adminModule, tokenModule, { wiring }] = await Promise.all([
+    import('../../lambdas/handlers/gateway'),
+    import('../../lambdas/handlers/admin'),
+    import('../../lambdas/handlers/token'),
+    import('../../lambdas/wiring'),
+  ]);
   handlers = { gateway: gatewayModule.handler, admin: adminModule.handler, token: tokenModule.handler };
-  stores = storesModule.stores();
-  keys = keysModule.keyService();
+  stores = wiring.stores;
+  keys = wiring.keys;
 
-  const catalog = apisModule.dynamoApiCatalog();
-  const bank = bankModule.dynamoBankData();
+  const catalog = wiring.apiCatalog;
+  const bank = wiring.bankData;
   const anne = demoBank(new Date()).accounts.filter((a) => a.subject === 'anne');
   const anneIds = new Set(anne.map((a) => a.account.AccountId));
   await Promise.all([

@@ -232,7 +232,7 @@ describe('local KMS endpoint', () => {
     await expect(creating).rejects.toMatchObject({ name: errorName, $metadata: { httpStatusCode: 400 } });
   });
 
-  it('serves GET /jwks through keyService() with the endpoint taken from AWS_ENDPOINT_URL_KMS', async () => {
+  it('serves GET /jwks through wiring.keys with the endpoint taken from AWS_ENDPOINT_URL_KMS', async () => {
     // Prepare: the handler module builds its KMSClient({}) from the environment, as on Lambda.
     const ids = await ensureTenantKeys(kms, { signingAlg: 'PS256', prefix: 'tenant-ps256' });
     const expected = await createKmsKeyService({ kms, signingAlg: 'PS256', ...ids }).publicJwks();

@@ -7,10 +7,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fetch } from 'undici';
-import { stores } from '../../lambdas/adapters/dynamodb';
-import { documentClient } from '../../lambdas/adapters/dynamodb/document-client';
 import { hashSecret } from '../../lambdas/domain/tokens';
 import { tableName } from '../../lambdas/store/tables';
+import { wiring } from '../../lambdas/wiring';
 import { injectKmsFaults, injectStoreFaults, type KmsFaults, type StoreFaults } from '../support/faults';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 
@@ -87,12 +86,12 @@ function expectObUnavailable(answer: Answer, interactionId: string) {
 }
 
 async function consentIdsOfClient(): Promise<string[]> {
-  return (await stores().consents.listByClient(CLIENT)).map((consent) => consent.consentId);
+  return (await wiring.stores.consents.listByClient(CLIENT)).map((consent) => consent.consentId);
 }
 
 /** Token records of a grant (the byGrant index), read straight from the table. */
 async function tokensOfGrant(grantId: string) {
-  const { Items = [] } = await documentClient().send(
+  const { Items = [] } = await wiring.documentClient.send(
     new QueryCommand({
       TableName: tableName('tokens'),
       IndexName: 'byGrant',
@@ -100,7 +99,7 @@ async function tokensOfGrant(grantId: string) {
       ExpressionAttributeValues: { ':g': grantId },
     }),
   );
-  return Promise.all(Items.map(async (item) => (await stores().tokens.get(item.tokenHash as string))!));
+  return Promise.all(Items.map(async (item) => (await wiring.stores.tokens.get(item.tokenHash as string))!));
 }
 
 /** An Authorised consent of the demo TPP and a fresh authorization code for it, written through the stores. */
@@ -108,7 +107,7 @@ async function seedCode() {
   const now = Math.floor(Date.now() / 1000);
   const consentId = `aac-${randomBytes(16).toString('base64url')}`;
   const expiration = new Date((now + 86400) * 1000).toISOString();
-  await stores().consents.create({
+  await wiring.stores.consents.create({
     consentId,
     clientId: CLIENT,
     status: 'Authorised',
@@ -124,7 +123,7 @@ async function seedCode() {
   const verifier = randomBytes(32).toString('base64url');
   const grantId = randomBytes(16).toString('base64url');
   const redirectUri = sandbox.client(CLIENT).redirect_uris[0]!;
-  await stores().authorizations.put({
+  await wiring.stores.authorizations.put({
     id: `code:${hashSecret(code)}`,
     kind: 'code',
     clientId: CLIENT,
@@ -243,7 +242,7 @@ describe('store faults', () => {
     storeFaults.fail({ operation: 'PutItem', table: 'consents', kind: 'serviceError' });
     // Act
     const failed = await postConsent({ 'x-idempotency-key': key, 'x-fapi-interaction-id': interactionId });
-    const record = await stores().once.get(`idem:${CLIENT}:${key}`, Math.floor(Date.now() / 1000));
+    const record = await wiring.stores.once.get(`idem:${CLIENT}:${key}`, Math.floor(Date.now() / 1000));
     const afterFault = await consentIdsOfClient();
     const replayed = await postConsent({ 'x-idempotency-key': key });
     // Assess

@@ -182,16 +182,15 @@ let resourceServer: Tpp;
 
 beforeAll(async () => {
   environment = await startHandlerEnvironment({ name: 'token', issuer: ISSUER });
-  const [tokenModule, introspectModule, revokeModule, storesModule, keysModule] = await Promise.all([
+  const [tokenModule, introspectModule, revokeModule, { wiring }] = await Promise.all([
     import('../../lambdas/handlers/token'),
     import('../../lambdas/handlers/introspect'),
     import('../../lambdas/handlers/revoke'),
-    import('../../lambdas/adapters/dynamodb'),
-    import('../../lambdas/adapters/keys'),
+    import('../../lambdas/wiring'),
   ]);
   handlers = { token: tokenModule.handler, introspect: introspectModule.handler, revoke: revokeModule.handler };
-  stores = storesModule.stores();
-  keys = keysModule.keyService();
+  stores = wiring.stores;
+  keys = wiring.keys;
 
   [tppA, tppB, tppQuota, resourceServer] = await Promise.all([
     registerTpp('tpp-a'),

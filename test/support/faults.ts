@@ -2,7 +2,7 @@
  * Fault injection for resilience tests, at the two AWS ports the handlers use:
  * - the store: a middleware on the process-wide DynamoDB document client (the in-process sandbox's
  *   handlers share it), failing chosen calls with the errors the SDK really throws;
- * - KMS: the handlers' KMS client lives at module scope in `adapters/keys.ts` with no accessor, so the
+ * - KMS: the handlers' KMS client is built inside `wiring.keys` (`lambdas/wiring.ts`) and not exposed, so the
  *   only in-process seam is the SDK class itself (`KMSClient.prototype.send`), wrapped and restored here.
  * And a sandbox child process that can be killed hard (SIGKILL) and started again on the same data dir.
  */
@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../../lambdas/adapters/dynamodb/document-client';
 import { type TableKey, tableName } from '../../lambdas/store/tables';
+import { wiring } from '../../lambdas/wiring';
 import type { RunningSandbox, SandboxManifest, SandboxPorts } from '../../sandbox/sandbox';
 import { type TestSandbox, wrap } from './sandbox';
 
@@ -70,7 +70,7 @@ const MIDDLEWARE_NAME = 'resilienceTestFaults';
  * Adds (once per client) a middleware that records every call and fails those the active rules match.
  * The middleware stays on the client; `reset()` makes it a pass-through again.
  */
-export function injectStoreFaults(client: DynamoDBDocumentClient = documentClient()): StoreFaults {
+export function injectStoreFaults(client: DynamoDBDocumentClient = wiring.documentClient): StoreFaults {
   const calls: StoreCall[] = [];
   const failed: StoreCall[] = [];
   let rules: { rule: StoreFaultRule; seen: number }[] = [];

@@ -15,24 +15,24 @@ const discoveryDocument = {
 };
 
 type SecretsModule = typeof import('@aws-sdk/client-secrets-manager');
-type AdapterModule = typeof import('../../lambdas/adapters/oidc-identity-provider');
+type WiringModule = typeof import('../../lambdas/wiring');
 
-/** A fresh module registry per test: the adapter's process-wide instance and the SDK class it uses, mocked. */
+/** A fresh module registry per test: the process-wide identity provider and the SDK class it uses, mocked. */
 async function freshAdapter() {
   let sdk!: SecretsModule;
-  let adapter!: AdapterModule;
+  let composition!: WiringModule;
   await jest.isolateModulesAsync(async () => {
     sdk = await import('@aws-sdk/client-secrets-manager');
-    adapter = await import('../../lambdas/adapters/oidc-identity-provider');
+    composition = await import('../../lambdas/wiring');
   });
   return {
     secrets: mockClient(sdk.SecretsManagerClient),
     GetSecretValueCommand: sdk.GetSecretValueCommand,
-    ...adapter,
+    identityProvider: () => composition.wiring.identityProvider,
   };
 }
 
-describe('identityProvider() with BANKGATE_IDP_CLIENT_SECRET_ARN', () => {
+describe('wiring.identityProvider with BANKGATE_IDP_CLIENT_SECRET_ARN', () => {
   let fetchSpy: jest.SpyInstance;
 
   beforeEach(() => {

@@ -211,7 +211,7 @@ describe('completeLogin', () => {
   });
 });
 
-describe('identityProvider()', () => {
+describe('wiring.identityProvider', () => {
   const baseEnv = {
     BANKGATE_ISSUER: 'https://auth.bankgate.test',
     BANKGATE_MTLS_BASE_URL: 'https://mtls.bankgate.test',
@@ -219,10 +219,10 @@ describe('identityProvider()', () => {
   const withEnv = (env: Record<string, string>) => {
     const saved = process.env;
     process.env = { ...baseEnv, ...env };
-    let adapter!: typeof import('../../lambdas/adapters/oidc-identity-provider');
-    // A fresh module registry so config() and the cached identity provider are read from this environment.
+    let adapter!: typeof import('../../lambdas/wiring');
+    // A fresh module registry so the configuration and the cached identity provider are read from this environment.
     jest.isolateModules(() => {
-      adapter = require('../../lambdas/adapters/oidc-identity-provider');
+      adapter = require('../../lambdas/wiring');
     });
     return { adapter, restore: () => (process.env = saved) };
   };
@@ -236,8 +236,8 @@ describe('identityProvider()', () => {
     });
 
     // Act
-    const first = adapter.identityProvider();
-    const second = adapter.identityProvider();
+    const first = adapter.wiring.identityProvider;
+    const second = adapter.wiring.identityProvider;
     restore();
 
     // Assess
@@ -249,7 +249,7 @@ describe('identityProvider()', () => {
     const { adapter, restore } = withEnv({ BANKGATE_IDP_ISSUER: ISSUER, BANKGATE_IDP_CLIENT_ID: CLIENT_ID });
 
     // Act
-    const build = () => adapter.identityProvider();
+    const build = () => adapter.wiring.identityProvider;
 
     // Assess
     try {

@@ -17,7 +17,6 @@ import { tableName } from '../../store/tables';
 import { apiItem, listApis, readApi } from './apis';
 import { auditItem } from './audit';
 import { listClients, readTokenSettings } from './clients';
-import { documentClient } from './document-client';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -81,7 +80,7 @@ function lostRace(error: unknown): boolean {
   return name === 'TransactionCanceledException' && reasons.some((reason) => LOST_RACE.has(reason.Code ?? ''));
 }
 
-export function dynamoAdminStore(doc: DynamoDBDocumentClient = documentClient()): AdminStore {
+export function dynamoAdminStore(doc: DynamoDBDocumentClient): AdminStore {
   return {
     tokenSettings: (clientId) => readTokenSettings(doc, clientId),
     api: (apiId) => readApi(doc, apiId),

@@ -6,7 +6,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/li
 import { API_ID_PATTERN, type ApiDefinition, parseApiDefinition } from '../../domain/gateway/catalog';
 import type { ApiCatalog, Page, PageRequest, Versioned } from '../../ports/gateway';
 import { LISTING_ATTRIBUTE, tableName } from '../../store/tables';
-import { documentClient, listingPage } from './document-client';
+import { listingPage } from './document-client';
 
 /** The `listing` value of API items (the admin console's API list). */
 const APIS_LISTING = 'apis';
@@ -52,7 +52,7 @@ export async function listApis(
   };
 }
 
-export function dynamoApiCatalog(doc: DynamoDBDocumentClient = documentClient()): ApiCatalog {
+export function dynamoApiCatalog(doc: DynamoDBDocumentClient): ApiCatalog {
   const TableName = tableName('apis');
   return {
     async get(apiId) {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, AuditLog } from '../../ports/gateway';
 import { LISTING_ATTRIBUTE, tableName } from '../../store/tables';
-import { documentClient, listingPage } from './document-client';
+import { listingPage } from './document-client';
 
 /** The `listing` value of audit items: the log of every entity, by time. */
 const AUDIT_LISTING = 'audit';
@@ -27,7 +27,7 @@ function entryOf({ listing: _, ...item }: Record<string, unknown>): AuditEntry {
   };
 }
 
-export function dynamoAuditLog(doc: DynamoDBDocumentClient = documentClient()): AuditLog {
+export function dynamoAuditLog(doc: DynamoDBDocumentClient): AuditLog {
   const TableName = tableName('audit');
   return {
     async list(entity, limit) {

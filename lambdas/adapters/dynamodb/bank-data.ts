@@ -23,7 +23,6 @@ import type {
   TransactionWindow,
 } from '../../ports/bank-data';
 import { tableName } from '../../store/tables';
-import { documentClient } from './document-client';
 
 const customerKey = (subject: string) => `CUSTOMER#${subject}`;
 const accountKey = (accountId: string) => `ACCOUNT#${accountId}`;
@@ -42,7 +41,7 @@ function stripKeys<T>(item: Record<string, unknown>): T {
   return record as T;
 }
 
-export function dynamoBankData(doc: DynamoDBDocumentClient = documentClient()): BankData {
+export function dynamoBankData(doc: DynamoDBDocumentClient): BankData {
   const TableName = tableName('bankData');
 
   async function queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {

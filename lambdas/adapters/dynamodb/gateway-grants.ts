@@ -6,9 +6,8 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { GrantRegistry } from '../../ports/gateway';
 import { tableName } from '../../store/tables';
-import { documentClient } from './document-client';
 
-export function dynamoGrantRegistry(doc: DynamoDBDocumentClient = documentClient()): GrantRegistry {
+export function dynamoGrantRegistry(doc: DynamoDBDocumentClient): GrantRegistry {
   const TableName = tableName('authorizations');
   return {
     async replace(clientId, subject, { grantId, codeId }, expiresAt) {

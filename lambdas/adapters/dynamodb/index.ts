@@ -1,10 +1,9 @@
-/** The DynamoDB adapters behind the store ports, created once per process. */
+/** The DynamoDB adapters behind the store ports (built once per process by `wiring.ts`). */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuthorizationStore, ClientStore, ConsentStore, OnceStore, TokenStore } from '../../ports/store';
 import { dynamoAuthorizationStore } from './authorizations';
 import { dynamoClientStore } from './clients';
 import { dynamoConsentStore } from './consents';
-import { documentClient } from './document-client';
 import { dynamoOnceStore } from './once';
 import { dynamoTokenStore } from './tokens';
 
@@ -16,7 +15,7 @@ export interface Stores {
   readonly authorizations: AuthorizationStore;
 }
 
-export function createStores(doc: DynamoDBDocumentClient = documentClient()): Stores {
+export function createStores(doc: DynamoDBDocumentClient): Stores {
   return {
     clients: dynamoClientStore(doc),
     consents: dynamoConsentStore(doc),
@@ -24,12 +23,4 @@ export function createStores(doc: DynamoDBDocumentClient = documentClient()): St
     once: dynamoOnceStore(doc),
     authorizations: dynamoAuthorizationStore(doc),
   };
-}
-
-let shared: Stores | undefined;
-
-/** Process-wide stores for handlers (module scope = once per cold start). */
-export function stores(): Stores {
-  shared ??= createStores();
-  return shared;
 }

@@ -1,0 +1,122 @@
+/**
+ * The composition root: the one place that builds the configuration, the AWS clients and every adapter
+ * behind a port. Each part is built on first use and then kept for the process (= once per Lambda cold
+ * start), so a handler builds only what it uses and the sandbox can set the environment first. Handlers
+ * take what they need from `wiring`; tests replace parts with `replaceWiring()`.
+ */
+import { readFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createStores, type Stores } from './adapters/dynamodb';
+import { dynamoAdminStore } from './adapters/dynamodb/admin-store';
+import { dynamoApiCatalog } from './adapters/dynamodb/apis';
+import { dynamoAuditLog } from './adapters/dynamodb/audit';
+import { dynamoBankData } from './adapters/dynamodb/bank-data';
+import { dynamoGrantRegistry } from './adapters/dynamodb/gateway-grants';
+import { createKmsKeyService } from './adapters/kms-keys';
+import { createOidcIdentityProvider, secretFromSecretsManager } from './adapters/oidc-identity-provider';
+import { type Config, loadConfig } from './config';
+import { httpsTransport, type UpstreamTransport } from './domain/gateway/upstream';
+import type { BankData } from './ports/bank-data';
+import type { AdminStore, ApiCatalog, AuditLog, GrantRegistry } from './ports/gateway';
+import type { IdentityProvider } from './ports/identity-provider';
+import type { KeyService } from './ports/keys';
+
+export interface Wiring {
+  readonly config: Config;
+  /** The shared DynamoDB document client (endpoint from the AWS SDK configuration: `AWS_ENDPOINT_URL_DYNAMODB` locally). */
+  readonly documentClient: DynamoDBDocumentClient;
+  readonly stores: Stores;
+  readonly grantRegistry: GrantRegistry;
+  readonly bankData: BankData;
+  readonly apiCatalog: ApiCatalog;
+  readonly adminStore: AdminStore;
+  readonly auditLog: AuditLog;
+  /** KMS keys (endpoint from the AWS SDK configuration: `AWS_ENDPOINT_URL_KMS` locally). */
+  readonly keys: KeyService;
+  readonly identityProvider: IdentityProvider;
+  /** HTTPS to gateway upstreams, with the SSRF policy and extra CAs of the configuration. */
+  readonly upstreamTransport: UpstreamTransport;
+}
+
+const built: { -readonly [K in keyof Wiring]?: Wiring[K] } = {};
+
+function part<K extends keyof Wiring>(name: K, build: () => Wiring[K]): Wiring[K] {
+  built[name] ??= build();
+  return built[name] as Wiring[K];
+}
+
+export const wiring: Wiring = {
+  get config() {
+    return part('config', () => loadConfig());
+  },
+  get documentClient() {
+    return part('documentClient', () =>
+      DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+        marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+      }),
+    );
+  },
+  get stores() {
+    return part('stores', () => createStores(wiring.documentClient));
+  },
+  get grantRegistry() {
+    return part('grantRegistry', () => dynamoGrantRegistry(wiring.documentClient));
+  },
+  get bankData() {
+    return part('bankData', () => dynamoBankData(wiring.documentClient));
+  },
+  get apiCatalog() {
+    return part('apiCatalog', () => dynamoApiCatalog(wiring.documentClient));
+  },
+  get adminStore() {
+    return part('adminStore', () => dynamoAdminStore(wiring.documentClient));
+  },
+  get auditLog() {
+    return part('auditLog', () => dynamoAuditLog(wiring.documentClient));
+  },
+  get keys() {
+    return part('keys', () => {
+      const { signingKeyId, signingAlg, encryptionKeyId, publishedSigningKeyIds } = wiring.config;
+      if (!signingKeyId) throw new Error('BANKGATE_SIGNING_KEY_ID is not set');
+      return createKmsKeyService({
+        kms: new KMSClient({}),
+        signingKeyId,
+        signingAlg,
+        encryptionKeyId,
+        publishedSigningKeyIds,
+      });
+    });
+  },
+  /** From `BANKGATE_IDP_*`: the client secret as a value (sandbox) or as a Secrets Manager ARN (AWS). */
+  get identityProvider() {
+    return part('identityProvider', () => {
+      const { idp } = wiring.config;
+      const clientSecret =
+        idp?.clientSecret ?? (idp?.clientSecretArn && (() => secretFromSecretsManager(idp.clientSecretArn!)));
+      if (!idp || !clientSecret) {
+        throw new Error(
+          'No identity provider configured: set BANKGATE_IDP_ISSUER, BANKGATE_IDP_CLIENT_ID and BANKGATE_IDP_CLIENT_SECRET or BANKGATE_IDP_CLIENT_SECRET_ARN',
+        );
+      }
+      return createOidcIdentityProvider({ issuer: idp.issuer, clientId: idp.clientId, clientSecret });
+    });
+  },
+  get upstreamTransport() {
+    return part('upstreamTransport', () => {
+      const { privateHosts, caFile } = wiring.config.upstream;
+      return httpsTransport({ policy: { privateHosts }, extraCa: caFile && readFileSync(caFile, 'utf8') });
+    });
+  },
+};
+
+/** For tests: use these parts instead of building them (the others are still built on first use). */
+export function replaceWiring(parts: Partial<Wiring>): void {
+  Object.assign(built, parts);
+}
+
+/** For tests: forget every part, so the next use builds it again from the current environment. */
+export function resetWiring(): void {
+  for (const name of Object.keys(built) as (keyof Wiring)[]) delete built[name];
+}
