@@ -51,7 +51,7 @@ export function createOidcIdentityProvider(opts: OidcIdentityProviderOptions): I
   };
 
   return {
-    async startLogin({ redirectUri, loginHint, acrValues }): Promise<LoginRequest> {
+    async startLogin({ redirectUri, loginHint, acrValues, prompt, maxAge }): Promise<LoginRequest> {
       const codeVerifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
@@ -65,6 +65,8 @@ export function createOidcIdentityProvider(opts: OidcIdentityProviderOptions): I
       };
       if (loginHint) parameters.login_hint = loginHint;
       if (acrValues) parameters.acr_values = acrValues;
+      if (prompt) parameters.prompt = prompt;
+      if (maxAge !== undefined) parameters.max_age = String(maxAge);
       const url = oidc.buildAuthorizationUrl(await configuration(), parameters);
       return { url: url.href, state, nonce, codeVerifier };
     },

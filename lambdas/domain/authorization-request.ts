@@ -8,6 +8,7 @@
  */
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { AuthorizationRequestError } from '../errors';
+import { parseAcrRequest, parsePrompt } from './authentication-requirements';
 import type { AuthorizationRequest } from './authorization';
 import type { Client } from './client';
 import { SIGNING_ALGS } from './client';
@@ -195,12 +196,7 @@ function parseRegisteredRedirectRequest(
       true,
     );
   }
-  const acr = claims.acr;
-  const acrValues = Array.isArray(acr?.values)
-    ? acr.values.filter((v): v is string => typeof v === 'string')
-    : typeof acr?.value === 'string'
-      ? [acr.value]
-      : undefined;
+  const acr = parseAcrRequest(claims.acr, stringParam(params, 'acr_values', 1024));
   const maxAgeRaw = params.max_age;
   const maxAge = maxAgeRaw === undefined ? undefined : Number(maxAgeRaw);
   if (maxAge !== undefined && (!Number.isInteger(maxAge) || maxAge < 0)) {
@@ -218,9 +214,9 @@ function parseRegisteredRedirectRequest(
     codeChallenge,
     codeChallengeMethod: 'S256',
     consentId: consentId as string | undefined,
-    acrValues,
+    ...acr,
     maxAge,
-    prompt: stringParam(params, 'prompt', 64),
+    prompt: parsePrompt(stringParam(params, 'prompt', 64)),
   };
 }
 

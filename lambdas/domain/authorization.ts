@@ -3,6 +3,7 @@
  * journey: the pushed request (PAR), the login session (IdP login + consent page), and the code.
  * Secrets (request_uri handle, session cookie, code) are stored only as hashes.
  */
+import type { Prompt } from './authentication-requirements';
 import type { GrantFacts } from './model';
 
 /** A validated authorization request: only parameters from the signed request object count. */
@@ -18,10 +19,12 @@ export interface AuthorizationRequest {
   readonly codeChallengeMethod: 'S256';
   /** `openbanking_intent_id` essential claim value. */
   readonly consentId?: string;
-  /** Requested acr values (essential claim), e.g. urn:openbanking:psd2:sca. */
+  /** Requested acr values (claims parameter or acr_values), e.g. urn:openbanking:psd2:sca. */
   readonly acrValues?: readonly string[];
+  /** The acr was requested as an essential claim: the returned acr must be one of acrValues. */
+  readonly acrEssential?: boolean;
   readonly maxAge?: number;
-  readonly prompt?: string;
+  readonly prompt?: readonly Prompt[];
 }
 
 interface BaseRecord {
@@ -51,6 +54,8 @@ export interface LoginSessionRecord extends BaseRecord {
   readonly loginStateHash?: string;
   /** Relying-party state for the bank IdP round trip. */
   readonly idp: { readonly state: string; readonly nonce: string; readonly codeVerifier: string };
+  /** Epoch seconds the customer was sent to the IdP (prompt=login: the authentication must be later). */
+  readonly startedAt: number;
   readonly subject?: string;
   readonly customerName?: string;
   readonly authTime?: number;

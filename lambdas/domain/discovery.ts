@@ -1,4 +1,5 @@
 /** OpenID Provider metadata that tells the truth about what Bankgate implements (REFERENCE.md §2). */
+import { ACR_VALUES_SUPPORTED } from './authentication-requirements';
 import { SIGNING_ALGS } from './client';
 import { SCOPE_GROUP_IDS } from './gateway/scope-groups';
 
@@ -48,7 +49,7 @@ export function providerMetadata({ issuer, mtlsBaseUrl }: DiscoveryInput) {
       'c_hash',
     ],
     claims_parameter_supported: true,
-    acr_values_supported: ['urn:openbanking:psd2:sca', 'urn:openbanking:psd2:ca'],
+    acr_values_supported: [...ACR_VALUES_SUPPORTED],
     id_token_signing_alg_values_supported: [...SIGNING_ALGS],
     token_endpoint_auth_methods_supported: ['tls_client_auth', 'private_key_jwt'],
     token_endpoint_auth_signing_alg_values_supported: [...SIGNING_ALGS],

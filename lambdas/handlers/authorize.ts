@@ -4,6 +4,7 @@
  * customer's login at the bank's identity provider with a login session bound to an HttpOnly cookie.
  */
 
+import { idpLoginParameters } from '../domain/authentication-requirements';
 import {
   type AuthorizationRequest,
   LOGIN_TTL,
@@ -111,7 +112,7 @@ async function startLogin(auth: Authorization) {
   const { issuer } = wiring.config;
   const login = await wiring.identityProvider.startLogin({
     redirectUri: `${issuer}/login/callback`,
-    acrValues: auth.authorization.acrValues?.join(' '),
+    ...idpLoginParameters(auth.authorization),
   });
   const loginId = newIdentifier();
   const secret = newOpaqueValue();
@@ -123,6 +124,7 @@ async function startLogin(auth: Authorization) {
     request: auth.authorization,
     sessionHash: hashSecret(secret),
     idp: { state: login.state, nonce: login.nonce, codeVerifier: login.codeVerifier },
+    startedAt: auth.now,
     expiresAt: auth.now + LOGIN_TTL,
   };
   await wiring.stores.authorizations.put(record);

@@ -4,10 +4,11 @@
  * (state, nonce, PKCE, ID token); then the customer goes on to the consent page.
  */
 
+import { checkAuthentication, clientErrorForIdpError } from '../domain/authentication-requirements';
 import type { LoginSessionRecord } from '../domain/authorization';
 import { authorizationResponseUrl } from '../domain/authorization-request';
 import { hashSecret, newOpaqueValue } from '../domain/tokens';
-import { OAuthError } from '../errors';
+import { AuthorizationRequestError, OAuthError } from '../errors';
 import { httpHandler, redirect } from '../http/handler';
 import { matchesHash, readLoginCookie } from '../http/login-session';
 import { systemClock } from '../ports/clock';
@@ -50,12 +51,13 @@ export const handler = httpHandler({ errors: 'html' }, async (request) => {
   } catch (error) {
     if (!(error instanceof IdentityProviderError)) throw error;
     request.log.info('bank login failed', { reason: error.message, idpError: error.error });
-    if (error.error === 'access_denied' || error.error === 'login_required') {
-      // The customer did not sign in: tell the client, as the authorization response.
+    const clientError = clientErrorForIdpError(error.error, login.request);
+    if (clientError) {
+      // The IdP answered (the customer did not sign in, or prompt=none could not be honoured): tell the client.
       return redirect(
         authorizationResponseUrl(login.request, issuer, {
-          error: 'access_denied',
-          error_description: 'the customer did not sign in',
+          error: clientError.error,
+          error_description: clientError.description,
         }),
       );
     }
@@ -63,6 +65,16 @@ export const handler = httpHandler({ errors: 'html' }, async (request) => {
       'login_failed',
       'Signing in at the bank did not succeed. Please start again from the app.',
       400,
+    );
+  }
+
+  try {
+    checkAuthentication(login.request, customer, { startedAt: login.startedAt, now });
+  } catch (error) {
+    if (!(error instanceof AuthorizationRequestError)) throw error;
+    request.log.info('authentication requirements not met', { clientId: login.clientId, error: error.error });
+    return redirect(
+      authorizationResponseUrl(login.request, issuer, { error: error.error, error_description: error.description }),
     );
   }
 

@@ -21,7 +21,14 @@ export interface AuthenticatedCustomer {
 
 export interface IdentityProvider {
   /** Where to send the browser; the caller stores state/nonce/codeVerifier with its login session. */
-  startLogin(input: { redirectUri: string; loginHint?: string; acrValues?: string }): Promise<LoginRequest>;
+  /** `acrValues`, `prompt`, `maxAge`: the client's requirements, forwarded as OIDC Core §3.1.2.1 parameters. */
+  startLogin(input: {
+    redirectUri: string;
+    loginHint?: string;
+    acrValues?: string;
+    prompt?: string;
+    maxAge?: number;
+  }): Promise<LoginRequest>;
   /** Exchanges the callback for the authenticated customer; verifies state, nonce, PKCE, ID token. Throws IdentityProviderError. */
   completeLogin(input: {
     callbackUrl: string;
