@@ -33,6 +33,8 @@ export interface Config {
     readonly adminRole: string;
   };
   readonly upstream: { readonly privateHosts: ReadonlySet<string>; readonly caFile?: string };
+  /** Origin of the portal pages, without a trailing slash. */
+  readonly portalSiteUrl: string;
 }
 
 const commaList = (value: string | undefined): string[] =>
@@ -84,5 +86,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       privateHosts: new Set(commaList(e.BANKGATE_UPSTREAM_PRIVATE_HOSTS).map((host) => host.toLowerCase())),
       caFile: e.BANKGATE_UPSTREAM_CA_FILE,
     },
+    portalSiteUrl: new URL(e.BANKGATE_PORTAL_SITE_URL ?? e.BANKGATE_ISSUER).origin,
   };
 }

@@ -27,6 +27,8 @@ export const HandlerEnvironmentSchema = z.object({
   BANKGATE_IDP_CLIENT_SECRET: z.optional(z.string()),
   BANKGATE_IDP_CLIENT_SECRET_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
   BANKGATE_CONSENT_PAGE_URL: z.optional(z.string()),
+  /** Origin serving the portal pages (`/consent/`, `/account/`, ...); default: the issuer's origin. */
+  BANKGATE_PORTAL_SITE_URL: z.optional(z.url()),
   /** The bank's workforce IdP for staff sign-in to the admin console. */
   BANKGATE_STAFF_IDP_ISSUER: z.optional(z.url()),
   BANKGATE_STAFF_IDP_CLIENT_ID: z.optional(z.string()),

@@ -43,6 +43,22 @@ export const ADMIN_CONSOLE_API = '/admin-api';
 /** Where the staff IdP sends bank staff back after sign-in (a redirect URI registered at the staff IdP). */
 export const STAFF_LOGIN_CALLBACK_PATH = `${ADMIN_CONSOLE_API}/login/callback`;
 
+/**
+ * A portal's API routes on the browser origin (`http/portal.ts`): its built-in sign-in and session calls,
+ * its own calls, and the CORS preflight of each for pages served from the portal site's own origin.
+ */
+export function portalApiRoutes(portal: string, own: readonly Pick<Route, 'method' | 'path'>[]): Route[] {
+  const builtIn = [
+    { method: 'GET', path: '/sign-in' },
+    { method: 'GET', path: '/callback' },
+    { method: 'GET', path: '/session' },
+    { method: 'POST', path: '/sign-out' },
+  ] as const;
+  const calls = [...builtIn, ...own].map(({ method, path }) => ({ method, path: `/${portal}/api${path}` }));
+  const preflights = [...new Set(calls.map(({ path }) => path))].map((path) => ({ method: 'OPTIONS' as const, path }));
+  return [...calls, ...preflights].map((route) => ({ ...route, surface: 'browser' as const }));
+}
+
 export const handlers: readonly HandlerSpec[] = [
   {
     id: 'jwks',
@@ -95,6 +111,14 @@ export const handlers: readonly HandlerSpec[] = [
       bankData: 'read',
     },
     keys: ['sign'],
+  },
+  {
+    id: 'account-api',
+    description: "Customer self-service API: sign-in at the bank's IdP, connected apps, stop sharing",
+    routes: portalApiRoutes('account', []),
+    tables: { portalSessions: 'readWrite' },
+    keys: [],
+    idpSecret: true,
   },
   {
     id: 'par',

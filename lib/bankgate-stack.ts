@@ -20,7 +20,7 @@ import { Monitoring } from './constructs/monitoring';
 import { PlatformKeys } from './constructs/platform-keys';
 import { Truststore } from './constructs/truststore';
 import { WebAcl } from './constructs/web-acl';
-import type { TenantConfig } from './tenant-config';
+import { portalRuntimeConfig, type TenantConfig } from './tenant-config';
 
 export interface BankgateStackProps extends StackProps {
   readonly tenant: TenantConfig;
@@ -68,7 +68,8 @@ export class BankgateStack extends Stack {
     if (tenant.consentPage.type === 'built-in') {
       this.consentSite = new ConsentSite(this, 'ConsentSite', {
         tenant: tenant.name,
-        runtimeConfig: { apiBaseUrl: issuer, tenantName: tenant.displayName },
+        runtimeConfig: portalRuntimeConfig(tenant, issuer),
+        logoSvg: tenant.logoSvg,
         domain: tenant.consentPage.domain,
         hostedZone,
         accessLogs,
@@ -85,6 +86,7 @@ export class BankgateStack extends Stack {
       issuer,
       mtlsBaseUrl,
       consentPageUrl,
+      portalSiteUrl: this.consentSite?.origin ?? issuer,
       logRetention,
     });
 

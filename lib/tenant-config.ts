@@ -37,6 +37,33 @@ const SigningKey = z.strictObject({
   algorithm: SigningAlgorithm,
 });
 
+/** WCAG 2.1 relative luminance of `#rrggbb` (SC 1.4.3 definition). */
+function luminance(hex: string): number {
+  const channel = (i: number) => {
+    const c = Number.parseInt(hex.slice(1 + 2 * i, 3 + 2 * i), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
+}
+
+/** Contrast of white text on `hex`: the banner and primary buttons must reach 4.5:1 (WCAG 2.1 AA, SC 1.4.3). */
+export function whiteTextContrast(hex: string): number {
+  return 1.05 / (luminance(hex) + 0.05);
+}
+
+const Branding = z.strictObject({
+  /** The bank's logo as an SVG file (path relative to the project root), served from the portal site itself. */
+  logoFile: z.string().endsWith('.svg', 'expected an .svg file').optional(),
+  /** Banner and primary-button colour, `#rrggbb`, dark enough for white text. */
+  primaryColour: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/, 'expected #rrggbb')
+    .refine((hex) => whiteTextContrast(hex) >= 4.5, 'white text on it must reach a contrast of 4.5:1 (WCAG AA)')
+    .optional(),
+  /** The bank's privacy policy: linked on every portal page; the consent page asks the customer to agree to it. */
+  privacyPolicyUrl: https.optional(),
+});
+
 const TenantSchema = z
   .strictObject({
     /** Shown to customers (consent page header) and used as the OpenID Provider's display name. */
@@ -88,6 +115,8 @@ const TenantSchema = z
         .max(400 * 24 * 3600),
       clientCredentialsSeconds: z.number().int().min(60).max(3600),
     }),
+    /** How the portal pages (consent page, customer dashboard, ...) show the bank. */
+    branding: Branding.prefault({}),
     consentPage: z.discriminatedUnion('type', [
       /**
        * The consent SPA from web/, on CloudFront. Its domain must be same-site with the browser domain (the
@@ -172,6 +201,38 @@ export interface TenantConfig extends TenantSettings {
   readonly name: string;
   /** Contents of `truststorePemFile`. */
   readonly truststorePem: string;
+  /** Contents of `branding.logoFile`. */
+  readonly logoSvg?: string;
+}
+
+/** Where the portal site serves the tenant's logo. */
+export const LOGO_PATH = '/branding/logo.svg';
+
+/** What every portal page reads at start-up from `/config.json` (web/src/config.ts `RuntimeConfig`). */
+export interface PortalRuntimeConfig {
+  readonly apiBaseUrl: string;
+  readonly tenantName: string;
+  readonly branding: {
+    readonly logoUrl: string | null;
+    readonly primaryColour: string | null;
+    readonly privacyPolicyUrl: string | null;
+  };
+}
+
+/** The portal site's `config.json` for a tenant: written by CDK into the site bucket, served by the sandbox. */
+export function portalRuntimeConfig(
+  tenant: Pick<TenantConfig, 'displayName' | 'branding' | 'logoSvg'>,
+  apiBaseUrl: string,
+): PortalRuntimeConfig {
+  return {
+    apiBaseUrl,
+    tenantName: tenant.displayName,
+    branding: {
+      logoUrl: tenant.logoSvg ? LOGO_PATH : null,
+      primaryColour: tenant.branding.primaryColour ?? null,
+      privacyPolicyUrl: tenant.branding.privacyPolicyUrl ?? null,
+    },
+  };
 }
 
 /** A tenant configuration problem, worded for the platform engineer running `cdk synth`. */
@@ -204,7 +265,28 @@ export function resolveTenant(tenants: unknown, name: unknown, projectRoot: stri
     const problems = parsed.error.issues.map((issue) => `  - ${issue.path.join('.') || '(tenant)'}: ${issue.message}`);
     throw new TenantConfigError(`Tenant "${name}" has an invalid configuration:\n${problems.join('\n')}`);
   }
-  return { ...parsed.data, name, truststorePem: readTruststore(name, parsed.data.truststorePemFile, projectRoot) };
+  const { logoFile } = parsed.data.branding;
+  return {
+    ...parsed.data,
+    name,
+    truststorePem: readTruststore(name, parsed.data.truststorePemFile, projectRoot),
+    ...(logoFile ? { logoSvg: readLogo(name, logoFile, projectRoot) } : {}),
+  };
+}
+
+/**
+ * The logo is served from the bank's own site under a CSP without inline script: an SVG with script or a
+ * reference to another origin would be refused by the browser or break "no third-party requests".
+ */
+function readLogo(tenant: string, file: string, projectRoot: string): string {
+  const path = isAbsolute(file) ? file : resolve(projectRoot, file);
+  const fail = (why: string) => new TenantConfigError(`Tenant "${tenant}": branding.logoFile: ${why} (${path})`);
+  if (!existsSync(path)) throw fail('file not found');
+  const svg = readFileSync(path, 'utf8');
+  if (!/<svg[\s>]/.test(svg)) throw fail('is not an SVG image');
+  if (/<script|\son\w+=|(?:href|src)=["']?(?:https?:)?\/\//i.test(svg))
+    throw fail('must not contain scripts, event handlers or references to other sites');
+  return svg;
 }
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----/g;

@@ -5,7 +5,7 @@
  * -> demo tenant seed -> manifest. Everything generated lives in the data dir; keeping it keeps all state.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
@@ -16,13 +16,14 @@ import { Agent, type Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from
 import type { HandlerEnvironment } from '../lambdas/environment';
 import { handlers, type Route, STAFF_LOGIN_CALLBACK_PATH, staticRoutes } from '../lambdas/routes';
 import { allTables } from '../lambdas/store/tables';
+import { portalRuntimeConfig, resolveTenant, TENANTS_CONTEXT_KEY } from '../lib/tenant-config';
 import { ensureTables, sandboxTableName, startLocalDynamo } from './dynamo';
 import { startDemoIdp } from './idp/server';
 import { ensureTenantKeys } from './kms/bootstrap';
 import { startLocalKms } from './kms/server';
 import { ensurePki, type SandboxPki } from './pki';
 import { type AppRedirectUris, demoStaff, STAFF_ADMIN_ROLE, seedDemoTenant } from './seed';
-import { startServers } from './server';
+import { REPO_ROOT, startServers } from './server';
 import { type SandboxTenant, TPI_BANK } from './tenants';
 
 export interface SandboxPorts {
@@ -84,6 +85,8 @@ export interface SandboxManifest {
     readonly browser: string;
     readonly mtls: string;
     readonly consent_page: string;
+    /** The customer self-service dashboard. */
+    readonly account_page: string;
     readonly idp: string;
     readonly kms: string;
     readonly dynamodb: string;
@@ -163,6 +166,7 @@ export function handlerEnvironment(input: HandlerEnvironmentInput): Record<strin
     BANKGATE_STAFF_IDP_ROLE_CLAIM: STAFF_ROLE_CLAIM,
     BANKGATE_STAFF_IDP_ADMIN_ROLE: STAFF_ADMIN_ROLE,
     BANKGATE_CONSENT_PAGE_URL: `${input.browserUrl}/consent/`,
+    BANKGATE_PORTAL_SITE_URL: input.browserUrl,
     // Local backends run on this machine, under a name the local CA certifies: the one allowlisted host.
     BANKGATE_UPSTREAM_PRIVATE_HOSTS: 'localhost',
     BANKGATE_UPSTREAM_CA_FILE: input.caFile,
@@ -178,6 +182,24 @@ export function handlerEnvironment(input: HandlerEnvironmentInput): Record<strin
     AWS_ENDPOINT_URL_DYNAMODB: input.dynamoEndpoint,
     AWS_ENDPOINT_URL_KMS: input.kmsEndpoint,
   };
+}
+
+/** A sandbox tenant's portal site: branding from the sample tenant of the same id in cdk.json, as CDK deploys it. */
+function portalSite(sandboxTenant: SandboxTenant) {
+  const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const tenant = resolveTenant(cdkJson.context[TENANTS_CONTEXT_KEY], sandboxTenant.id, REPO_ROOT);
+  // apiBaseUrl is the browser origin, filled in by the server once its port is known.
+  return { runtimeConfig: portalRuntimeConfig(tenant, ''), logoSvg: tenant.logoSvg };
+}
+
+/** Sign-in callbacks of the portals in the manifest, on the browser origin. */
+function portalCallbacks(browserUrl: string): string[] {
+  return handlers
+    .flatMap((spec) => spec.routes)
+    .filter(
+      (route) => route.surface === 'browser' && route.method === 'GET' && /^\/[^/]+\/api\/callback$/.test(route.path),
+    )
+    .map((route) => `${browserUrl}${route.path}`);
 }
 
 /** A Bankgate relying-party secret at the demo IdP (`file` in the data dir): generated once, kept. */
@@ -240,6 +262,7 @@ function manifestOf(input: {
       browser: browserUrl,
       mtls: mtlsUrl,
       consent_page: `${browserUrl}/consent/`,
+      account_page: `${browserUrl}/account/`,
       idp: input.idpIssuer,
       kms: input.kmsUrl,
       dynamodb: input.dynamoEndpoint,
@@ -273,7 +296,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     const servers = await startServers({
       ports: { browser: requested.browser, mtls: requested.mtls },
       tls: { key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem },
-      tenantName: tenant.name,
+      site: portalSite(tenant),
       ready,
       log: verbose,
     });
@@ -316,7 +339,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         })),
       ],
       clients: [
-        { client_id: IDP_CLIENT_ID, client_secret: secret, redirect_uris: [`${servers.browserUrl}/login/callback`] },
+        {
+          client_id: IDP_CLIENT_ID,
+          client_secret: secret,
+          // The authorization journey's callback and each portal's sign-in callback (`/<portal>/api/callback`).
+          redirect_uris: [`${servers.browserUrl}/login/callback`, ...portalCallbacks(servers.browserUrl)],
+        },
         {
           client_id: STAFF_IDP_CLIENT_ID,
           client_secret: staffSecret,

@@ -2,7 +2,8 @@
  * The sandbox's API Gateway: two local HTTPS origins that turn requests into REST (v1) proxy events for
  * the very handler modules CDK deploys, and their results back into responses. A thin adapter: anything
  * it did that Lambda behind API Gateway would not see would be a bug here, not a feature.
- *   - browser origin: TLS only (discovery, authorize, consent page API, the SPA under /consent/).
+ *   - browser origin: TLS only (discovery, authorize, the portal APIs, and the portal site as CloudFront
+ *     serves it: `/config.json`, the bank's logo, one page per portal under `/<portal>/`).
  *     Static routes (discovery) are answered by the server itself, as API Gateway's mock integrations do.
  *   - mTLS origin: a client certificate issued by the truststore CA is required at the handshake, like
  *     the API Gateway mTLS custom domain; the certificate reaches handlers as `identity.clientCert`.
@@ -29,6 +30,7 @@ import {
   type StaticRoute,
   type Surface,
 } from '../lambdas/routes';
+import { LOGO_PATH, type PortalRuntimeConfig } from '../lib/tenant-config';
 import {
   type CompiledRoute,
   clientCertIdentity,
@@ -52,8 +54,9 @@ export interface ServerOptions {
   readonly host?: string;
   /** PEM server key, server certificate, and the CA that client certificates must chain to. */
   readonly tls: { readonly key: string; readonly cert: string; readonly ca: string };
-  readonly tenantName: string;
-  /** Built SPA served under /consent/ when the folder exists. @default <repo>/web/dist */
+  /** The portal site's `config.json` (its apiBaseUrl is replaced by the browser origin) and the bank's logo. */
+  readonly site: { readonly runtimeConfig: PortalRuntimeConfig; readonly logoSvg?: string };
+  /** Built portal pages (`<portal>/index.html`, `assets/`) when the folder exists. @default <repo>/web/dist */
   readonly webDist?: string;
   /** @default the handler manifest (`lambdas/routes.ts`) */
   readonly handlers?: readonly HandlerSpec[];
@@ -169,9 +172,7 @@ function isProxyResult(value: unknown): value is APIGatewayProxyResult {
   );
 }
 
-// ---- Static SPA (browser origin) ----------------------------------------------------------------
-
-const CONSENT_PREFIX = '/consent/';
+// ---- The portal site (browser origin), as CloudFront serves it --------------------------------------
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -195,54 +196,65 @@ const SPA_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-/** The file for a /consent/ path, or the SPA's index.html for client-side routes; never outside `webDist`. */
-async function spaFile(webDist: string, pathname: string): Promise<string | undefined> {
-  const relative = normalize(decodeURIComponent(pathname.slice(CONSENT_PREFIX.length)));
+const PORTAL_PATH = /^\/([a-z][a-z0-9-]*)(\/.*)?$/;
+
+/**
+ * The file for a site path, never outside `webDist`: files as they are; a portal's client-side paths (no
+ * extension) get its page `<portal>/index.html` (lib/constructs/consent-site.ts does the same at the edge).
+ */
+async function siteFile(webDist: string, pathname: string): Promise<string | undefined> {
+  const relative = normalize(decodeURIComponent(pathname.slice(1)));
   const candidate = join(webDist, relative);
   if (candidate !== webDist && !candidate.startsWith(webDist + sep)) return undefined;
   const found = await stat(candidate).catch(() => undefined);
   if (found?.isFile()) return candidate;
-  // Client-side routes have no extension; a missing asset is a 404, not the app.
-  if (extname(relative) !== '') return undefined;
-  const index = join(webDist, 'index.html');
+  const portal = PORTAL_PATH.exec(pathname)?.[1];
+  if (!portal || extname(relative) !== '') return undefined;
+  const index = join(webDist, portal, 'index.html');
   return existsSync(index) ? index : undefined;
 }
 
-async function serveConsentPage(
+/** A browser-origin GET that no route matched: the portal site, or undefined when it has no such path. */
+async function servePortalSite(
   res: ServerResponse,
   method: string,
   pathname: string,
   options: ServerOptions & { browserUrl: string },
-): Promise<void> {
-  if (method !== 'GET' && method !== 'HEAD') {
-    sendJson(res, 405, { message: 'Method Not Allowed' }, { allow: 'GET, HEAD' });
-    return;
-  }
-  if (pathname === `${CONSENT_PREFIX}config.json`) {
+): Promise<boolean> {
+  // A portal's API lives on the API origin in AWS: an unknown API path is a 404 here, not a page.
+  if ((method !== 'GET' && method !== 'HEAD') || /^\/[^/]+\/api(\/|$)/.test(pathname)) return false;
+  if (pathname === '/config.json') {
     sendJson(
       res,
       200,
-      { apiBaseUrl: options.browserUrl, tenantName: options.tenantName },
+      { ...options.site.runtimeConfig, apiBaseUrl: options.browserUrl },
       { 'cache-control': 'no-store' },
     );
-    return;
+    return true;
+  }
+  if (pathname === LOGO_PATH && options.site.logoSvg) {
+    res.writeHead(200, { ...SPA_HEADERS, 'content-type': CONTENT_TYPES['.svg']!, 'cache-control': 'no-cache' });
+    res.end(method === 'HEAD' ? undefined : options.site.logoSvg);
+    return true;
   }
   const webDist = resolve(options.webDist ?? join(REPO_ROOT, 'web', 'dist'));
-  const file = existsSync(webDist) ? await spaFile(webDist, pathname).catch(() => undefined) : undefined;
-  if (!file) {
-    sendJson(res, 404, { message: 'Not Found' });
-    return;
+  const portal = PORTAL_PATH.exec(pathname);
+  if (portal && portal[2] === undefined && existsSync(join(webDist, portal[1]!, 'index.html'))) {
+    res.writeHead(308, { location: `${pathname}/` }).end();
+    return true;
   }
+  const file = existsSync(webDist) ? await siteFile(webDist, pathname).catch(() => undefined) : undefined;
+  if (!file) return false;
   const body = await readFile(file);
-  const isAsset = pathname.startsWith(`${CONSENT_PREFIX}assets/`);
   res.writeHead(200, {
     ...SPA_HEADERS,
     'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
     'content-length': body.length,
-    // Vite fingerprints assets; index.html must be revalidated to pick up new builds.
-    'cache-control': isAsset ? 'public, max-age=31536000, immutable' : 'no-cache',
+    // Vite fingerprints assets; the pages must be revalidated to pick up new builds.
+    'cache-control': pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
   });
   res.end(method === 'HEAD' ? undefined : body);
+  return true;
 }
 
 // ---- The origins --------------------------------------------------------------------------------
@@ -315,16 +327,14 @@ export async function startServers(options: ServerOptions): Promise<RunningServe
     const url = req.url ?? '/';
     const pathname = url.split('?')[0]!;
 
-    if (surface === 'browser' && (pathname === '/consent' || pathname.startsWith(CONSENT_PREFIX))) {
-      if (pathname === '/consent') {
-        res.writeHead(308, { location: CONSENT_PREFIX }).end();
-        return;
-      }
-      await serveConsentPage(res, method, pathname, { ...options, browserUrl: urls.browser });
+    const match = matchRoute(routes, method, pathname);
+    if (
+      match.kind === 'notFound' &&
+      surface === 'browser' &&
+      (await servePortalSite(res, method, pathname, { ...options, browserUrl: urls.browser }))
+    ) {
       return;
     }
-
-    const match = matchRoute(routes, method, pathname);
     if (match.kind === 'notFound') {
       sendJson(res, 404, { message: 'Not Found' });
       return;

@@ -23,9 +23,11 @@ export interface OidcIdentityProviderOptions {
    * global dispatcher from Node's built-in fetch.
    */
   readonly customFetch?: oidc.CustomFetch;
+  /** @default 'openid profile' (a staff IdP may need a scope that releases its role claim) */
+  readonly scope?: string;
 }
 
-const SCOPE = 'openid profile';
+const DEFAULT_SCOPE = 'openid profile';
 
 export function createOidcIdentityProvider(opts: OidcIdentityProviderOptions): IdentityProvider {
   let discovered: Promise<oidc.Configuration> | undefined;
@@ -57,7 +59,7 @@ export function createOidcIdentityProvider(opts: OidcIdentityProviderOptions): I
       const nonce = oidc.randomNonce();
       const parameters: Record<string, string> = {
         redirect_uri: redirectUri,
-        scope: SCOPE,
+        scope: opts.scope ?? DEFAULT_SCOPE,
         code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
         code_challenge_method: 'S256',
         state,
@@ -97,6 +99,7 @@ export function createOidcIdentityProvider(opts: OidcIdentityProviderOptions): I
         name: typeof claims.name === 'string' ? claims.name : undefined,
         acr: typeof claims.acr === 'string' ? claims.acr : undefined,
         authTime: claims.auth_time,
+        claims: { ...claims },
       };
     },
   };

@@ -6,7 +6,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { LOGIN_TTL } from '../domain/authorization';
 import { secretEquals } from '../domain/tokens';
-import { header } from './request';
+import { cookieValues } from './request';
 
 export const LOGIN_COOKIE = '__Host-bankgate_login';
 
@@ -20,15 +20,7 @@ export function clearedLoginCookie(): string {
 
 /** The login id and secret from the request's cookie, if present and well formed. */
 export function readLoginCookie(event: APIGatewayProxyEvent): { loginId: string; secret: string } | undefined {
-  const cookies = [
-    header(event, 'cookie'),
-    ...(event.multiValueHeaders?.cookie ?? event.multiValueHeaders?.Cookie ?? []),
-  ]
-    .filter((c): c is string => typeof c === 'string')
-    .flatMap((c) => c.split(';'));
-  for (const cookie of cookies) {
-    const [name, value] = cookie.trim().split('=', 2);
-    if (name !== LOGIN_COOKIE || !value) continue;
+  for (const value of cookieValues(event, LOGIN_COOKIE)) {
     const match = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(value);
     if (match) return { loginId: match[1]!, secret: match[2]! };
   }

@@ -12,6 +12,16 @@ export function header(event: APIGatewayProxyEvent, name: string): string | unde
   return undefined;
 }
 
+/** Every value of the cookie `name` the request carries (single- and multi-value Cookie headers). */
+export function cookieValues(event: APIGatewayProxyEvent, name: string): string[] {
+  return [header(event, 'cookie'), ...(event.multiValueHeaders?.cookie ?? event.multiValueHeaders?.Cookie ?? [])]
+    .filter((c): c is string => typeof c === 'string')
+    .flatMap((c) => c.split(';'))
+    .map((cookie) => cookie.trim().split('=', 2))
+    .filter(([cookieName, value]) => cookieName === name && value)
+    .map(([, value]) => value!);
+}
+
 export function rawBody(event: APIGatewayProxyEvent): string {
   if (!event.body) return '';
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;

@@ -17,6 +17,8 @@ export interface AuthenticatedCustomer {
   readonly acr?: string;
   /** Epoch seconds at which the customer authenticated at the identity provider. */
   readonly authTime: number;
+  /** Every verified ID token claim, for admission rules that need more (e.g. a staff IdP's role claim). */
+  readonly claims: Readonly<Record<string, unknown>>;
 }
 
 export interface IdentityProvider {

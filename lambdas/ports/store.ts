@@ -12,6 +12,7 @@ import type {
 } from '../domain/authorization';
 import type { Client } from '../domain/client';
 import type { Consent, ConsentStatus, TokenKind, TokenRecord } from '../domain/model';
+import type { PortalSessionRecord, PortalSignInRecord } from '../domain/portal-session';
 
 export interface ClientStore {
   get(clientId: string): Promise<Client | undefined>;
@@ -99,4 +100,19 @@ export interface AuthorizationStore {
     changes: Partial<Omit<LoginSessionRecord, 'id' | 'kind' | 'clientId'>> & { status: LoginStatus },
     now: number,
   ): Promise<LoginSessionRecord | undefined>;
+}
+
+/** Portal sign-ins and sessions (`domain/portal-session.ts`), each step one conditional write. */
+export interface PortalSessionStore {
+  putSignIn(record: PortalSignInRecord): Promise<void>;
+  /** Marks the sign-in used if it exists, is of the portal, unused and unexpired; returns it, or undefined. */
+  consumeSignIn(id: string, portal: string, now: number): Promise<PortalSignInRecord | undefined>;
+  createSession(record: PortalSessionRecord): Promise<void>;
+  /**
+   * Validates and slides a session in one conditional write: it exists, is of the portal and neither its
+   * idle nor its absolute deadline has passed; its idle deadline moves to `idleDeadline`.
+   */
+  touchSession(id: string, portal: string, now: number, idleDeadline: number): Promise<PortalSessionRecord | undefined>;
+  /** Ends a session at once (sign-out, rotation on a new sign-in). */
+  endSession(id: string): Promise<void>;
 }

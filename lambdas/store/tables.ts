@@ -96,6 +96,14 @@ export const tables = {
     ttlAttribute: TTL_ATTRIBUTE,
     description: 'Single-use markers: client assertion jti values and x-idempotency-key records.',
   },
+  portalSessions: {
+    name: 'portal-sessions',
+    envVar: 'TABLE_PORTAL_SESSIONS',
+    partitionKey: S('id'),
+    indexes: [],
+    ttlAttribute: TTL_ATTRIBUTE,
+    description: 'Portal sign-ins in progress and portal sessions, keyed by sha256 of the cookie secret.',
+  },
   apis: {
     name: 'apis',
     envVar: 'TABLE_APIS',

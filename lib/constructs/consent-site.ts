@@ -1,7 +1,8 @@
 /**
- * The built-in consent SPA (web/), built by Vite during synthesis and served from a private S3 bucket
- * through CloudFront with Origin Access Control. `config.json` next to `index.html` tells the one
- * build which API and bank it belongs to.
+ * The built-in portal site (web/: `/consent/`, `/account/`, ... one page per portal), built by Vite during
+ * synthesis and served from a private S3 bucket through CloudFront with Origin Access Control.
+ * `config.json` at the site root tells the one build which API and bank it belongs to; the bank's logo is
+ * deployed next to it (`/branding/logo.svg`), so no page ever loads anything from another origin.
  */
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -10,7 +11,11 @@ import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
   CachePolicy,
+  Function as CloudFrontFunction,
   Distribution,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
   HeadersFrameOption,
   HeadersReferrerPolicy,
   HttpVersion,
@@ -26,19 +31,16 @@ import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-c
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { PROJECT_ROOT } from '../paths';
+import { LOGO_PATH, type PortalRuntimeConfig } from '../tenant-config';
 import { BUCKET_DEPLOYMENT_MEMORY_MB } from './deployment';
 
 export const WEB_DIR = join(PROJECT_ROOT, 'web');
 
-/** What the SPA reads at start-up (web/src/config.ts `RuntimeConfig`). */
-export interface ConsentSiteRuntimeConfig {
-  readonly apiBaseUrl: string;
-  readonly tenantName: string;
-}
-
 export interface ConsentSiteProps {
   readonly tenant: string;
-  readonly runtimeConfig: ConsentSiteRuntimeConfig;
+  readonly runtimeConfig: PortalRuntimeConfig;
+  /** The bank's logo (SVG), deployed at `LOGO_PATH`. */
+  readonly logoSvg?: string;
   /** Same-site with the browser API; its certificate is in us-east-1. */
   readonly domain: { readonly domainName: string; readonly certificateArn: string };
   readonly hostedZone?: IHostedZone;
@@ -48,7 +50,9 @@ export interface ConsentSiteProps {
 export class ConsentSite extends Construct {
   readonly bucket: Bucket;
   readonly distribution: Distribution;
-  /** `https://<domain>/`: where the authorization server sends customers to review a consent. */
+  /** `https://<domain>`: the origin of every portal page. */
+  readonly origin: string;
+  /** `https://<domain>/consent/`: where the authorization server sends customers to review a consent. */
   readonly url: string;
 
   constructor(scope: Construct, id: string, props: ConsentSiteProps) {
@@ -82,23 +86,22 @@ export class ConsentSite extends Construct {
       },
     });
 
+    const portalPages = new CloudFrontFunction(this, 'PortalPages', {
+      comment: `Bankgate ${props.tenant}: /<portal>/... -> /<portal>/index.html`,
+      runtime: FunctionRuntime.JS_2_0,
+      code: FunctionCode.fromInline(PORTAL_PAGES_FUNCTION),
+    });
+
     this.distribution = new Distribution(this, 'Distribution', {
-      comment: `Bankgate ${props.tenant} consent page`,
-      defaultRootObject: 'index.html',
+      comment: `Bankgate ${props.tenant} portal site (consent page, customer dashboard)`,
       defaultBehavior: {
         origin: S3BucketOrigin.withOriginAccessControl(bucket),
         viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
         cachePolicy: CachePolicy.CACHING_OPTIMIZED,
         responseHeadersPolicy: headers,
+        functionAssociations: [{ function: portalPages, eventType: FunctionEventType.VIEWER_REQUEST }],
       },
-      // Client-side routes: unknown paths (403 from S3 without ListBucket, or 404) render the SPA.
-      errorResponses: [403, 404].map((httpStatus) => ({
-        httpStatus,
-        responseHttpStatus: 200,
-        responsePagePath: '/index.html',
-        ttl: Duration.seconds(0),
-      })),
       domainNames: [props.domain.domainName],
       certificate: Certificate.fromCertificateArn(this, 'Certificate', props.domain.certificateArn),
       minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
@@ -108,11 +111,16 @@ export class ConsentSite extends Construct {
       logBucket: props.accessLogs,
       logFilePrefix: 'consent-site-cloudfront/',
     });
-    this.url = `https://${props.domain.domainName}/`;
+    this.origin = `https://${props.domain.domainName}`;
+    this.url = `${this.origin}/consent/`;
 
     new BucketDeployment(this, 'Deploy', {
       destinationBucket: bucket,
-      sources: [viteBuild(), Source.jsonData('config.json', props.runtimeConfig)],
+      sources: [
+        viteBuild(),
+        Source.jsonData('config.json', props.runtimeConfig),
+        ...(props.logoSvg ? [Source.data(LOGO_PATH.slice(1), props.logoSvg)] : []),
+      ],
       distribution: this.distribution,
       distributionPaths: ['/*'],
       memoryLimit: BUCKET_DEPLOYMENT_MEMORY_MB,
@@ -140,6 +148,23 @@ export class ConsentSite extends Construct {
     );
   }
 }
+
+/**
+ * CloudFront Function (viewer request): each portal is one page, `/<portal>/index.html`; its client-side
+ * paths (no file extension) get that page, `/<portal>` gets its slash, and the bare site opens the
+ * customer dashboard. Files (with an extension) are served as they are, a missing one is a 403/404.
+ */
+const PORTAL_PAGES_FUNCTION = `function handler(event) {
+  var request = event.request;
+  var uri = request.uri;
+  if (uri === '/') return { statusCode: 302, statusDescription: 'Found', headers: { location: { value: '/account/' } } };
+  var portal = /^\\/([a-z][a-z0-9-]*)(\\/.*)?$/.exec(uri);
+  if (portal && portal[2] === undefined) {
+    return { statusCode: 308, statusDescription: 'Permanent Redirect', headers: { location: { value: uri + '/' } } };
+  }
+  if (portal && !/\\.[A-Za-z0-9]+$/.test(uri)) request.uri = '/' + portal[1] + '/index.html';
+  return request;
+}`;
 
 /** The page talks to the browser API only; no inline script or style, no framing, no forms elsewhere. */
 export function contentSecurityPolicy(apiBaseUrl: string): string {

@@ -51,6 +51,8 @@ export interface HandlerFunctionsProps {
   /** https://<mtls domain>. */
   readonly mtlsBaseUrl: string;
   readonly consentPageUrl: string;
+  /** Origin of the portal pages (`/consent/`, `/account/`, ...). */
+  readonly portalSiteUrl: string;
   readonly logRetention: RetentionDays;
 }
 
@@ -106,6 +108,7 @@ export class HandlerFunctions extends Construct {
       BANKGATE_STAFF_IDP_CLIENT_ID: tenant.staffIdentityProvider.clientId,
       BANKGATE_STAFF_IDP_ROLE_CLAIM: tenant.staffIdentityProvider.roleClaim,
       BANKGATE_STAFF_IDP_ADMIN_ROLE: tenant.staffIdentityProvider.adminValue,
+      BANKGATE_PORTAL_SITE_URL: props.portalSiteUrl,
     };
     return {
       NODE_OPTIONS: '--enable-source-maps',

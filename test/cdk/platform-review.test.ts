@@ -459,7 +459,7 @@ describe('DynamoDB', () => {
         .flatMap((source) => [...source.matchAll(/tableName\('(\w+)'\)/g)].map(([, key]) => key as TableKey)),
     );
     // Assess
-    expect([...expiring].sort()).toEqual(['authorizations', 'replay', 'tokens']);
+    expect([...expiring].sort()).toEqual(['authorizations', 'portalSessions', 'replay', 'tokens']);
     for (const key of expiring) {
       expect(resources[tableIdOf(key)].Properties.TimeToLiveSpecification).toEqual({
         AttributeName: TTL_ATTRIBUTE,

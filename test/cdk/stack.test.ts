@@ -106,7 +106,8 @@ describe('Lambda functions', () => {
         BANKGATE_CLIENT_CREDENTIALS_TTL: '600',
         BANKGATE_IDP_ISSUER: 'https://login.tpi-bank.example',
         BANKGATE_IDP_CLIENT_ID: 'bankgate',
-        BANKGATE_CONSENT_PAGE_URL: 'https://consent.tpi-bank.example/',
+        BANKGATE_CONSENT_PAGE_URL: 'https://consent.tpi-bank.example/consent/',
+        BANKGATE_PORTAL_SITE_URL: 'https://consent.tpi-bank.example',
       });
     }
   });
@@ -519,21 +520,31 @@ describe('consent page', () => {
     });
   });
 
-  it('maps unknown paths to the SPA and uses the tenant domain with TLS 1.2', () => {
-    // Act
+  it('serves each portal page for its paths (CloudFront Function) and uses the tenant domain with TLS 1.2', () => {
+    // Prepare
     const distribution = resources[logicalId(site().distribution)].Properties.DistributionConfig as Json;
+    const [fn] = Object.values(resourcesOf(template, 'AWS::CloudFront::Function'));
+    // CloudFront Functions are plain ECMAScript: run the deployed code on sample viewer requests.
+    const viewerRequest = new Function(`${fn!.Properties.FunctionCode as string}; return handler;`)() as (event: {
+      request: { uri: string };
+    }) => { uri?: string; statusCode?: number; headers?: { location: { value: string } } };
+    const at = (uri: string) => viewerRequest({ request: { uri } });
     // Assess
     expect(distribution).toMatchObject({
-      DefaultRootObject: 'index.html',
       Aliases: ['consent.tpi-bank.example'],
       ViewerCertificate: { MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' },
-      DefaultCacheBehavior: { ViewerProtocolPolicy: 'redirect-to-https' },
+      DefaultCacheBehavior: {
+        ViewerProtocolPolicy: 'redirect-to-https',
+        FunctionAssociations: [expect.objectContaining({ EventType: 'viewer-request' })],
+      },
     });
-    expect(distribution.CustomErrorResponses).toEqual(
-      [403, 404].map((code) =>
-        expect.objectContaining({ ErrorCode: code, ResponseCode: 200, ResponsePagePath: '/index.html' }),
-      ),
-    );
+    expect(at('/consent/')).toEqual({ uri: '/consent/index.html' });
+    expect(at('/account/apps/123')).toEqual({ uri: '/account/index.html' });
+    expect(at('/assets/account-1a2b.js')).toEqual({ uri: '/assets/account-1a2b.js' });
+    expect(at('/config.json')).toEqual({ uri: '/config.json' });
+    expect(at('/branding/logo.svg')).toEqual({ uri: '/branding/logo.svg' });
+    expect(at('/account')).toMatchObject({ statusCode: 308, headers: { location: { value: '/account/' } } });
+    expect(at('/')).toMatchObject({ statusCode: 302, headers: { location: { value: '/account/' } } });
   });
 
   it('sends CSP, HSTS and frame-deny headers', () => {
@@ -570,13 +581,24 @@ describe('consent page', () => {
       join(assemblyDir, `asset.${key.replace(/\.zip$/, '')}`),
     );
     // Assess
-    const spa = assetDirs.find((dir) => existsSync(join(dir, 'index.html')))!;
-    expect(readFileSync(join(spa, 'index.html'), 'utf8')).toMatch(/<script type="module"[^>]+src="\.\/assets\//);
+    const spa = assetDirs.find((dir) => existsSync(join(dir, 'consent', 'index.html')))!;
+    for (const portal of ['consent', 'account']) {
+      expect(readFileSync(join(spa, portal, 'index.html'), 'utf8')).toMatch(
+        /<script type="module"[^>]+src="\.\.\/assets\//,
+      );
+    }
     const config = assetDirs.find((dir) => existsSync(join(dir, 'config.json')))!;
     expect(JSON.parse(readFileSync(join(config, 'config.json'), 'utf8'))).toEqual({
       apiBaseUrl: 'https://auth.tpi-bank.example',
       tenantName: 'TPI Bank',
+      branding: {
+        logoUrl: '/branding/logo.svg',
+        primaryColour: '#0b5394',
+        privacyPolicyUrl: 'https://www.tpi-bank.example/privacy',
+      },
     });
+    const logo = assetDirs.find((dir) => existsSync(join(dir, 'branding', 'logo.svg')))!;
+    expect(readFileSync(join(logo, 'branding', 'logo.svg'), 'utf8')).toContain('<svg');
   });
 });
 

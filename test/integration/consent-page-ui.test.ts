@@ -87,7 +87,8 @@ beforeAll(async () => {
     { cwd: repoRoot, stdio: 'pipe' },
   );
   writeFileSync(join(outDir, 'config.json'), JSON.stringify({ apiBaseUrl, tenantName: 'TPI Bank' }));
-  server = await startStaticServer(outDir, '/consent/');
+  // The site as CloudFront serves it: config.json at the root, one page per portal.
+  server = await startStaticServer(outDir, '/');
   browser = await launchChromium();
 }, 60_000);
 
@@ -148,7 +149,7 @@ async function describeCall(request: Request): Promise<ApiCall> {
 
 async function openConsentPage(page: Page) {
   const query = new URLSearchParams({ login_id: loginId, login_state: loginState });
-  await page.goto(`${server.url}?${query}`);
+  await page.goto(`${server.url}consent/?${query}`);
   await page.getByRole('heading', { level: 1 }).waitFor();
 }
 
@@ -282,7 +283,7 @@ test('without a login_id there is nothing to do', async () => {
   const calls = await stubApi(page);
 
   // Act
-  await page.goto(server.url);
+  await page.goto(`${server.url}consent/`);
   await page.getByRole('heading', { level: 1 }).waitFor();
 
   // Assess

@@ -109,7 +109,13 @@ describe('mTLS origin', () => {
       echo = await startServers({
         ports: { browser: 0, mtls: 0 },
         tls: { key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem },
-        tenantName: 'Echo',
+        site: {
+          runtimeConfig: {
+            apiBaseUrl: '',
+            tenantName: 'Echo',
+            branding: { logoUrl: null, primaryColour: null, privacyPolicyUrl: null },
+          },
+        },
         handlers: [
           {
             id: 'echo',
@@ -196,11 +202,20 @@ describe('browser origin', () => {
     const agent = sandbox.browserAgent();
     const unknown = await request(`${sandbox.manifest.issuer}/no-such-endpoint`, { dispatcher: agent });
     const wrongMethod = await request(sandbox.manifest.discovery, { method: 'DELETE', dispatcher: agent });
-    const config = await request(`${sandbox.manifest.issuer}/consent/config.json`, { dispatcher: agent });
+    const config = await request(`${sandbox.manifest.issuer}/config.json`, { dispatcher: agent });
     expect(unknown.statusCode).toBe(404);
     expect(wrongMethod.statusCode).toBe(405);
     expect(wrongMethod.headers.allow).toBe('GET');
-    expect(await config.body.json()).toEqual({ apiBaseUrl: sandbox.manifest.issuer, tenantName: 'TPI Bank' });
+    // TPI Bank's branding from its sample tenant configuration (cdk.json), as CDK deploys it.
+    expect(await config.body.json()).toEqual({
+      apiBaseUrl: sandbox.manifest.issuer,
+      tenantName: 'TPI Bank',
+      branding: {
+        logoUrl: '/branding/logo.svg',
+        primaryColour: '#0b5394',
+        privacyPolicyUrl: 'https://www.tpi-bank.example/privacy',
+      },
+    });
     await Promise.all([unknown.body.dump(), wrongMethod.body.dump()]);
   });
 

@@ -147,7 +147,8 @@ describe('completeLogin', () => {
     const customer = await rp.completeLogin({ callbackUrl, redirectUri: REDIRECT_URI, expected: login });
 
     // Assess
-    expect(customer).toEqual({ subject: 'cust-1', name: 'Alice', acr: 'urn:openbanking:psd2:sca', authTime });
+    expect(customer).toMatchObject({ subject: 'cust-1', name: 'Alice', acr: 'urn:openbanking:psd2:sca', authTime });
+    expect(customer.claims).toMatchObject({ sub: 'cust-1', aud: 'bankgate', iss: ISSUER });
     const tokenRequest = idp.requests.find((r) => r.url === `${ISSUER}/token`)!;
     expect(Object.fromEntries(tokenRequest.body)).toEqual({
       grant_type: 'authorization_code',

@@ -1,10 +1,18 @@
 /** The DynamoDB adapters behind the store ports (built once per process by `wiring.ts`). */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AuthorizationStore, ClientStore, ConsentStore, OnceStore, TokenStore } from '../../ports/store';
+import type {
+  AuthorizationStore,
+  ClientStore,
+  ConsentStore,
+  OnceStore,
+  PortalSessionStore,
+  TokenStore,
+} from '../../ports/store';
 import { dynamoAuthorizationStore } from './authorizations';
 import { dynamoClientStore } from './clients';
 import { dynamoConsentStore } from './consents';
 import { dynamoOnceStore } from './once';
+import { dynamoPortalSessionStore } from './portal-sessions';
 import { dynamoTokenStore } from './tokens';
 
 export interface Stores {
@@ -13,6 +21,7 @@ export interface Stores {
   readonly tokens: TokenStore;
   readonly once: OnceStore;
   readonly authorizations: AuthorizationStore;
+  readonly portalSessions: PortalSessionStore;
 }
 
 export function createStores(doc: DynamoDBDocumentClient): Stores {
@@ -22,5 +31,6 @@ export function createStores(doc: DynamoDBDocumentClient): Stores {
     tokens: dynamoTokenStore(doc),
     once: dynamoOnceStore(doc),
     authorizations: dynamoAuthorizationStore(doc),
+    portalSessions: dynamoPortalSessionStore(doc),
   };
 }
