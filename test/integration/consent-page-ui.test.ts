@@ -12,6 +12,8 @@ import { type StaticServer, startStaticServer } from '../support/static-server';
  * with it: what it shows, what it posts, where it sends the browser.
  */
 
+jest.setTimeout(30_000);
+
 const repoRoot = join(__dirname, '..', '..');
 const apiBaseUrl = 'https://auth.bank.test';
 const tppCallback = 'https://tpp.example/callback';
