@@ -59,7 +59,7 @@ export const wiring: Wiring = {
     );
   },
   get stores() {
-    return part('stores', () => createStores(wiring.documentClient));
+    return part('stores', () => createStores(wiring.documentClient, { idTokenSigningAlg: wiring.config.signingAlg }));
   },
   get grantRegistry() {
     return part('grantRegistry', () => dynamoGrantRegistry(wiring.documentClient));

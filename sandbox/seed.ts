@@ -338,6 +338,8 @@ export function demoClientRegistrations(
       clientName: tpp.clientName,
       organisationName: tpp.subject.organization,
       profile: tpp.profile,
+      // ID tokens are signed with the tenant's one key: the registration says so.
+      idTokenSignedResponseAlg: tenant.signingAlg,
       tokenEndpointAuthMethod: tpp.tokenEndpointAuthMethod,
       ...(tpp.tokenEndpointAuthMethod === 'tls_client_auth' ? { tlsClientAuthSubjectDn: credentials.subjectDn } : {}),
       jwks: credentials.jwks,
@@ -413,7 +415,7 @@ export async function seedDemoTenant(
   const tenant = options.tenant ?? TPI_BANK;
   const { anchor, seeded } = await seedBankData(doc, dynamoBankData(doc), tenant, options.now ?? new Date());
   const clients = demoClientRegistrations(pki, browserUrl, tenant, options.appRedirectUris);
-  const { clients: clientStore } = createStores(doc);
+  const { clients: clientStore } = createStores(doc, { idTokenSigningAlg: tenant.signingAlg });
   for (const client of clients) {
     // Registrations follow this start's ports and PKI; administrators' token settings survive a restart.
     const existing = await clientStore.get(client.clientId);

@@ -38,11 +38,15 @@ export async function verifyRequestObject(
   if (typeof alg !== 'string' || !(SIGNING_ALGS as readonly string[]).includes(alg)) {
     throw fail('request object must be signed with PS256 or ES256');
   }
+  // OIDC Dynamic Client Registration request_object_signing_alg: the registered alg is the only one accepted.
+  if (alg !== client.requestObjectSigningAlg) {
+    throw fail(`request object must be signed with ${client.requestObjectSigningAlg} as registered`);
+  }
   if (!client.jwks) throw fail('client has no registered keys to verify request objects');
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(requestObject, clientKeySet(client.jwks), {
-      algorithms: [...SIGNING_ALGS],
+      algorithms: [client.requestObjectSigningAlg],
       issuer: client.clientId,
       audience: issuer,
       requiredClaims: ['exp', 'nbf'],

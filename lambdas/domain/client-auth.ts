@@ -110,11 +110,15 @@ async function authenticateWithAssertion(
   if (client.tokenEndpointAuthMethod !== 'private_key_jwt' || !client.jwks) {
     throw new InvalidClient(`client is registered for ${client.tokenEndpointAuthMethod}`);
   }
+  // RFC 7591 token_endpoint_auth_signing_alg: the registered alg is the only one accepted.
+  if (alg !== client.tokenEndpointAuthSigningAlg) {
+    throw new InvalidClient(`client_assertion must be signed with ${client.tokenEndpointAuthSigningAlg} as registered`);
+  }
 
   let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
   try {
     ({ payload } = await jwtVerify(assertion, clientKeySet(client.jwks), {
-      algorithms: [...SIGNING_ALGS],
+      algorithms: [client.tokenEndpointAuthSigningAlg],
       issuer: client.clientId,
       subject: client.clientId,
       audience: deps.issuer,

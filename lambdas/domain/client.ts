@@ -49,9 +49,17 @@ export const ClientSchema = z
       'authorization_code',
       'refresh_token',
     ]),
+    /** Must be the alg of the tenant's ID token key (checked when the registration is stored). */
     idTokenSignedResponseAlg: z._default(z.enum(SIGNING_ALGS), 'PS256'),
+    /** The only alg accepted on this client's request objects (`invalid_request_object` otherwise). */
     requestObjectSigningAlg: z._default(z.enum(SIGNING_ALGS), 'PS256'),
+    /** The only alg accepted on this client's private_key_jwt assertions (`invalid_client` otherwise). */
     tokenEndpointAuthSigningAlg: z._default(z.enum(SIGNING_ALGS), 'PS256'),
+    /**
+     * RFC 9101 §10.5: the client must send its authorization requests as signed request objects, also to PAR.
+     * FAPI 1.0 Advanced clients always must (see `requiresSignedRequestObject`).
+     */
+    requireSignedRequestObject: z._default(z.boolean(), false),
     tokenSettings: z._default(TokenSettingsSchema, {}),
     /** Organisation shown to customers on the consent page. */
     organisationName: z.optional(z.string().check(z.maxLength(200))),
@@ -72,6 +80,19 @@ export const ClientSchema = z
   );
 
 export type Client = z.output<typeof ClientSchema>;
+
+/** Whether only a signed request object counts for this client (FAPI 1.0 Advanced, or registered so). */
+export const requiresSignedRequestObject = (client: Client): boolean =>
+  client.profile === 'fapi1-advanced' || client.requireSignedRequestObject;
+
+/** A registration whose ID token alg is not the tenant's key's is refused: no ID token could honour it. */
+export function checkIdTokenAlg(client: Client, tenantSigningAlg: string): void {
+  if (client.idTokenSignedResponseAlg !== tenantSigningAlg) {
+    throw new InvalidClientMetadata(
+      `idTokenSignedResponseAlg: this tenant signs ID tokens with ${tenantSigningAlg}, not ${client.idTokenSignedResponseAlg}`,
+    );
+  }
+}
 export type ClientInput = z.input<typeof ClientSchema>;
 export type TokenSettings = z.output<typeof TokenSettingsSchema>;
 

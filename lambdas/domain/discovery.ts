@@ -28,7 +28,10 @@ export function providerMetadata({ issuer, mtlsBaseUrl }: DiscoveryInput) {
     require_pushed_authorization_requests: false,
     request_parameter_supported: true,
     request_uri_parameter_supported: false,
-    require_signed_request_object: true,
+    // Global metadata cannot say "per profile": FAPI 2.0 clients may push plain parameters to PAR, so it is
+    // false; FAPI 1.0 Advanced clients and clients registered with require_signed_request_object must sign
+    // (RFC 9101 §10.5 client metadata, enforced at PAR and /authorize).
+    require_signed_request_object: false,
     request_object_signing_alg_values_supported: [...SIGNING_ALGS],
     response_types_supported: ['code', 'code id_token'],
     response_modes_supported: ['query', 'fragment'],

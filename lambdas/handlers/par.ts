@@ -10,7 +10,7 @@ import {
   parseAuthorizationRequest,
   verifyRequestObject,
 } from '../domain/authorization-request';
-import type { Client } from '../domain/client';
+import { type Client, requiresSignedRequestObject } from '../domain/client';
 import { hashSecret, newOpaqueValue } from '../domain/tokens';
 import { InvalidRequest, OAuthError } from '../errors';
 import { authenticateRequestClient } from '../http/authenticate-client';
@@ -51,7 +51,7 @@ async function collectAuthorizationParameters(par: PushedRequest) {
       issuer: wiring.config.issuer,
       now: par.now,
     });
-  } else if (par.client.profile === 'fapi1-advanced') {
+  } else if (requiresSignedRequestObject(par.client)) {
     throw new OAuthError('invalid_request', 'a signed request object is required for this client');
   } else {
     par.authorization = Object.fromEntries([...par.params].filter(([k]) => !CLIENT_AUTH_PARAMS.has(k)));

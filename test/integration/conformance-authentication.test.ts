@@ -3,10 +3,19 @@
  * the essential acr claim), end to end on the sandbox as `npm start` runs it: a certified relying party
  * (openid-client, PAR) asks Bankgate; Bankgate forwards the requirements to the bank's IdP (oidc-provider),
  * checks what comes back, and answers with the true acr and auth_time, or with the error the spec names.
+ * Also what a client registered about its own signatures: the algorithms and require_signed_request_object.
  */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
+import { createStores } from '../../lambdas/adapters/dynamodb';
+import { parseClient } from '../../lambdas/domain/client';
+import { allTables } from '../../lambdas/store/tables';
+import { sandboxTableName } from '../../sandbox/dynamo';
 import { CookieBrowser, signInAndAllow } from '../support/customer-journey';
-import { nowSeconds } from '../support/fapi-requests';
+import { asForm, nowSeconds } from '../support/fapi-requests';
 import type { TestSandbox } from '../support/sandbox';
 import { startSandboxProcess } from '../support/sandbox-process';
 import { type Tpp, tppClient } from '../support/tpp';
@@ -158,5 +167,140 @@ describe('prompt and max_age', () => {
     const claims = await idTokenOf(callback, request);
     // Assess
     expect(claims.auth_time).toBeGreaterThanOrEqual(asked);
+  });
+});
+
+describe('what a client registered about its signatures', () => {
+  const CLIENT_ALGS = 'tpp-registered-algs';
+  type Key = { privateKey: CryptoKey; kid: string };
+  let ps256: Key;
+  let es256: Key;
+  let doc: DynamoDBDocumentClient;
+
+  beforeAll(async () => {
+    // A client holding keys of both algorithms that registered PS256 for everything and signed requests only.
+    const keyOf = async (alg: string): Promise<Key & { jwk: object }> => {
+      const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+      const kid = `${alg}-${randomUUID()}`;
+      return { privateKey, kid, jwk: { ...(await exportJWK(publicKey)), kid, use: 'sig', alg } };
+    };
+    const [ps, es] = await Promise.all([keyOf('PS256'), keyOf('ES256')]);
+    [ps256, es256] = [ps, es];
+    Object.assign(process.env, Object.fromEntries(allTables.map((table) => [table.envVar, sandboxTableName(table)])));
+    doc = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: sandbox.manifest.urls.dynamodb,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+      }),
+    );
+    await createStores(doc, { idTokenSigningAlg: 'PS256' }).clients.put(
+      parseClient({
+        clientId: CLIENT_ALGS,
+        clientName: 'Registered algorithms',
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [ps.jwk, es.jwk] as never },
+        redirectUris: [redirectUri()],
+        scopes: ['openid'],
+        tokenEndpointAuthSigningAlg: 'PS256',
+        requestObjectSigningAlg: 'PS256',
+        idTokenSignedResponseAlg: 'PS256',
+        requireSignedRequestObject: true,
+      }),
+    );
+  });
+  afterAll(() => doc?.destroy());
+
+  const sign = (key: Key, alg: string, claims: Record<string, unknown>, typ?: string) =>
+    new SignJWT(claims as never)
+      .setProtectedHeader({ alg, kid: key.kid, ...(typ ? { typ } : {}) })
+      .sign(key.privateKey);
+  const assertion = (key: Key, alg: string) => {
+    const now = nowSeconds();
+    const iss = sandbox.manifest.issuer;
+    return sign(key, alg, { iss: CLIENT_ALGS, sub: CLIENT_ALGS, aud: iss, jti: randomUUID(), iat: now, exp: now + 60 });
+  };
+  const parameters = () => ({
+    client_id: CLIENT_ALGS,
+    redirect_uri: redirectUri(),
+    response_type: 'code',
+    scope: 'openid',
+    code_challenge: oidc.randomPKCECodeVerifier(),
+    code_challenge_method: 'S256',
+  });
+  const requestObject = (key: Key, alg: string) => {
+    const now = nowSeconds();
+    const claims = { ...parameters(), iss: CLIENT_ALGS, aud: sandbox.manifest.issuer, nbf: now, exp: now + 300 };
+    return sign(key, alg, claims, 'oauth-authz-req+jwt');
+  };
+  /** POST /par over mTLS (the certificate does not authenticate a private_key_jwt client), as form fields. */
+  async function par(clientAssertion: string, form: Record<string, string>) {
+    const response = await tpp.fetch(`${sandbox.manifest.mtls_base_url}/par`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: clientAssertion,
+        ...form,
+      }).toString(),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  it('discovery says require_signed_request_object false: FAPI 2.0 clients may push plain parameters', async () => {
+    expect(tpp.config.serverMetadata().require_signed_request_object).toBe(false);
+  });
+
+  it('accepts only the registered assertion alg (another one with a valid key: invalid_client)', async () => {
+    // Act
+    const [registered, other] = await Promise.all([
+      par(await assertion(ps256, 'PS256'), { request: await requestObject(ps256, 'PS256') }),
+      par(await assertion(es256, 'ES256'), { request: await requestObject(ps256, 'PS256') }),
+    ]);
+    // Assess
+    expect(registered.status).toBe(201);
+    expect(other).toEqual({
+      status: 401,
+      body: { error: 'invalid_client', error_description: 'client_assertion must be signed with PS256 as registered' },
+    });
+  });
+
+  it('accepts only the registered request object alg, and only a request object when it registered so', async () => {
+    // Act
+    const [other, plain] = await Promise.all([
+      par(await assertion(ps256, 'PS256'), { request: await requestObject(es256, 'ES256') }),
+      par(await assertion(ps256, 'PS256'), asForm(parameters())),
+    ]);
+    // Assess
+    expect(other).toEqual({
+      status: 400,
+      body: {
+        error: 'invalid_request_object',
+        error_description: 'request object must be signed with PS256 as registered',
+      },
+    });
+    expect(plain).toEqual({
+      status: 400,
+      body: { error: 'invalid_request', error_description: 'a signed request object is required for this client' },
+    });
+  });
+
+  it('refuses to register an ID token alg the tenant has no key for', async () => {
+    // Act
+    const registration = createStores(doc, { idTokenSigningAlg: 'PS256' }).clients.put(
+      parseClient({
+        clientId: 'tpp-es256-id-tokens',
+        clientName: 'Wants ES256 ID tokens',
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [{ kty: 'EC', kid: 'k', crv: 'P-256', x: 'x', y: 'y' }] as never },
+        redirectUris: [redirectUri()],
+        scopes: ['openid'],
+        idTokenSignedResponseAlg: 'ES256',
+      }),
+    );
+    // Assess
+    await expect(registration).rejects.toThrow(
+      'idTokenSignedResponseAlg: this tenant signs ID tokens with PS256, not ES256',
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { CLIENT_ID_PATTERN, type Client, parseClient, type TokenSettings } from '../../domain/client';
+import { CLIENT_ID_PATTERN, type Client, checkIdTokenAlg, parseClient, type TokenSettings } from '../../domain/client';
 import type { Page, PageRequest, Versioned } from '../../ports/gateway';
 import type { ClientStore } from '../../ports/store';
 import { LISTING_ATTRIBUTE, tableName } from '../../store/tables';
@@ -8,7 +8,8 @@ import { listingPage } from './document-client';
 /** The `listing` value of client items (the admin console's client list). */
 const CLIENTS_LISTING = 'clients';
 
-export function dynamoClientStore(doc: DynamoDBDocumentClient): ClientStore {
+/** `idTokenSigningAlg`: the tenant's ID token key alg; a registration asking for another one is refused. */
+export function dynamoClientStore(doc: DynamoDBDocumentClient, idTokenSigningAlg?: string): ClientStore {
   const TableName = tableName('clients');
   return {
     async get(clientId) {
@@ -18,10 +19,10 @@ export function dynamoClientStore(doc: DynamoDBDocumentClient): ClientStore {
       return Item as Client | undefined;
     },
     async put(client) {
-      // Validate on every write: a stored registration is always a valid one.
-      await doc.send(
-        new PutCommand({ TableName, Item: { ...parseClient(client), [LISTING_ATTRIBUTE]: CLIENTS_LISTING } }),
-      );
+      // Validate on every write: a stored registration is always a valid one, for this tenant's key.
+      const valid = parseClient(client);
+      if (idTokenSigningAlg) checkIdTokenAlg(valid, idTokenSigningAlg);
+      await doc.send(new PutCommand({ TableName, Item: { ...valid, [LISTING_ATTRIBUTE]: CLIENTS_LISTING } }));
     },
   };
 }

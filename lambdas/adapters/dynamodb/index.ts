@@ -24,9 +24,10 @@ export interface Stores {
   readonly portalSessions: PortalSessionStore;
 }
 
-export function createStores(doc: DynamoDBDocumentClient): Stores {
+/** `tenant.idTokenSigningAlg`: registrations are checked against the tenant's ID token key. */
+export function createStores(doc: DynamoDBDocumentClient, tenant: { idTokenSigningAlg?: string } = {}): Stores {
   return {
-    clients: dynamoClientStore(doc),
+    clients: dynamoClientStore(doc, tenant.idTokenSigningAlg),
     consents: dynamoConsentStore(doc),
     tokens: dynamoTokenStore(doc),
     once: dynamoOnceStore(doc),
