@@ -13,8 +13,8 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
-import { dnEquals } from '../lambdas/domain/dn';
-import { clientCertIdentity } from '../sandbox/event';
+import { certificateIdentity } from '../lambdas/domain/certificate';
+import { dnEquals, parseDn } from '../lambdas/domain/dn';
 import type { SandboxManifest } from '../sandbox/sandbox';
 import { rssSampler, serveTarget } from './ipc';
 
@@ -60,7 +60,10 @@ function providerFor(issuer: string, manifest: SandboxManifest): Provider {
         certificateAuthorized: (ctx) => tlsSocket(ctx).authorized,
         certificateSubjectMatches: (ctx, property, expected) =>
           property === 'tls_client_auth_subject_dn' &&
-          dnEquals(clientCertIdentity(tlsSocket(ctx).getPeerX509Certificate()!).subjectDN, expected),
+          dnEquals(
+            certificateIdentity(tlsSocket(ctx).getPeerX509Certificate()!.toString())?.subject ?? [],
+            parseDn(expected),
+          ),
       },
     },
   });

@@ -35,6 +35,7 @@ export interface Config {
   readonly upstream: { readonly privateHosts: ReadonlySet<string>; readonly caFile?: string };
   /** Origin of the portal pages, without a trailing slash. */
   readonly portalSiteUrl: string;
+  readonly adminCaThumbprint?: string;
 }
 
 const commaList = (value: string | undefined): string[] =>
@@ -87,5 +88,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       caFile: e.BANKGATE_UPSTREAM_CA_FILE,
     },
     portalSiteUrl: new URL(e.BANKGATE_PORTAL_SITE_URL ?? e.BANKGATE_ISSUER).origin,
+    adminCaThumbprint: e.BANKGATE_ADMIN_CA_THUMBPRINT,
   };
 }

@@ -45,6 +45,8 @@ export const HandlerEnvironmentSchema = z.object({
   BANKGATE_UPSTREAM_PRIVATE_HOSTS: z.optional(z.string()),
   /** PEM file of CAs trusted for upstreams besides the system store (the sandbox's CA; AWS: NODE_EXTRA_CA_CERTS). */
   BANKGATE_UPSTREAM_CA_FILE: z.optional(z.string().check(z.minLength(1))),
+  /** `x5t#S256` of the bank's admin CA certificate: the only CA an admin client may be pinned to. */
+  BANKGATE_ADMIN_CA_THUMBPRINT: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/))),
   /** Read by Powertools (logger, metrics) and, for the metrics middleware, by `http/handler.ts`. */
   POWERTOOLS_SERVICE_NAME: z.optional(z.string()),
   POWERTOOLS_METRICS_NAMESPACE: z.optional(z.string()),

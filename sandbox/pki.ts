@@ -1,6 +1,8 @@
 /**
  * The sandbox's PKI, generated on first start and reused afterwards (never regenerated if present):
- * a CA (the mTLS truststore), a server certificate for localhost, and per demo TPP a client certificate
+ * the TPP CA (mTLS truststore, issuer of the server certificate), the bank's separate admin CA (also in the
+ * truststore; issuer of admin clients' certificates only), a server certificate for localhost, and per demo
+ * client a client certificate
  * plus a PS256 signing key (private_key_jwt assertions, request objects), an RSA-OAEP-256 encryption key
  * (gateway responses encrypted to the client) and the public JWKS of both.
  * Pure WebCrypto + @peculiar/x509: no openssl shell-outs.
@@ -57,6 +59,8 @@ export interface ClientCredentials extends KeyAndCertificate {
 
 export interface SandboxPki {
   readonly ca: { readonly certPath: string; readonly certPem: string };
+  /** The bank's admin CA: admin clients are pinned to it; TPP certificates never come from it. */
+  readonly adminCa: { readonly certPath: string; readonly certPem: string };
   readonly server: KeyAndCertificate;
   readonly clients: Readonly<Record<string, ClientCredentials>>;
 }
@@ -64,6 +68,8 @@ export interface SandboxPki {
 export interface ClientIdentity {
   readonly clientId: string;
   readonly subject: SubjectName;
+  /** `admin`: the certificate comes from the bank's admin CA; otherwise from the TPP CA. */
+  readonly issuingCa?: 'admin';
 }
 
 /** A CA able to issue certificates (the sandbox's, or another one in tests). */
@@ -222,7 +228,26 @@ export const SANDBOX_CA_SUBJECT: SubjectName = {
   organization: 'Bankgate Sandbox',
   commonName: 'Bankgate Sandbox CA',
 };
+/** The bank's own CA for its administrators' certificates (one per tenant data dir). */
+export const SANDBOX_ADMIN_CA_SUBJECT: SubjectName = {
+  country: 'TW',
+  organization: 'Bankgate Sandbox',
+  commonName: 'Bankgate Sandbox Bank Admin CA',
+};
 const SERVER_SUBJECT: SubjectName = { country: 'TW', organization: 'Bankgate Sandbox', commonName: 'localhost' };
+
+/** Loads a CA from its two files, or creates both; `created` tells whether what it issued must be renewed. */
+async function ensureCertificateAuthority(
+  paths: { certPem: string; keyPem: string },
+  subject: SubjectName,
+): Promise<{ authority: CertificateAuthority; created: boolean }> {
+  let created: CertificateAuthority | undefined;
+  const files = await reuseOrCreate(paths, async () => {
+    created = await createCertificateAuthority(subject);
+    return { certPem: created.certPem, keyPem: created.keyPem };
+  });
+  return { authority: created ?? (await loadCertificateAuthority(files.certPem, files.keyPem)), created: !!created };
+}
 
 /**
  * Loads the sandbox PKI from `dir`, creating whatever is missing: the CA, the localhost server
@@ -231,14 +256,12 @@ const SERVER_SUBJECT: SubjectName = { country: 'TW', organization: 'Bankgate San
 export async function ensurePki(dir: string, clients: readonly ClientIdentity[]): Promise<SandboxPki> {
   await mkdir(join(dir, 'clients'), { recursive: true });
   const caPaths = { certPem: join(dir, 'ca.pem'), keyPem: join(dir, 'ca-key.pem') };
-  let ca: CertificateAuthority | undefined;
-  const caFiles = await reuseOrCreate(caPaths, async () => {
-    ca = await createCertificateAuthority(SANDBOX_CA_SUBJECT);
-    return { certPem: ca.certPem, keyPem: ca.keyPem };
-  });
-  const authority = ca ?? (await loadCertificateAuthority(caFiles.certPem, caFiles.keyPem));
+  const tppCa = await ensureCertificateAuthority(caPaths, SANDBOX_CA_SUBJECT);
+  const authority = tppCa.authority;
   // Certificates of a previous CA would no longer be trusted: a new CA renews everything it issues.
-  const renew = ca !== undefined;
+  const renew = tppCa.created;
+  const adminCaPaths = { certPem: join(dir, 'admin-ca.pem'), keyPem: join(dir, 'admin-ca-key.pem') };
+  const adminCa = await ensureCertificateAuthority(adminCaPaths, SANDBOX_ADMIN_CA_SUBJECT);
 
   const serverPaths = { certPem: join(dir, 'server.pem'), keyPem: join(dir, 'server-key.pem') };
   const server = await reuseOrCreate(
@@ -253,7 +276,7 @@ export async function ensurePki(dir: string, clients: readonly ClientIdentity[])
   );
 
   const issued: Record<string, ClientCredentials> = {};
-  for (const { clientId, subject } of clients) {
+  for (const { clientId, subject, issuingCa } of clients) {
     const clientDir = join(dir, 'clients', clientId);
     await mkdir(clientDir, { recursive: true });
     const paths = {
@@ -262,10 +285,15 @@ export async function ensurePki(dir: string, clients: readonly ClientIdentity[])
       signingJwk: join(clientDir, 'signing-key.jwk.json'),
       jwks: join(clientDir, 'jwks.json'),
     };
+    const issuer = issuingCa === 'admin' ? adminCa : tppCa;
+    // A data dir from before the admin CA had its admin certificate from the TPP CA: reissue it.
+    const wrongIssuer =
+      existsSync(paths.certPem) &&
+      new x509.X509Certificate(await readFile(paths.certPem, 'utf8')).issuer !== issuer.authority.certificate.subject;
     const files = await reuseOrCreate(
       paths,
       async () => {
-        const { certPem, keyPem } = await issueCertificate(authority, subject, { kind: 'client' });
+        const { certPem, keyPem } = await issueCertificate(issuer.authority, subject, { kind: 'client' });
         const signingJwk = await createSigningJwk();
         return {
           certPem,
@@ -274,7 +302,7 @@ export async function ensurePki(dir: string, clients: readonly ClientIdentity[])
           jwks: `${JSON.stringify({ keys: [publicJwk(signingJwk)] }, null, 2)}\n`,
         };
       },
-      renew,
+      renew || issuer.created || wrongIssuer,
     );
     // Its own file set: a data dir from before encryption keys existed keeps its certificate and signing key.
     const encryptionJwkPath = join(clientDir, 'encryption-key.jwk.json');
@@ -305,7 +333,8 @@ export async function ensurePki(dir: string, clients: readonly ClientIdentity[])
   }
 
   return {
-    ca: { certPath: caPaths.certPem, certPem: caFiles.certPem },
+    ca: { certPath: caPaths.certPem, certPem: authority.certPem },
+    adminCa: { certPath: adminCaPaths.certPem, certPem: adminCa.authority.certPem },
     server: {
       certPath: serverPaths.certPem,
       keyPath: serverPaths.keyPem,

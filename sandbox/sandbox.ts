@@ -14,6 +14,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Agent, type Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
 import type { HandlerEnvironment } from '../lambdas/environment';
+import { certificateThumbprint } from '../lambdas/http/request';
 import { handlers, type Route, STAFF_LOGIN_CALLBACK_PATH, staticRoutes } from '../lambdas/routes';
 import { allTables } from '../lambdas/store/tables';
 import { portalRuntimeConfig, resolveTenant, TENANTS_CONTEXT_KEY } from '../lib/tenant-config';
@@ -69,6 +70,8 @@ export interface SandboxManifest {
   readonly discovery: string;
   /** Absolute path of the CA certificate (truststore of the mTLS origin, issuer of the server certificate). */
   readonly ca: string;
+  /** Absolute path of the bank's admin CA certificate (also in the mTLS truststore; issues `bank-admin`'s certificate). */
+  readonly admin_ca: string;
   readonly clients: readonly SandboxManifestClient[];
   readonly customers: readonly { readonly username: string; readonly password: string; readonly name: string }[];
   /** Bank staff at the staff IdP (in the sandbox the same demo IdP): `roles` holding `admin` opens the console. */
@@ -142,6 +145,8 @@ export interface HandlerEnvironmentInput {
   readonly kmsEndpoint: string;
   /** The local CA's certificate file: gateway upstreams the administrator registers chain to it. */
   readonly caFile: string;
+  /** `x5t#S256` of the admin CA certificate. */
+  readonly adminCaThumbprint?: string;
   readonly verbose: boolean;
   /** @default TPI Bank */
   readonly tenant?: SandboxTenant;
@@ -170,6 +175,7 @@ export function handlerEnvironment(input: HandlerEnvironmentInput): Record<strin
     // Local backends run on this machine, under a name the local CA certifies: the one allowlisted host.
     BANKGATE_UPSTREAM_PRIVATE_HOSTS: 'localhost',
     BANKGATE_UPSTREAM_CA_FILE: input.caFile,
+    ...(input.adminCaThumbprint ? { BANKGATE_ADMIN_CA_THUMBPRINT: input.adminCaThumbprint } : {}),
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: input.verbose ? (process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO') : 'WARN',
   };
@@ -237,6 +243,7 @@ function manifestOf(input: {
     mtls_base_url: mtlsUrl,
     discovery: `${browserUrl}/.well-known/openid-configuration`,
     ca: pki.ca.certPath,
+    admin_ca: pki.adminCa.certPath,
     clients: input.clients.map((client) => {
       const credentials = pki.clients[client.clientId]!;
       return {
@@ -295,7 +302,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     });
     const servers = await startServers({
       ports: { browser: requested.browser, mtls: requested.mtls },
-      tls: { key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem },
+      // The truststore holds both CAs, as the tenant's bundle does in AWS; the admin client is pinned to one.
+      tls: { key: pki.server.keyPem, cert: pki.server.certPem, ca: `${pki.ca.certPem}\n${pki.adminCa.certPem}` },
       site: portalSite(tenant),
       ready,
       log: verbose,
@@ -368,6 +376,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         dynamoEndpoint: dynamo.endpoint,
         kmsEndpoint: kms.url,
         caFile: pki.ca.certPath,
+        adminCaThumbprint: certificateThumbprint(pki.adminCa.certPem),
         verbose,
         tenant,
       }),

@@ -342,6 +342,8 @@ export function demoClientRegistrations(
       idTokenSignedResponseAlg: tenant.signingAlg,
       tokenEndpointAuthMethod: tpp.tokenEndpointAuthMethod,
       ...(tpp.tokenEndpointAuthMethod === 'tls_client_auth' ? { tlsClientAuthSubjectDn: credentials.subjectDn } : {}),
+      // Pinned to the admin CA: a certificate with the same subject from the TPP CA is refused.
+      ...(tpp.issuingCa === 'admin' ? { tlsClientAuthIssuerCertificate: pki.adminCa.certPem } : {}),
       jwks: credentials.jwks,
       redirectUris:
         tpp.grantTypes && !tpp.grantTypes.includes('authorization_code')

@@ -1,14 +1,16 @@
 /**
  * Client authentication at the mTLS endpoints (token, PAR, introspection, revocation):
- * `tls_client_auth` (RFC 8705 §2.1: certificate subject DN = registered DN) and `private_key_jwt`
+ * `tls_client_auth` (RFC 8705 §2.1: certificate subject DN = registered DN, plus the registered issuer
+ * pin; the admin client only with a certificate of the bank's admin CA) and `private_key_jwt`
  * (RFC 7523 + FAPI: PS256/ES256 only, aud = issuer, iss = sub = client_id, bounded exp, single-use jti).
  * Every failure is `invalid_client` (401) with a description that helps the TPP developer.
  */
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { InvalidClient, InvalidRequest } from '../errors';
 import type { ClientStore, OnceStore } from '../ports/store';
+import { certificateIdentity, issuedBy } from './certificate';
 import type { Client } from './client';
-import { SIGNING_ALGS } from './client';
+import { ADMIN_SCOPE, SIGNING_ALGS } from './client';
 import { clientKeySet } from './client-keys';
 import { dnEquals } from './dn';
 
@@ -21,9 +23,8 @@ const MAX_ASSERTION_LENGTH = 8192;
 
 /** The client certificate the mTLS edge verified (API Gateway, or the sandbox's TLS server). */
 export interface ClientCertificate {
+  /** Identity (subject, issuer, serial) is read from this PEM's DER: `certificate.ts`. */
   readonly pem: string;
-  /** Subject DN as API Gateway reports it (RFC 2253 order, e.g. "CN=tpp,O=Enjoy Life,C=TW"). */
-  readonly subjectDn: string;
   /** RFC 8705 `x5t#S256`: base64url(sha256(DER)). */
   readonly thumbprint: string;
 }
@@ -33,6 +34,8 @@ export interface ClientAuthDeps {
   readonly once: OnceStore;
   /** The only accepted assertion audience (FAPI 2.0). */
   readonly issuer: string;
+  /** `x5t#S256` of the bank's admin CA: an admin client must be pinned to it. Unset: no admin client authenticates. */
+  readonly adminCaThumbprint?: string;
 }
 
 export interface ClientAuthInput {
@@ -71,8 +74,27 @@ async function authenticateWithCertificate(input: ClientAuthInput, deps: ClientA
     throw new InvalidClient(`client is registered for ${client.tokenEndpointAuthMethod}`);
   }
   if (!input.certificate) throw new InvalidClient('a client certificate is required for tls_client_auth');
-  if (!dnEquals(input.certificate.subjectDn, client.tlsClientAuthSubjectDn!)) {
+  const presented = certificateIdentity(input.certificate.pem);
+  if (!presented) throw new InvalidClient('the client certificate could not be read');
+  // A registration written before DNs were stored parsed has no subject structure: it matches nothing.
+  if (!client.tlsClientAuthSubject || !dnEquals(presented.subject, client.tlsClientAuthSubject)) {
     throw new InvalidClient('client certificate subject does not match the registered tls_client_auth_subject_dn');
+  }
+  const pin = client.tlsClientAuthIssuer;
+  if (pin) {
+    if (!dnEquals(presented.issuer, pin.name)) {
+      throw new InvalidClient('client certificate was not issued by the CA this client is pinned to');
+    }
+    if (pin.caThumbprint && !issuedBy(input.certificate.pem, client.tlsClientAuthIssuerCertificate!)) {
+      throw new InvalidClient('client certificate was not issued by the CA this client is pinned to');
+    }
+  }
+  // The bank's administrators never share the TPPs' trust: their client must be pinned to the admin CA.
+  if (
+    client.scopes.includes(ADMIN_SCOPE) &&
+    (!deps.adminCaThumbprint || pin?.caThumbprint !== deps.adminCaThumbprint)
+  ) {
+    throw new InvalidClient('an admin client is only accepted with a certificate of the bank admin CA');
   }
   return client;
 }

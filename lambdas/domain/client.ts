@@ -3,8 +3,13 @@
  * FAPI confidential clients only: `tls_client_auth` or `private_key_jwt`, https redirect URIs.
  */
 import * as z from '../validation';
+import { certificateIdentity } from './certificate';
+import { type DistinguishedName, dnEquals, InvalidDn, parseDn } from './dn';
 
 export const SIGNING_ALGS = ['PS256', 'ES256'] as const;
+
+/** The scope of the bank administrators' client (admin API); its certificate must come from the admin CA. */
+export const ADMIN_SCOPE = 'admin';
 
 /** What a client_id may look like; anything else cannot name a registered client. */
 export const CLIENT_ID_PATTERN = /^[\w.:-]{1,128}$/;
@@ -28,7 +33,7 @@ export const TokenSettingsSchema = z.object({
   refreshTokenMaxUses: z.optional(z.int().check(z.nonnegative())),
 });
 
-export const ClientSchema = z
+const ClientFields = z
   .object({
     clientId: z.string().check(z.regex(CLIENT_ID_PATTERN, 'client_id: 1-128 of [A-Za-z0-9_.:-]')),
     clientName: z.string().check(z.minLength(1), z.maxLength(200)),
@@ -36,7 +41,14 @@ export const ClientSchema = z
     profile: z._default(z.enum(['fapi2', 'fapi1-advanced']), 'fapi2'),
     tokenEndpointAuthMethod: z.enum(['tls_client_auth', 'private_key_jwt']),
     /** RFC 8705 `tls_client_auth_subject_dn`: required for tls_client_auth. */
-    tlsClientAuthSubjectDn: z.optional(z.string().check(z.minLength(1))),
+    tlsClientAuthSubjectDn: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+    /** Issuer pin by DN (RFC 4514): the certificate's issuer must be exactly this name. */
+    tlsClientAuthIssuerDn: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+    /**
+     * Issuer pin by CA certificate (PEM; identified by its `x5t#S256`): the client certificate must be
+     * signed by this CA's key. The Lambda sees only the leaf certificate, so the pin carries the CA itself.
+     */
+    tlsClientAuthIssuerCertificate: z.optional(z.string().check(z.minLength(1), z.maxLength(8192))),
     jwks: z.optional(z.object({ keys: z.array(PublicJwk).check(z.minLength(1)) })),
     redirectUris: z._default(
       z.array(z.url().check(z.refine((u) => u.startsWith('https://'), 'redirect URIs must be https'))),
@@ -76,8 +88,80 @@ export const ClientSchema = z
       if (c.grantTypes.includes('authorization_code') && c.redirectUris.length === 0) {
         ctx.addIssue({ code: 'custom', path: ['redirectUris'], message: 'required for authorization_code' });
       }
+      if (
+        c.scopes.includes(ADMIN_SCOPE) &&
+        (c.tokenEndpointAuthMethod !== 'tls_client_auth' || !c.tlsClientAuthIssuerCertificate)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tlsClientAuthIssuerCertificate'],
+          message: 'an admin client must use tls_client_auth pinned to the bank admin CA certificate',
+        });
+      }
     }),
   );
+
+/** A registered issuer pin: the issuer name, and the CA's thumbprint when pinned by certificate. */
+export interface IssuerPin {
+  readonly name: DistinguishedName;
+  readonly caThumbprint?: string;
+}
+
+function parsedDn(text: string, path: string, issues: z.core.$ZodRawIssue[]): DistinguishedName | undefined {
+  try {
+    return parseDn(text);
+  } catch (error) {
+    if (!(error instanceof InvalidDn)) throw error;
+    issues.push({ code: 'custom', path: [path], message: `not an RFC 4514 DN: ${error.message}`, input: text });
+    return undefined;
+  }
+}
+
+/**
+ * Registered DNs are parsed here, once per write, into the structure authentication compares
+ * (`tlsClientAuthSubject`, `tlsClientAuthIssuer`); a DN or CA certificate that does not parse is refused.
+ */
+export const ClientSchema = z.pipe(
+  ClientFields,
+  z.transform((c, ctx) => {
+    const { tlsClientAuthSubjectDn, tlsClientAuthIssuerDn, tlsClientAuthIssuerCertificate } = c;
+    const tlsClientAuthSubject =
+      tlsClientAuthSubjectDn === undefined
+        ? undefined
+        : parsedDn(tlsClientAuthSubjectDn, 'tlsClientAuthSubjectDn', ctx.issues);
+    let tlsClientAuthIssuer: IssuerPin | undefined;
+    if (tlsClientAuthIssuerCertificate !== undefined) {
+      const ca = certificateIdentity(tlsClientAuthIssuerCertificate);
+      if (!ca) {
+        ctx.issues.push({
+          code: 'custom',
+          path: ['tlsClientAuthIssuerCertificate'],
+          message: 'not a PEM X.509 certificate',
+          input: tlsClientAuthIssuerCertificate,
+        });
+      } else {
+        tlsClientAuthIssuer = { name: ca.subject, caThumbprint: ca.thumbprint };
+      }
+    }
+    if (tlsClientAuthIssuerDn !== undefined) {
+      const name = parsedDn(tlsClientAuthIssuerDn, 'tlsClientAuthIssuerDn', ctx.issues);
+      if (name && tlsClientAuthIssuer && !dnEquals(name, tlsClientAuthIssuer.name)) {
+        ctx.issues.push({
+          code: 'custom',
+          path: ['tlsClientAuthIssuerDn'],
+          message: 'differs from the subject of tlsClientAuthIssuerCertificate',
+          input: tlsClientAuthIssuerDn,
+        });
+      }
+      if (name && !tlsClientAuthIssuer) tlsClientAuthIssuer = { name };
+    }
+    return {
+      ...c,
+      ...(tlsClientAuthSubject ? { tlsClientAuthSubject } : {}),
+      ...(tlsClientAuthIssuer ? { tlsClientAuthIssuer } : {}),
+    };
+  }),
+);
 
 export type Client = z.output<typeof ClientSchema>;
 

@@ -28,6 +28,7 @@ import {
   replaceTokenSettings,
 } from '../domain/admin/changes';
 import { ApiDefinitionBody, parseBody, TokenSettingsBody } from '../domain/admin/records';
+import { ADMIN_SCOPE } from '../domain/client';
 import { JosePolicySchema } from '../domain/gateway/catalog';
 import { checkUpstreamUrl } from '../domain/gateway/upstream-address';
 import { AccessDenied } from '../errors';
@@ -37,8 +38,6 @@ import { ifMatchVersion, oauthJsonBody, versionTag } from '../http/request';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
 import { wiring } from '../wiring';
-
-export const ADMIN_SCOPE = 'admin';
 
 const adminDeps = (): AdminDeps => ({
   store: wiring.adminStore,

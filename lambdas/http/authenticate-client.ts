@@ -19,7 +19,12 @@ export async function authenticateRequestClient(
   try {
     return await authenticateClient(
       { params, certificate: clientCertificate(request.event), now },
-      { clients: wiring.stores.clients, once: wiring.stores.once, issuer: wiring.config.issuer },
+      {
+        clients: wiring.stores.clients,
+        once: wiring.stores.once,
+        issuer: wiring.config.issuer,
+        adminCaThumbprint: wiring.config.adminCaThumbprint,
+      },
     );
   } catch (error) {
     if (error instanceof InvalidClient) {

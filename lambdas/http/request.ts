@@ -1,7 +1,7 @@
 /** Reading API Gateway REST (v1) proxy events: headers, bodies, the mTLS client certificate. */
-import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ClientCertificate } from '../domain/client-auth';
+import { certificateDer, derThumbprint } from '../domain/thumbprint';
 import { InvalidRequest, ObError } from '../errors';
 
 export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
@@ -99,26 +99,21 @@ export function ifMatchVersion(event: APIGatewayProxyEvent): number | undefined 
 
 /** The client certificate API Gateway verified against the truststore (mTLS custom domain). */
 export function clientCertificate(event: APIGatewayProxyEvent): ClientCertificate | undefined {
-  const cert = (event.requestContext?.identity as { clientCert?: { clientCertPem?: string; subjectDN?: string } })
-    ?.clientCert;
+  // Only the PEM is used: the subjectDN/issuerDN strings beside it are a lossy rendering of the DER names.
+  const cert = (event.requestContext?.identity as { clientCert?: { clientCertPem?: string } })?.clientCert;
   if (!cert?.clientCertPem) return undefined;
   return {
     pem: cert.clientCertPem,
-    subjectDn: cert.subjectDN ?? '',
     thumbprint: certificateThumbprint(cert.clientCertPem),
   };
 }
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/;
 
 /**
  * The hash of the certificate's DER bytes, read straight from the PEM body: API Gateway has already
  * verified the certificate, and a full X.509 parse per request is the costliest step of a token call.
  */
 export function certificateThumbprint(pem: string): string {
-  const body = PEM_CERTIFICATE.exec(pem)?.[1];
-  if (!body) throw new InvalidRequest('the client certificate is not a PEM certificate');
-  return createHash('sha256')
-    .update(Buffer.from(body.replace(/\s+/g, ''), 'base64'))
-    .digest('base64url');
+  const der = certificateDer(pem);
+  if (!der) throw new InvalidRequest('the client certificate is not a PEM certificate');
+  return derThumbprint(der);
 }

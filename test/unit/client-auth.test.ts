@@ -1,9 +1,12 @@
+import type { JsonName } from '@peculiar/x509';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
-import { type Client, parseClient } from '../../lambdas/domain/client';
+import { ADMIN_SCOPE, type Client, parseClient } from '../../lambdas/domain/client';
 import type { ClientCertificate } from '../../lambdas/domain/client-auth';
 import { authenticateClient, JWT_BEARER_ASSERTION } from '../../lambdas/domain/client-auth';
 import { InvalidClient } from '../../lambdas/errors';
+import { certificateThumbprint } from '../../lambdas/http/request';
 import type { ClientStore, OnceRecord, OnceStore } from '../../lambdas/ports/store';
+import { createTestCa, issueTestCertificate, type TestCa } from '../support/throwaway-pki';
 
 const ISSUER = 'https://auth.bank.example';
 const NOW = 1_800_000_000;
@@ -25,8 +28,6 @@ function memoryStores(clients: Client[]) {
   };
   return { clients: clientStore, once, issuer: ISSUER };
 }
-
-const certificate = (subjectDn: string): ClientCertificate => ({ pem: '', subjectDn, thumbprint: 'x5t' });
 
 describe('client authentication', () => {
   let privateKey: CryptoKey;
@@ -150,29 +151,121 @@ describe('client authentication', () => {
     await refusal(authenticateClient({ params: params({ client_id: 'tsp2', client_secret: 's' }), now: NOW }, deps));
   });
 
-  it('authenticates tls_client_auth by the certificate subject DN only', async () => {
-    const deps = memoryStores([jwtClient, tlsClient]);
-    const ok = await authenticateClient(
-      { params: params({ client_id: 'fin' }), certificate: certificate('C=GB, O=Financroo, CN=financroo'), now: NOW },
-      deps,
-    );
-    expect(ok.clientId).toBe('fin');
-    await refusal(
-      authenticateClient(
-        { params: params({ client_id: 'fin' }), certificate: certificate('CN=evil,O=Financroo,C=GB'), now: NOW },
-        deps,
-      ),
-    );
-    await refusal(authenticateClient({ params: params({ client_id: 'fin' }), now: NOW }, deps));
-    // A private_key_jwt client cannot fall back to certificate authentication.
-    await refusal(
-      authenticateClient(
-        { params: params({ client_id: 'tsp2' }), certificate: certificate('CN=financroo,O=Financroo,C=GB'), now: NOW },
-        deps,
-      ),
-    );
-    await refusal(
-      authenticateClient({ params: params({ client_id: 'nobody' }), certificate: certificate('CN=x'), now: NOW }, deps),
-    );
+  describe('tls_client_auth', () => {
+    const FINANCROO: JsonName = [{ C: ['GB'] }, { O: ['Financroo'] }, { CN: ['financroo'] }];
+    let tppCa: TestCa;
+    let otherCa: TestCa;
+    let adminCa: TestCa;
+    let lookalikeAdminCa: TestCa;
+    const certificate = async (ca: TestCa, name: JsonName): Promise<ClientCertificate> => {
+      const { certPem } = await issueTestCertificate(ca, name);
+      return { pem: certPem, thumbprint: certificateThumbprint(certPem) };
+    };
+    const tls = (clientId: string, cert: ClientCertificate) => ({
+      params: params({ client_id: clientId }),
+      certificate: cert,
+      now: NOW,
+    });
+    const tlsRegistration = (extra: Record<string, unknown>) =>
+      parseClient({
+        clientId: 'fin',
+        clientName: 'Financroo',
+        tokenEndpointAuthMethod: 'tls_client_auth',
+        tlsClientAuthSubjectDn: 'CN=financroo,O=Financroo,C=GB',
+        redirectUris: ['https://financroo.example/cb'],
+        scopes: ['openid', 'accounts'],
+        ...extra,
+      });
+
+    beforeAll(async () => {
+      tppCa = await createTestCa([{ C: ['GB'] }, { CN: ['TPP CA'] }]);
+      otherCa = await createTestCa([{ C: ['GB'] }, { CN: ['Other CA'] }]);
+      adminCa = await createTestCa([{ C: ['TW'] }, { O: ['TPI Bank'] }, { CN: ['TPI Bank Admin CA'] }]);
+      // Same name as the admin CA, another key: only the signature tells them apart.
+      lookalikeAdminCa = await createTestCa([{ C: ['TW'] }, { O: ['TPI Bank'] }, { CN: ['TPI Bank Admin CA'] }]);
+    });
+
+    it('authenticates by the certificate subject read from its DER, and refuses any other subject', async () => {
+      const deps = memoryStores([jwtClient, tlsClient]);
+      const ok = await authenticateClient(tls('fin', await certificate(tppCa, FINANCROO)), deps);
+      expect(ok.clientId).toBe('fin');
+      await refusal(
+        authenticateClient(
+          tls('fin', await certificate(tppCa, [{ C: ['GB'] }, { O: ['Financroo'] }, { CN: ['evil'] }])),
+          deps,
+        ),
+      );
+      // Reversed RDN order is another name.
+      await refusal(authenticateClient(tls('fin', await certificate(tppCa, [...FINANCROO].reverse())), deps));
+      // One CN spelling out the registered DN.
+      await refusal(
+        authenticateClient(tls('fin', await certificate(tppCa, [{ CN: ['financroo,O=Financroo,C=GB'] }])), deps),
+      );
+      await refusal(authenticateClient({ params: params({ client_id: 'fin' }), now: NOW }, deps));
+      // A private_key_jwt client cannot fall back to certificate authentication.
+      await refusal(authenticateClient(tls('tsp2', await certificate(tppCa, FINANCROO)), deps));
+      await refusal(authenticateClient(tls('nobody', await certificate(tppCa, FINANCROO)), deps));
+    });
+
+    it('refuses a registration whose DN does not parse, and a stored one without the parsed subject', async () => {
+      expect(() => tlsRegistration({ tlsClientAuthSubjectDn: 'not a dn' })).toThrow(
+        /tlsClientAuthSubjectDn: not an RFC 4514 DN/,
+      );
+      expect(() => tlsRegistration({ tlsClientAuthSubjectDn: '/C=GB/O=Financroo/CN=financroo' })).toThrow(/RFC 4514/);
+      expect(() => tlsRegistration({ tlsClientAuthIssuerDn: 'CN=a;C=GB' })).toThrow(/tlsClientAuthIssuerDn/);
+      const { tlsClientAuthSubject: _parsed, ...legacy } = tlsClient;
+      await refusal(
+        authenticateClient(tls('fin', await certificate(tppCa, FINANCROO)), memoryStores([legacy as Client])),
+      );
+    });
+
+    it('refuses the right subject from another truststore CA when the issuer is pinned by DN', async () => {
+      const deps = memoryStores([tlsRegistration({ tlsClientAuthIssuerDn: 'CN=TPP CA,C=GB' })]);
+      expect((await authenticateClient(tls('fin', await certificate(tppCa, FINANCROO)), deps)).clientId).toBe('fin');
+      const refused = await refusal(authenticateClient(tls('fin', await certificate(otherCa, FINANCROO)), deps));
+      expect(refused.description).toMatch(/not issued by the CA this client is pinned to/);
+    });
+
+    it('refuses a certificate from a same-named CA when the issuer is pinned by CA certificate', async () => {
+      const pinned = tlsRegistration({ tlsClientAuthIssuerCertificate: adminCa.certPem });
+      expect(pinned.tlsClientAuthIssuer?.caThumbprint).toBe(certificateThumbprint(adminCa.certPem));
+      const deps = memoryStores([pinned]);
+      expect((await authenticateClient(tls('fin', await certificate(adminCa, FINANCROO)), deps)).clientId).toBe('fin');
+      await refusal(authenticateClient(tls('fin', await certificate(lookalikeAdminCa, FINANCROO)), deps));
+      await refusal(authenticateClient(tls('fin', await certificate(tppCa, FINANCROO)), deps));
+      expect(() =>
+        tlsRegistration({ tlsClientAuthIssuerCertificate: adminCa.certPem, tlsClientAuthIssuerDn: 'CN=TPP CA,C=GB' }),
+      ).toThrow(/differs from the subject/);
+    });
+
+    it('accepts the admin client only pinned to the bank admin CA and with a certificate it issued', async () => {
+      const ADMIN: JsonName = [{ C: ['TW'] }, { O: ['TPI Bank'] }, { CN: ['tpi-bank-admin'] }];
+      const admin = (extra: Record<string, unknown>) =>
+        parseClient({
+          clientId: 'bank-admin',
+          clientName: 'TPI Bank administration',
+          tokenEndpointAuthMethod: 'tls_client_auth',
+          tlsClientAuthSubjectDn: 'CN=tpi-bank-admin,O=TPI Bank,C=TW',
+          scopes: [ADMIN_SCOPE],
+          grantTypes: ['client_credentials'],
+          ...extra,
+        });
+      expect(() => admin({})).toThrow(/admin client must use tls_client_auth pinned to the bank admin CA/);
+      const adminCaThumbprint = certificateThumbprint(adminCa.certPem);
+      const deps = { ...memoryStores([admin({ tlsClientAuthIssuerCertificate: adminCa.certPem })]), adminCaThumbprint };
+      expect((await authenticateClient(tls('bank-admin', await certificate(adminCa, ADMIN)), deps)).clientId).toBe(
+        'bank-admin',
+      );
+      // The admin's subject, issued by the TPPs' CA.
+      await refusal(authenticateClient(tls('bank-admin', await certificate(tppCa, ADMIN)), deps));
+      // Pinned to some other CA than the tenant's admin CA, or no admin CA configured: refused.
+      const elsewhere = {
+        ...memoryStores([admin({ tlsClientAuthIssuerCertificate: tppCa.certPem })]),
+        adminCaThumbprint,
+      };
+      await refusal(authenticateClient(tls('bank-admin', await certificate(tppCa, ADMIN)), elsewhere));
+      const unconfigured = memoryStores([admin({ tlsClientAuthIssuerCertificate: adminCa.certPem })]);
+      await refusal(authenticateClient(tls('bank-admin', await certificate(adminCa, ADMIN)), unconfigured));
+    });
   });
 });

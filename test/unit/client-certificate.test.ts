@@ -36,7 +36,6 @@ describe('certificateThumbprint', () => {
     // Assess
     expect(certificate).toEqual({
       pem: serverCert,
-      subjectDn: 'CN=localhost',
       thumbprint: certificateThumbprint(serverCert),
     });
     expect(clientCertificate({ requestContext: { identity: {} } } as never)).toBeUndefined();

@@ -1,7 +1,9 @@
 /** The demo tenant: deterministic bank data tests can count on, and client registrations the product accepts. */
 
+import { certificateThumbprint } from '../../lambdas/http/request';
 import type { SandboxPki } from '../../sandbox/pki';
 import { demoBank, demoClientRegistrations, demoCustomers, demoTpps } from '../../sandbox/seed';
+import { createTestCa } from '../support/throwaway-pki';
 
 const ANCHOR = new Date('2026-11-21T00:00:00.000Z');
 const DAY_MS = 24 * 3600 * 1000;
@@ -64,11 +66,13 @@ describe('demoBank', () => {
 });
 
 describe('demoClientRegistrations', () => {
-  it('registers each demo TPP with its PKI keys, its certificate DN for tls_client_auth and the local callback', () => {
+  it('registers each demo TPP with its PKI keys, its certificate DN for tls_client_auth and the local callback', async () => {
     // Prepare
+    const adminCa = (await createTestCa([{ CN: ['Admin CA'] }])).certPem;
     const jwks = { keys: [{ kty: 'RSA', kid: 'k1', n: 'AQAB', e: 'AQAB', use: 'sig', alg: 'PS256' }] };
     const pki = {
       ca: { certPath: '/ca.pem', certPem: '' },
+      adminCa: { certPath: '/admin-ca.pem', certPem: adminCa },
       server: { certPath: '', keyPath: '', certPem: '', keyPem: '' },
       clients: Object.fromEntries(
         demoTpps.map((tpp) => [
@@ -93,6 +97,11 @@ describe('demoClientRegistrations', () => {
       tokenEndpointAuthMethod: 'tls_client_auth',
       tlsClientAuthSubjectDn: 'CN=financroo-tpp',
       profile: 'fapi1-advanced',
+    });
+    // The bank's administrators are pinned to the admin CA.
+    expect(clients.find((c) => c.clientId === 'bank-admin')).toMatchObject({
+      tlsClientAuthIssuerCertificate: adminCa,
+      tlsClientAuthIssuer: { caThumbprint: certificateThumbprint(adminCa) },
     });
   });
 });
