@@ -47,7 +47,7 @@ async function storeFloor({ clientId, requests, connections }: StoreFloorRequest
   const oneToken = async () => {
     const now = Math.floor(Date.now() / 1000);
     await clients.get(clientId);
-    await once.claim({ id: `jti:${clientId}:${randomUUID()}`, expiresAt: now + 60 }, now);
+    await once.claim({ key: { purpose: 'jti', clientId, value: randomUUID() }, expiresAt: now + 60 }, now);
     const { record } = mintToken({
       kind: 'access',
       client,

@@ -94,7 +94,11 @@ export class BankgateStack extends Stack {
       tenant: tenant.name,
       rateLimitPer5Minutes: tenant.api.wafRateLimitPer5Minutes,
     });
-    const truststore = new Truststore(this, 'Truststore', { pem: tenant.truststorePem, accessLogs });
+    // API Gateway trusts both: the TPPs' CAs and the bank's admin CA (to which only the admin client is pinned).
+    const truststore = new Truststore(this, 'Truststore', {
+      pem: `${tenant.truststorePem}${tenant.adminCa.pem}`,
+      accessLogs,
+    });
     const apiProps = (surface: Surface) => ({
       tenant: tenant.name,
       surface,

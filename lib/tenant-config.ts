@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
+import { certificateDer, derThumbprint } from '../lambdas/domain/thumbprint';
 
 /** The cdk.json context key holding every tenant's configuration. */
 export const TENANTS_CONTEXT_KEY = 'bankgate:tenants';
@@ -80,6 +81,11 @@ const TenantSchema = z
     }),
     /** PEM bundle of the CAs whose client certificates the mTLS domain accepts; path relative to the project root. */
     truststorePemFile: z.string().min(1),
+    /**
+     * The bank's own CA for its administrators' client certificates (one PEM certificate). It joins the mTLS
+     * truststore, and the admin client is accepted only with a certificate this CA issued, never one of a TPP CA.
+     */
+    adminCaPemFile: z.string().min(1),
     identityProvider: z.strictObject({
       issuer: https,
       clientId: z.string().min(1),
@@ -203,6 +209,8 @@ export interface TenantConfig extends TenantSettings {
   readonly truststorePem: string;
   /** Contents of `branding.logoFile`. */
   readonly logoSvg?: string;
+  /** The admin CA certificate of `adminCaPemFile`, and its `x5t#S256`. */
+  readonly adminCa: { readonly pem: string; readonly thumbprint: string };
 }
 
 /** Where the portal site serves the tenant's logo. */
@@ -266,10 +274,15 @@ export function resolveTenant(tenants: unknown, name: unknown, projectRoot: stri
     throw new TenantConfigError(`Tenant "${name}" has an invalid configuration:\n${problems.join('\n')}`);
   }
   const { logoFile } = parsed.data.branding;
+  const adminCaPem = readTruststore(name, parsed.data.adminCaPemFile, projectRoot, 'adminCaPemFile');
+  if (adminCaPem.match(PEM_CERTIFICATE)!.length !== 1) {
+    throw new TenantConfigError(`Tenant "${name}": adminCaPemFile: must hold exactly one CA certificate`);
+  }
   return {
     ...parsed.data,
     name,
-    truststorePem: readTruststore(name, parsed.data.truststorePemFile, projectRoot),
+    truststorePem: readTruststore(name, parsed.data.truststorePemFile, projectRoot, 'truststorePemFile'),
+    adminCa: { pem: adminCaPem, thumbprint: derThumbprint(certificateDer(adminCaPem)!) },
     ...(logoFile ? { logoSvg: readLogo(name, logoFile, projectRoot) } : {}),
   };
 }
@@ -291,9 +304,9 @@ function readLogo(tenant: string, file: string, projectRoot: string): string {
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----/g;
 
-function readTruststore(tenant: string, file: string, projectRoot: string): string {
+function readTruststore(tenant: string, file: string, projectRoot: string, field: string): string {
   const path = isAbsolute(file) ? file : resolve(projectRoot, file);
-  const fail = (why: string) => new TenantConfigError(`Tenant "${tenant}": truststorePemFile: ${why} (${path})`);
+  const fail = (why: string) => new TenantConfigError(`Tenant "${tenant}": ${field}: ${why} (${path})`);
   if (!existsSync(path)) throw fail('file not found');
   const pem = readFileSync(path, 'utf8');
   if (/PRIVATE KEY-----/.test(pem)) throw fail('contains a private key; a truststore holds CA certificates only');

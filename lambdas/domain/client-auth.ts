@@ -166,7 +166,7 @@ async function authenticateWithAssertion(
   }
   // The conditional write is the moment of truth: of two concurrent uses of one jti exactly one wins.
   const first = await deps.once.claim(
-    { id: `jti:${client.clientId}:${payload.jti}`, expiresAt: exp + CLOCK_TOLERANCE },
+    { key: { purpose: 'jti', clientId: client.clientId, value: payload.jti }, expiresAt: exp + CLOCK_TOLERANCE },
     input.now,
   );
   if (!first) throw new InvalidClient('client_assertion has already been used (jti replay)');

@@ -59,12 +59,12 @@ async function createConsent(request: HttpRequest): Promise<HttpResponse> {
   if (key !== undefined) {
     const requestHash = createHash('sha256').update(rawBody(request.event)).digest('base64url');
     const record = {
-      id: `idem:${token.clientId}:${key}`,
+      key: { purpose: 'idempotency', clientId: token.clientId, value: key } as const,
       expiresAt: now + IDEMPOTENCY_WINDOW,
       data: { consentId, requestHash },
     };
     if (!(await once.claim(record, now))) {
-      const existing = await once.get(record.id, now);
+      const existing = await once.get(record.key, now);
       if (existing?.data?.requestHash !== requestHash) {
         throw ObError.field(
           'UK.OBIE.Header.Invalid',

@@ -66,8 +66,15 @@ export interface TokenStore {
   revokeByConsent(consentId: string): Promise<number>;
 }
 
+/** What a single-use marker is for, and whose: the adapter composes the store key from these parts. */
+export interface OnceKey {
+  readonly purpose: 'jti' | 'idempotency';
+  readonly clientId: string;
+  readonly value: string;
+}
+
 export interface OnceRecord {
-  readonly id: string;
+  readonly key: OnceKey;
   readonly expiresAt: number;
   readonly data?: Record<string, unknown>;
 }
@@ -76,7 +83,7 @@ export interface OnceRecord {
 export interface OnceStore {
   /** Records the id unless an unexpired record exists; true when this call recorded it. */
   claim(record: OnceRecord, now: number): Promise<boolean>;
-  get(id: string, now: number): Promise<OnceRecord | undefined>;
+  get(key: OnceKey, now: number): Promise<OnceRecord | undefined>;
 }
 
 export type ConsumeResult<R> =

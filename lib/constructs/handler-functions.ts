@@ -108,6 +108,7 @@ export class HandlerFunctions extends Construct {
       BANKGATE_STAFF_IDP_CLIENT_ID: tenant.staffIdentityProvider.clientId,
       BANKGATE_STAFF_IDP_ROLE_CLAIM: tenant.staffIdentityProvider.roleClaim,
       BANKGATE_STAFF_IDP_ADMIN_ROLE: tenant.staffIdentityProvider.adminValue,
+      BANKGATE_ADMIN_CA_THUMBPRINT: tenant.adminCa.thumbprint,
       BANKGATE_PORTAL_SITE_URL: props.portalSiteUrl,
     };
     return {

@@ -2,6 +2,7 @@
  * Template assertions for one tenant (tpi-bank from cdk.json, PS256, built-in consent page on its own
  * domain): every property the deployment promises, read from the synthesized CloudFormation.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CfnElement, Stack } from 'aws-cdk-lib';
@@ -9,11 +10,14 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import { providerMetadata } from '../../lambdas/domain/discovery';
+import { certificateThumbprint } from '../../lambdas/http/request';
 import { Metric as BusinessMetric } from '../../lambdas/metric-names';
 import { handlers, staticRoutes } from '../../lambdas/routes';
 import { allTables, type TableKey, tables } from '../../lambdas/store/tables';
 import type { BankgateStack } from '../../lib/bankgate-stack';
 import { GatewayApi } from '../../lib/constructs/gateway-api';
+import { PROJECT_ROOT } from '../../lib/paths';
+import { resolveTenant } from '../../lib/tenant-config';
 import { type Json, resourcesOf, sampleTenants, synthesizeTenant } from './synth';
 
 const TENANT = 'tpi-bank';
@@ -108,6 +112,10 @@ describe('Lambda functions', () => {
         BANKGATE_IDP_CLIENT_ID: 'bankgate',
         BANKGATE_CONSENT_PAGE_URL: 'https://consent.tpi-bank.example/consent/',
         BANKGATE_PORTAL_SITE_URL: 'https://consent.tpi-bank.example',
+        // The admin client is accepted only with a certificate of this CA (lib/tenants/sample-admin-ca.pem).
+        BANKGATE_ADMIN_CA_THUMBPRINT: certificateThumbprint(
+          readFileSync(join(__dirname, '../../lib/tenants/sample-admin-ca.pem'), 'utf8'),
+        ),
       });
     }
   });
@@ -317,6 +325,12 @@ describe('APIs', () => {
         },
       },
     });
+    // One bundle holds the TPPs' CAs and the bank's admin CA (the object key is the bundle's hash).
+    const tenant = resolveTenant(sampleTenants(), TENANT, PROJECT_ROOT);
+    const bundle = createHash('sha256').update(`${tenant.truststorePem}${tenant.adminCa.pem}`).digest('hex');
+    expect(JSON.stringify(domain.Properties.MutualTlsAuthentication)).toContain(
+      `/truststore-${bundle.slice(0, 16)}.pem`,
+    );
     // The domain must not be created before the truststore object exists.
     expect(JSON.stringify(domain.DependsOn)).toMatch(/TruststoreUpload/);
   });

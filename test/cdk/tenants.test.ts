@@ -4,7 +4,7 @@
  * message naming the tenant and the field.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
@@ -363,6 +363,23 @@ describe('tenant configuration', () => {
     expect(resolve({ ...base(), truststorePemFile: join(dir, 'missing.pem') })).toThrow(
       /truststorePemFile: file not found/,
     );
+  });
+
+  it('reads the admin CA (exactly one certificate) apart from the TPP truststore', () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'bankgate-admin-ca-'));
+    const sample = readFileSync(join(PROJECT_ROOT, 'lib/tenants/sample-admin-ca.pem'), 'utf8');
+    writeFileSync(join(dir, 'two.pem'), `${sample}\n${sample}`);
+    // Act
+    const tenant = resolveTenant(sampleTenants(), 'tpi-bank', PROJECT_ROOT);
+    // Assess
+    expect(tenant.adminCa.thumbprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(tenant.truststorePem).not.toContain(tenant.adminCa.pem.trim());
+    expect(resolve({ ...base(), adminCaPemFile: join(dir, 'two.pem') })).toThrow(
+      /adminCaPemFile: must hold exactly one/,
+    );
+    const { adminCaPemFile: _, ...withoutAdminCa } = base();
+    expect(resolve(withoutAdminCa)).toThrow(/ {2}- adminCaPemFile: /);
   });
 
   it('lists the declared tenants when the selected one does not exist', () => {

@@ -242,7 +242,10 @@ describe('store faults', () => {
     storeFaults.fail({ operation: 'PutItem', table: 'consents', kind: 'serviceError' });
     // Act
     const failed = await postConsent({ 'x-idempotency-key': key, 'x-fapi-interaction-id': interactionId });
-    const record = await wiring.stores.once.get(`idem:${CLIENT}:${key}`, Math.floor(Date.now() / 1000));
+    const record = await wiring.stores.once.get(
+      { purpose: 'idempotency', clientId: CLIENT, value: key },
+      Math.floor(Date.now() / 1000),
+    );
     const afterFault = await consentIdsOfClient();
     const replayed = await postConsent({ 'x-idempotency-key': key });
     // Assess

@@ -8,6 +8,9 @@ import { certificateThumbprint } from '../../lambdas/http/request';
 import type { ClientStore, OnceRecord, OnceStore } from '../../lambdas/ports/store';
 import { createTestCa, issueTestCertificate, type TestCa } from '../support/throwaway-pki';
 
+// RSA key generation in the hooks takes seconds on a loaded 2-core machine.
+jest.setTimeout(30_000);
+
 const ISSUER = 'https://auth.bank.example';
 const NOW = 1_800_000_000;
 
@@ -19,12 +22,12 @@ function memoryStores(clients: Client[]) {
   };
   const once: OnceStore = {
     claim: async (record, now) => {
-      const existing = onceRecords.get(record.id);
+      const existing = onceRecords.get(JSON.stringify(record.key));
       if (existing && existing.expiresAt > now) return false;
-      onceRecords.set(record.id, record);
+      onceRecords.set(JSON.stringify(record.key), record);
       return true;
     },
-    get: async (id) => onceRecords.get(id),
+    get: async (key) => onceRecords.get(JSON.stringify(key)),
   };
   return { clients: clientStore, once, issuer: ISSUER };
 }

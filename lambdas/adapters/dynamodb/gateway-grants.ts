@@ -1,11 +1,12 @@
 /**
- * GrantRegistry on the `authorizations` table: item `grant:<clientId>:<subject>` names the client's current
+ * GrantRegistry on the `authorizations` table: item `grant:<clientId>:<subject>` (`storeKey`) names the client's current
  * consent-less grant for the customer. One PutItem swaps it and returns the previous one (ALL_OLD); the
  * item expires with the longest-lived token the grant can have.
  */
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { GrantRegistry } from '../../ports/gateway';
 import { tableName } from '../../store/tables';
+import { storeKey } from './store-key';
 
 export function dynamoGrantRegistry(doc: DynamoDBDocumentClient): GrantRegistry {
   const TableName = tableName('authorizations');
@@ -14,7 +15,15 @@ export function dynamoGrantRegistry(doc: DynamoDBDocumentClient): GrantRegistry 
       const { Attributes } = await doc.send(
         new PutCommand({
           TableName,
-          Item: { id: `grant:${clientId}:${subject}`, kind: 'grant', clientId, subject, grantId, codeId, expiresAt },
+          Item: {
+            id: storeKey('grant', clientId, subject),
+            kind: 'grant',
+            clientId,
+            subject,
+            grantId,
+            codeId,
+            expiresAt,
+          },
           ReturnValues: 'ALL_OLD',
         }),
       );

@@ -1,7 +1,11 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { OnceRecord, OnceStore } from '../../ports/store';
+import type { OnceKey, OnceStore } from '../../ports/store';
 import { tableName } from '../../store/tables';
 import { isConditionFailure } from './document-client';
+import { storeKey } from './store-key';
+
+const PREFIX: Record<OnceKey['purpose'], string> = { jti: 'jti', idempotency: 'idem' };
+const idOf = (key: OnceKey) => storeKey(PREFIX[key.purpose], key.clientId, key.value);
 
 export function dynamoOnceStore(doc: DynamoDBDocumentClient): OnceStore {
   const TableName = tableName('replay');
@@ -12,7 +16,7 @@ export function dynamoOnceStore(doc: DynamoDBDocumentClient): OnceStore {
         await doc.send(
           new PutCommand({
             TableName,
-            Item: record,
+            Item: { id: idOf(record.key), expiresAt: record.expiresAt, ...(record.data ? { data: record.data } : {}) },
             ConditionExpression: 'attribute_not_exists(id) OR expiresAt <= :now',
             ExpressionAttributeValues: { ':now': now },
           }),
@@ -23,10 +27,10 @@ export function dynamoOnceStore(doc: DynamoDBDocumentClient): OnceStore {
         throw error;
       }
     },
-    async get(id, now) {
-      const { Item } = await doc.send(new GetCommand({ TableName, Key: { id }, ConsistentRead: true }));
-      const record = Item as OnceRecord | undefined;
-      return record && record.expiresAt > now ? record : undefined;
+    async get(key, now) {
+      const { Item } = await doc.send(new GetCommand({ TableName, Key: { id: idOf(key) }, ConsistentRead: true }));
+      if (!Item || (Item.expiresAt as number) <= now) return undefined;
+      return { key, expiresAt: Item.expiresAt as number, data: Item.data as Record<string, unknown> | undefined };
     },
   };
 }
