@@ -1,8 +1,9 @@
 /**
  * The consent page API (REFERENCE.md §3), for the built-in SPA (browser origin, authenticated by the
  * login-session cookie) and for a bank hosting its own consent page (mTLS origin, a privileged client's
- * token with scope `manage_consents`). Both must also present the `login_state` handed to the page.
- *   GET  /consent-api/account-access-consent/{loginId}?login_state=...
+ * token with scope `manage_consents`). Both must also present the `login_state` handed to the page (in the
+ * URL fragment, never the query: it must not reach logs or history).
+ *   GET  /consent-api/account-access-consent/{loginId}   header `x-login-state: ...`
  *   POST /consent-api/account-access-consent/{loginId}/accept  { granted_scopes, account_ids, login_state }
  *   POST /consent-api/account-access-consent/{loginId}/reject  { login_state, error, error_description }
  */
@@ -26,6 +27,8 @@ import * as z from '../validation';
 import { wiring } from '../wiring';
 
 const LOGIN_ID = /^[A-Za-z0-9_-]{22}$/;
+/** The GET carries login_state in this header: a query string ends up in access logs and browser history. */
+const LOGIN_STATE_HEADER = 'x-login-state';
 
 const AcceptBody = z.object({
   login_state: z.string().check(z.minLength(1), z.maxLength(256)),
@@ -87,7 +90,7 @@ async function loadConsent(login: LoginSessionRecord): Promise<Consent | undefin
 }
 
 async function describe(request: HttpRequest, now: number): Promise<HttpResponse> {
-  const login = await openSession(request, request.event.queryStringParameters?.login_state, now);
+  const login = await openSession(request, header(request.event, LOGIN_STATE_HEADER), now);
   const [consent, client, accounts] = await Promise.all([
     loadConsent(login),
     wiring.stores.clients.get(login.clientId),
@@ -135,9 +138,8 @@ async function accept(request: HttpRequest, now: number): Promise<HttpResponse> 
   const grantedScopes = granted.scopes;
 
   const consent = await loadConsent(login);
-  if (consent?.status === 'Authorised' && consent.subject !== subject) {
-    throw new AccessDenied('the consent was authorised by another customer');
-  }
+  const byAnotherCustomer = () => new AccessDenied('the consent was authorised by another customer');
+  if (consent?.status === 'Authorised' && consent.subject !== subject) throw byAnotherCustomer();
   // The moment of truth: one conditional write completes the session, so a page can accept only once.
   if (!(await wiring.stores.authorizations.advanceLogin(login.id, 'consenting', { status: 'completed' }, now)))
     throw sessionInvalid();
@@ -145,6 +147,8 @@ async function accept(request: HttpRequest, now: number): Promise<HttpResponse> 
   const code = newOpaqueValue();
   const codeId = `code:${hashSecret(code)}`;
   if (consent) {
+    // Conditional on the status, the customer and the code as read: of two customers (or two pages) racing
+    // on one consent exactly one authorises it, and only the winner's code exists for the record it wrote.
     const authorised = await wiring.stores.consents.transition(
       consent.consentId,
       ['AwaitingAuthorisation', 'Authorised'],
@@ -156,8 +160,13 @@ async function accept(request: HttpRequest, now: number): Promise<HttpResponse> 
         authorizationCodeId: codeId,
         statusUpdateDateTime: new Date(now * 1000).toISOString(),
       },
+      { subject: consent.subject, authorizationCodeId: consent.authorizationCodeId },
     );
-    if (!authorised) throw new InvalidRequest('the consent can no longer be authorised');
+    if (!authorised) {
+      const current = await wiring.stores.consents.get(consent.consentId);
+      if (current?.status === 'Authorised' && current.subject !== subject) throw byAnotherCustomer();
+      throw new InvalidRequest('the consent can no longer be authorised');
+    }
     if (consent.status === 'Authorised') {
       // Re-authorisation replaces the earlier grant: what was removed stops working at once.
       await withdrawCode(consent.authorizationCodeId, now);
@@ -273,7 +282,7 @@ function corsHeaders(request: HttpRequest): Record<string, string> {
   return {
     'access-control-allow-origin': origin,
     'access-control-allow-credentials': 'true',
-    'access-control-allow-headers': 'content-type',
+    'access-control-allow-headers': `content-type, ${LOGIN_STATE_HEADER}`,
     'access-control-allow-methods': 'GET, POST',
     vary: 'Origin',
   };

@@ -97,6 +97,7 @@ export const handler = httpHandler({ errors: 'html' }, async (request) => {
 
   const consentPage = new URL(consentPageUrl ?? `${issuer}/consent/`);
   consentPage.searchParams.set('login_id', cookie.loginId);
-  consentPage.searchParams.set('login_state', loginState);
+  // The fragment never leaves the browser (no access log, no Referer); the page moves it out of the address bar.
+  consentPage.hash = new URLSearchParams({ login_state: loginState }).toString();
   return redirect(consentPage.toString());
 });

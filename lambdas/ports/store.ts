@@ -20,6 +20,16 @@ export interface ClientStore {
   put(client: Client): Promise<void>;
 }
 
+/**
+ * Who authorised a consent and with which code, exactly as read: given to `transition`, the change happens
+ * only if both are still so (an absent field must still be absent) — an authorisation conditional on the
+ * customer and on no concurrent authorisation having won.
+ */
+export interface ConsentAuthorisation {
+  readonly subject: string | undefined;
+  readonly authorizationCodeId: string | undefined;
+}
+
 export interface ConsentStore {
   /** Writes a new consent; rejects if the id exists. */
   create(consent: Consent): Promise<void>;
@@ -32,6 +42,7 @@ export interface ConsentStore {
     consentId: string,
     from: readonly ConsentStatus[],
     changes: Partial<Omit<Consent, 'consentId' | 'clientId' | 'creationDateTime'>> & { status: ConsentStatus },
+    unchanged?: ConsentAuthorisation,
   ): Promise<Consent | undefined>;
   listBySubject(subject: string): Promise<Consent[]>;
   listByClient(clientId: string): Promise<Consent[]>;

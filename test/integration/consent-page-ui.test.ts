@@ -65,6 +65,7 @@ interface ApiCall {
   readonly url: string;
   readonly body: unknown;
   readonly cookie?: string;
+  readonly loginState?: string;
 }
 
 let outDir: string;
@@ -124,7 +125,7 @@ async function stubApi(page: Page, load: { status: number; body: unknown } = { s
         headers: {
           ...cors,
           'access-control-allow-methods': 'GET, POST',
-          'access-control-allow-headers': 'content-type',
+          'access-control-allow-headers': 'content-type, x-login-state',
         },
       });
       return;
@@ -146,12 +147,18 @@ async function stubApi(page: Page, load: { status: number; body: unknown } = { s
 
 async function describeCall(request: Request): Promise<ApiCall> {
   const headers = await request.allHeaders();
-  return { method: request.method(), url: request.url(), body: request.postDataJSON(), cookie: headers.cookie };
+  return {
+    method: request.method(),
+    url: request.url(),
+    body: request.postDataJSON(),
+    cookie: headers.cookie,
+    ...(headers['x-login-state'] ? { loginState: headers['x-login-state'] } : {}),
+  };
 }
 
 async function openConsentPage(page: Page) {
-  const query = new URLSearchParams({ login_id: loginId, login_state: loginState });
-  await page.goto(`${server.url}consent/?${query}`);
+  const query = new URLSearchParams({ login_id: loginId });
+  await page.goto(`${server.url}consent/?${query}#${new URLSearchParams({ login_state: loginState })}`);
   await page.getByRole('heading', { level: 1 }).waitFor();
 }
 
@@ -193,11 +200,14 @@ test('shows the bank, the fintech and the requested data in plain language', asy
   for (const call of calls) {
     expect(call).toEqual({
       method: 'GET',
-      url: `${apiBaseUrl}/consent-api/account-access-consent/${loginId}?login_state=${loginState}`,
+      url: `${apiBaseUrl}/consent-api/account-access-consent/${loginId}`,
       body: null,
       cookie: 'bg_session=opaque-session',
+      loginState,
     });
   }
+  // login_state came in the fragment and is gone from the address bar (and from history).
+  expect(page.url()).toBe(`${server.url}?login_id=${loginId}`);
 });
 
 test('offers one unticked checkbox per account, named by nickname and masked number', async () => {

@@ -61,8 +61,12 @@ let tsp: Tpp;
 let admin: Tpp;
 let adminToken: string;
 
-async function registerTpp(clientId: string, registration: Partial<ClientInput> = {}): Promise<Tpp> {
-  const cert = await selfSignedClientCertificate(`CN=${clientId},O=Gateway Tests,C=TW`);
+async function registerTpp(
+  clientId: string,
+  registration: Partial<ClientInput> = {},
+  certificate?: Awaited<ReturnType<typeof selfSignedClientCertificate>>,
+): Promise<Tpp> {
+  const cert = certificate ?? (await selfSignedClientCertificate(`CN=${clientId},O=Gateway Tests,C=TW`));
   const signing = await generateKeyPair('PS256', { extractable: true });
   const encryption = await generateKeyPair('RSA-OAEP-256', { extractable: true });
   const jwks = {
@@ -197,8 +201,13 @@ const decryptJson = async (jwe: string, tpp: Tpp) =>
 
 const ROADSIDE = { cardNumber: '4111111111111111', plateNumber: 'ABC-1234' };
 
+let adminCertificate: Awaited<ReturnType<typeof selfSignedClientCertificate>>;
+
 beforeAll(async () => {
   environment = await startHandlerEnvironment({ name: 'gateway', issuer: ISSUER });
+  // The administrators' self-signed certificate stands for the bank admin CA the admin client is pinned to.
+  adminCertificate = await selfSignedClientCertificate('CN=admin-test,O=Gateway Tests,C=TW');
+  process.env.BANKGATE_ADMIN_CA_THUMBPRINT = adminCertificate.thumbprint;
   const [gatewayModule, adminModule, tokenModule, { wiring }] = await Promise.all([
     import('../../lambdas/handlers/gateway'),
     import('../../lambdas/handlers/admin'),
@@ -223,7 +232,16 @@ beforeAll(async () => {
 
   [tsp, admin] = await Promise.all([
     registerTpp('tsp-test'),
-    registerTpp('admin-test', { scopes: ['admin'], grantTypes: ['client_credentials'], redirectUris: [] }),
+    registerTpp(
+      'admin-test',
+      {
+        scopes: ['admin'],
+        grantTypes: ['client_credentials'],
+        redirectUris: [],
+        tlsClientAuthIssuerCertificate: adminCertificate.clientCert.clientCertPem,
+      },
+      adminCertificate,
+    ),
   ]);
   const issued = await handlers.token(
     event('POST', '/token', admin, {

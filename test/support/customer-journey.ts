@@ -63,7 +63,7 @@ export async function signInAndAllow(
   const signInPage = await browser.followUntil(authorizationUrl, (url) => url.pathname.startsWith('/interaction/'));
   const consentPage = await browser.followUntil(
     signInPage.href,
-    (url) => url.searchParams.has('login_state') && !url.href.startsWith(idp_issuer),
+    (url) => url.searchParams.has('login_id') && !url.href.startsWith(idp_issuer),
     {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -71,9 +71,11 @@ export async function signInAndAllow(
     },
   );
   const loginId = consentPage.searchParams.get('login_id')!;
-  const loginState = consentPage.searchParams.get('login_state')!;
+  // login_state travels in the fragment, never in a query string.
+  expect(consentPage.searchParams.has('login_state')).toBe(false);
+  const loginState = new URLSearchParams(consentPage.hash.slice(1)).get('login_state')!;
   const consentApi = `${issuer}/consent-api/account-access-consent/${loginId}`;
-  const described = await browser.visit(`${consentApi}?${new URLSearchParams({ login_state: loginState })}`);
+  const described = await browser.visit(consentApi, { headers: { 'x-login-state': loginState } });
   const { accounts } = (await described.response.json()) as { accounts: { account_id: string }[] };
   const accepted = await browser.visit(`${consentApi}/accept`, {
     method: 'POST',

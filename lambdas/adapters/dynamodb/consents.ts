@@ -17,7 +17,7 @@ export function dynamoConsentStore(doc: DynamoDBDocumentClient): ConsentStore {
       const { Item } = await doc.send(new GetCommand({ TableName, Key: { consentId }, ConsistentRead: true }));
       return Item as Consent | undefined;
     },
-    async transition(consentId, from, changes) {
+    async transition(consentId, from, changes, unchanged) {
       const names: Record<string, string> = { '#status': 'status' };
       const values: Record<string, unknown> = {};
       const sets: string[] = [];
@@ -31,13 +31,23 @@ export function dynamoConsentStore(doc: DynamoDBDocumentClient): ConsentStore {
         values[`:from${i}`] = status;
         return `:from${i}`;
       });
+      const conditions = [`attribute_exists(consentId)`, `#status IN (${allowed.join(', ')})`];
+      for (const [field, value] of Object.entries(unchanged ?? {})) {
+        names[`#${field}`] = field;
+        if (value === undefined) {
+          conditions.push(`attribute_not_exists(#${field})`);
+        } else {
+          values[`:was_${field}`] = value;
+          conditions.push(`#${field} = :was_${field}`);
+        }
+      }
       try {
         const { Attributes } = await doc.send(
           new UpdateCommand({
             TableName,
             Key: { consentId },
             UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: `attribute_exists(consentId) AND #status IN (${allowed.join(', ')})`,
+            ConditionExpression: conditions.join(' AND '),
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
             ReturnValues: 'ALL_NEW',

@@ -48,8 +48,9 @@ export function consentSessionApi(apiBaseUrl: string, loginId: string, loginStat
   const sessionUrl = `${apiBaseUrl}/consent-api/account-access-consent/${encodeURIComponent(loginId)}`;
   return {
     async load(signal) {
-      const query = new URLSearchParams({ login_state: loginState });
-      return assertConsentSession(await requestJson<unknown>(`${sessionUrl}?${query}`, { method: 'GET', signal }));
+      // A header, not the query string: URLs end up in access logs.
+      const headers = { 'x-login-state': loginState };
+      return assertConsentSession(await requestJson<unknown>(sessionUrl, { method: 'GET', signal, headers }));
     },
     async accept({ grantedScopes, accountIds }) {
       const body = { granted_scopes: grantedScopes, account_ids: accountIds, login_state: loginState };

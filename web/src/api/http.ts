@@ -20,6 +20,7 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** The portal session's CSRF token (`http/portal.ts`): required on every state-changing portal call. */
   readonly csrfToken?: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -31,6 +32,7 @@ export async function requestJson<T>(url: string, init: RequestOptions) {
   // Only a body needs a content type: a GET stays a simple request, with no CORS preflight.
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   if (init.csrfToken) headers['x-csrf-token'] = init.csrfToken;
+  Object.assign(headers, init.headers);
   const response = await fetch(url, {
     method: init.method,
     credentials: 'include',

@@ -6,10 +6,13 @@ export type View =
   | { readonly name: 'consent'; readonly loginId: string; readonly loginState: string }
   | { readonly name: 'none' };
 
-export function selectView(search: string): View {
-  const query = new URLSearchParams(search);
-  const loginId = query.get('login_id');
-  const loginState = query.get('login_state');
+/**
+ * `login_state` arrives in the URL fragment (never the query: it must stay out of access logs and history);
+ * `remembered` gives the value kept for this tab after the fragment was removed (a reload).
+ */
+export function selectView(search: string, hash: string, remembered: (loginId: string) => string | null): View {
+  const loginId = new URLSearchParams(search).get('login_id');
+  const loginState = new URLSearchParams(hash.replace(/^#/, '')).get('login_state') ?? (loginId && remembered(loginId));
   // The authorization server always sends both; a link missing either is not a consent request.
   if (loginId && loginState) return { name: 'consent', loginId, loginState };
   return { name: 'none' };
