@@ -32,6 +32,18 @@ function memoryStores(clients: Client[]) {
   return { clients: clientStore, once, issuer: ISSUER };
 }
 
+/** The Financroo tls_client_auth registration, with `extra` fields. */
+const tlsRegistration = (extra: Record<string, unknown>) =>
+  parseClient({
+    clientId: 'fin',
+    clientName: 'Financroo',
+    tokenEndpointAuthMethod: 'tls_client_auth',
+    tlsClientAuthSubjectDn: 'CN=financroo,O=Financroo,C=GB',
+    redirectUris: ['https://financroo.example/cb'],
+    scopes: ['openid', 'accounts'],
+    ...extra,
+  });
+
 describe('client authentication', () => {
   let privateKey: CryptoKey;
   let otherKey: CryptoKey;
@@ -52,14 +64,7 @@ describe('client authentication', () => {
       redirectUris: ['https://enjoy-life.example/cb'],
       scopes: ['openid', 'accounts'],
     });
-    tlsClient = parseClient({
-      clientId: 'fin',
-      clientName: 'Financroo',
-      tokenEndpointAuthMethod: 'tls_client_auth',
-      tlsClientAuthSubjectDn: 'CN=financroo,O=Financroo,C=GB',
-      redirectUris: ['https://financroo.example/cb'],
-      scopes: ['openid', 'accounts'],
-    });
+    tlsClient = tlsRegistration({});
   });
 
   const assertion = (claims: Record<string, unknown> = {}, key: CryptoKey = privateKey, alg = 'PS256') =>
@@ -169,16 +174,6 @@ describe('client authentication', () => {
       certificate: cert,
       now: NOW,
     });
-    const tlsRegistration = (extra: Record<string, unknown>) =>
-      parseClient({
-        clientId: 'fin',
-        clientName: 'Financroo',
-        tokenEndpointAuthMethod: 'tls_client_auth',
-        tlsClientAuthSubjectDn: 'CN=financroo,O=Financroo,C=GB',
-        redirectUris: ['https://financroo.example/cb'],
-        scopes: ['openid', 'accounts'],
-        ...extra,
-      });
 
     beforeAll(async () => {
       tppCa = await createTestCa([{ C: ['GB'] }, { CN: ['TPP CA'] }]);
