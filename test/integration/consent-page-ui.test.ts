@@ -207,7 +207,7 @@ test('shows the bank, the fintech and the requested data in plain language', asy
     });
   }
   // login_state came in the fragment and is gone from the address bar (and from history).
-  expect(page.url()).toBe(`${server.url}?login_id=${loginId}`);
+  expect(page.url()).toBe(`${server.url}consent/?login_id=${loginId}`);
 });
 
 test('offers one unticked checkbox per account, named by nickname and masked number', async () => {
