@@ -5,6 +5,7 @@
  * Responses fixed at deploy time need no function: they are listed in `staticRoutes`.
  */
 import { type DiscoveryInput, providerMetadata } from './domain/discovery';
+import { STRICT_TRANSPORT_SECURITY } from './http/strict-transport';
 import type { TableKey } from './store/tables';
 
 /** `browser`: TLS-only origin (issuer). `mtls`: the mutual-TLS origin TPPs call with a client certificate. */
@@ -20,13 +21,22 @@ export interface Route {
 /** What a function may do with KMS keys: `sign` (Sign, GetPublicKey) on the signing key, `decrypt` on the JWE key. */
 export type KeyUse = 'sign' | 'publicKeys' | 'decrypt';
 
+/** The DynamoDB IAM actions a handler may hold; no Scan or BatchWriteItem (no bulk export, consents are records). */
+export type DynamoAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+
+/** Actions that change an item: they need the tenant data key's encrypt side as well. */
+export const WRITE_ACTIONS: ReadonlySet<DynamoAction> = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
+
 export interface HandlerSpec {
   /** Function id; also the handler file name under `lambdas/handlers/`. */
   readonly id: string;
   readonly description: string;
   readonly routes: readonly Route[];
-  /** Least privilege: each table the handler touches and how. */
-  readonly tables: Partial<Record<TableKey, 'read' | 'readWrite'>>;
+  /**
+   * Least privilege: per table, exactly the DynamoDB actions the handler's code sends (IAM names;
+   * a TransactWriteItems is authorized per item). test/cdk/platform-review.test.ts reads them from the code.
+   */
+  readonly tables: Partial<Record<TableKey, readonly DynamoAction[]>>;
   readonly keys: readonly KeyUse[];
   /** Needs the identity-provider client secret (federated login). */
   readonly idpSecret?: boolean;
@@ -74,7 +84,7 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'GET', path: '/authorize', surface: 'browser' },
       { method: 'POST', path: '/authorize', surface: 'browser' },
     ],
-    tables: { clients: 'read', consents: 'read', authorizations: 'readWrite' },
+    tables: { clients: ['GetItem'], consents: ['GetItem'], authorizations: ['GetItem', 'PutItem', 'UpdateItem'] },
     keys: [],
     idpSecret: true,
   },
@@ -83,7 +93,7 @@ export const handlers: readonly HandlerSpec[] = [
     description:
       "Return from the bank's identity provider: binds the customer to the login session, opens the consent page",
     routes: [{ method: 'GET', path: '/login/callback', surface: 'browser' }],
-    tables: { authorizations: 'readWrite' },
+    tables: { authorizations: ['GetItem', 'UpdateItem'] },
     keys: [],
     idpSecret: true,
   },
@@ -104,11 +114,11 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'POST', path: '/consent-api/account-access-consent/{loginId}/reject', surface: 'mtls' },
     ],
     tables: {
-      clients: 'read',
-      consents: 'readWrite',
-      authorizations: 'readWrite',
-      tokens: 'readWrite',
-      bankData: 'read',
+      clients: ['GetItem'],
+      consents: ['GetItem', 'UpdateItem'],
+      authorizations: ['GetItem', 'PutItem', 'UpdateItem'],
+      tokens: ['GetItem', 'Query', 'UpdateItem'],
+      bankData: ['Query'],
     },
     keys: ['sign'],
   },
@@ -116,7 +126,7 @@ export const handlers: readonly HandlerSpec[] = [
     id: 'account-api',
     description: "Customer self-service API: sign-in at the bank's IdP, connected apps, stop sharing",
     routes: portalApiRoutes('account', []),
-    tables: { portalSessions: 'readWrite' },
+    tables: { portalSessions: ['PutItem', 'UpdateItem'] },
     keys: [],
     idpSecret: true,
   },
@@ -124,7 +134,7 @@ export const handlers: readonly HandlerSpec[] = [
     id: 'par',
     description: 'Pushed authorization requests (RFC 9126)',
     routes: [{ method: 'POST', path: '/par', surface: 'mtls' }],
-    tables: { clients: 'read', replay: 'readWrite', consents: 'read', authorizations: 'readWrite' },
+    tables: { clients: ['GetItem'], replay: ['PutItem'], consents: ['GetItem'], authorizations: ['PutItem'] },
     keys: [],
   },
   {
@@ -132,11 +142,11 @@ export const handlers: readonly HandlerSpec[] = [
     description: 'OAuth token endpoint: client_credentials, authorization_code, refresh_token',
     routes: [{ method: 'POST', path: '/token', surface: 'mtls' }],
     tables: {
-      clients: 'read',
-      replay: 'readWrite',
-      tokens: 'readWrite',
-      authorizations: 'readWrite',
-      consents: 'read',
+      clients: ['GetItem'],
+      replay: ['PutItem'],
+      tokens: ['GetItem', 'PutItem', 'Query', 'UpdateItem'],
+      authorizations: ['GetItem', 'UpdateItem'],
+      consents: ['GetItem'],
     },
     keys: ['sign'],
   },
@@ -144,14 +154,14 @@ export const handlers: readonly HandlerSpec[] = [
     id: 'introspect',
     description: 'Token introspection (RFC 7662) with the consent fields',
     routes: [{ method: 'POST', path: '/introspect', surface: 'mtls' }],
-    tables: { clients: 'read', replay: 'readWrite', tokens: 'read', consents: 'read' },
+    tables: { clients: ['GetItem'], replay: ['PutItem'], tokens: ['GetItem'], consents: ['GetItem'] },
     keys: [],
   },
   {
     id: 'revoke',
     description: 'Token revocation (RFC 7009)',
     routes: [{ method: 'POST', path: '/revoke', surface: 'mtls' }],
-    tables: { clients: 'read', replay: 'readWrite', tokens: 'readWrite' },
+    tables: { clients: ['GetItem'], replay: ['PutItem'], tokens: ['GetItem', 'Query', 'UpdateItem'] },
     keys: [],
   },
   {
@@ -162,7 +172,11 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'GET', path: `${OB_AISP}/account-access-consents/{ConsentId}`, surface: 'mtls' },
       { method: 'DELETE', path: `${OB_AISP}/account-access-consents/{ConsentId}`, surface: 'mtls' },
     ],
-    tables: { tokens: 'readWrite', consents: 'readWrite', replay: 'readWrite' },
+    tables: {
+      tokens: ['GetItem', 'Query', 'UpdateItem'],
+      consents: ['GetItem', 'PutItem', 'UpdateItem'],
+      replay: ['GetItem', 'PutItem'],
+    },
     keys: [],
   },
   {
@@ -176,7 +190,7 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'GET', path: `${OB_AISP}/transactions`, surface: 'mtls' },
       { method: 'GET', path: `${OB_AISP}/accounts/{AccountId}/transactions`, surface: 'mtls' },
     ],
-    tables: { tokens: 'readWrite', bankData: 'read' },
+    tables: { tokens: ['GetItem', 'UpdateItem'], bankData: ['GetItem', 'Query'] },
     keys: [],
   },
   {
@@ -187,7 +201,7 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'GET', path: '/gateway/{proxy+}', surface: 'mtls' },
       { method: 'POST', path: '/gateway/{proxy+}', surface: 'mtls' },
     ],
-    tables: { apis: 'read', tokens: 'readWrite', clients: 'read', bankData: 'read' },
+    tables: { apis: ['GetItem'], tokens: ['GetItem', 'UpdateItem'], clients: ['GetItem'], bankData: ['Query'] },
     keys: ['sign', 'decrypt'],
   },
   {
@@ -205,7 +219,12 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'PUT', path: '/admin/apis/{apiId}/jose-policy', surface: 'mtls' },
       { method: 'GET', path: '/admin/audit', surface: 'mtls' },
     ],
-    tables: { clients: 'readWrite', apis: 'readWrite', audit: 'readWrite', tokens: 'readWrite' },
+    tables: {
+      clients: ['GetItem', 'UpdateItem'],
+      apis: ['GetItem', 'PutItem'],
+      audit: ['PutItem', 'Query'],
+      tokens: ['GetItem', 'UpdateItem'],
+    },
     keys: [],
   },
 ];
@@ -235,6 +254,7 @@ export const staticRoutes: readonly StaticRoute[] = [
       'cache-control': 'public, max-age=300',
       'content-type': 'application/json',
       'x-content-type-options': 'nosniff',
+      'strict-transport-security': STRICT_TRANSPORT_SECURITY,
     },
     body: providerMetadata,
   },

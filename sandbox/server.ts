@@ -23,6 +23,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { DiscoveryInput } from '../lambdas/domain/discovery';
+import { STRICT_TRANSPORT_SECURITY } from '../lambdas/http/strict-transport';
 import {
   type HandlerSpec,
   handlers as manifestHandlers,
@@ -326,6 +327,8 @@ export async function startServers(options: ServerOptions): Promise<RunningServe
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const pathname = url.split('?')[0]!;
+    // Every answer of both origins, the sandbox's own (consent page, 404, 405) and the handlers', as in AWS.
+    res.setHeader('strict-transport-security', STRICT_TRANSPORT_SECURITY);
 
     const match = matchRoute(routes, method, pathname);
     if (

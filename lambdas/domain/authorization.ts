@@ -6,6 +6,9 @@
 import type { Prompt } from './authentication-requirements';
 import type { GrantFacts } from './model';
 
+/** RFC 9126 §2.2: the `request_uri` a pushed request is redeemed with; the handle after it is random. */
+export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
+
 /** A validated authorization request: only parameters from the signed request object count. */
 export interface AuthorizationRequest {
   readonly clientId: string;

@@ -10,6 +10,7 @@ import {
   LOGIN_TTL,
   type LoginSessionRecord,
   type PushedRequestRecord,
+  REQUEST_URI_PREFIX,
 } from '../domain/authorization';
 import {
   authorizationResponseUrl,
@@ -26,7 +27,6 @@ import { formBody } from '../http/request';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
 import { wiring } from '../wiring';
-import { REQUEST_URI_PREFIX } from './par';
 
 interface Authorization {
   readonly request: HttpRequest;

@@ -4,7 +4,7 @@
  * is validated now and stored under a one-time request_uri.
  */
 
-import { PAR_TTL, type PushedRequestRecord } from '../domain/authorization';
+import { PAR_TTL, type PushedRequestRecord, REQUEST_URI_PREFIX } from '../domain/authorization';
 import {
   checkConsentForAuthorization,
   parseAuthorizationRequest,
@@ -19,8 +19,6 @@ import { formBody } from '../http/request';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
 import { wiring } from '../wiring';
-
-export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
 
 /** Parameters that authenticate the client, not part of the authorization request. */
 const CLIENT_AUTH_PARAMS = new Set(['client_assertion', 'client_assertion_type', 'client_secret']);

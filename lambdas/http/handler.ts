@@ -10,6 +10,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { isRetryable, OAuthError, ObError, ProtocolError, ServerError, TemporarilyUnavailable } from '../errors';
 import { metrics, type RequestLog, requestLog } from './observability';
 import { header } from './request';
+import { STRICT_TRANSPORT_SECURITY } from './strict-transport';
 
 /** How errors are shown: OAuth JSON, OBErrorResponse1 JSON, or an HTML page (browser endpoints). */
 export type ErrorFormat = 'oauth' | 'openbanking' | 'html';
@@ -158,6 +159,7 @@ export function httpHandler(
       ...BASE_HEADERS,
       ...response.headers,
       'x-fapi-interaction-id': interactionId,
+      'strict-transport-security': STRICT_TRANSPORT_SECURITY,
     };
     // A handler that sets its own cache policy (JWKS, discovery) must not also say `pragma: no-cache`.
     if (response.headers?.['cache-control'] !== undefined) delete headers.pragma;

@@ -18,6 +18,7 @@ import {
   MockIntegration,
   type MTLSConfig,
   PassthroughBehavior,
+  ResponseType,
   RestApi,
   SecurityPolicy,
 } from 'aws-cdk-lib/aws-apigateway';
@@ -28,6 +29,7 @@ import { ARecord, type IHostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53
 import { ApiGatewayDomain } from 'aws-cdk-lib/aws-route53-targets';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { STRICT_TRANSPORT_SECURITY } from '../../lambdas/http/strict-transport';
 import type { Route, Surface } from '../../lambdas/routes';
 
 export const STAGE_NAME = 'live';
@@ -107,6 +109,13 @@ export class GatewayApi extends Construct {
       this.api.root.resourceForPath(route.path).addMethod(route.method, integration);
     }
     for (const staticRoute of staticRoutes) this.addStaticRoute(staticRoute);
+    // Answers API Gateway gives itself (no route, throttled, too large, integration failure) carry HSTS too.
+    for (const type of [ResponseType.DEFAULT_4XX, ResponseType.DEFAULT_5XX]) {
+      this.api.addGatewayResponse(`Gateway${type.responseType}`, {
+        type,
+        responseHeaders: { 'Strict-Transport-Security': `'${STRICT_TRANSPORT_SECURITY}'` },
+      });
+    }
 
     this.domain = new DomainName(this, 'Domain', {
       domainName: props.domainName,

@@ -12,7 +12,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { HandlerEnvironment } from '../../lambdas/environment';
-import { type HandlerSpec, handlers } from '../../lambdas/routes';
+import { type DynamoAction, type HandlerSpec, handlers, WRITE_ACTIONS } from '../../lambdas/routes';
 import { type TableKey, tables } from '../../lambdas/store/tables';
 import { PROJECT_ROOT } from '../paths';
 import type { TenantConfig } from '../tenant-config';
@@ -26,20 +26,10 @@ const DEFAULT_MEMORY_MB = 512;
 /** API Gateway gives up after 29 s; a handler that needs more than this is stuck, not slow. */
 const TIMEOUT = Duration.seconds(10);
 
-/**
- * Exactly the DynamoDB operations the store adapters (lambdas/adapters/dynamodb) send: Get, Query, Put,
- * Update, and TransactWrite, which IAM authorizes per item as PutItem / UpdateItem. Narrower than
- * grantReadData / grantReadWriteData on purpose: no Scan (a bulk export of consents or bank data), no
- * DeleteItem / BatchWriteItem (consents and the audit log are records), no stream reads (no table has one).
- */
-const TABLE_ACTIONS = {
-  read: ['dynamodb:GetItem', 'dynamodb:Query'],
-  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-} as const;
 /** What DynamoDB does with the tenant data key on the caller's behalf (the key actions of aws-cdk-lib's grants). */
 const DATA_KEY_ACTIONS = {
   read: ['kms:Decrypt', 'kms:DescribeKey'],
-  readWrite: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
+  write: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
 } as const;
 
 export interface HandlerFunctionsProps {
@@ -179,8 +169,8 @@ export class HandlerFunctions extends Construct {
       },
     });
 
-    for (const [key, access] of Object.entries(spec.tables) as [TableKey, 'read' | 'readWrite'][]) {
-      this.grantTable(role, props.tables, key, access);
+    for (const [key, actions] of Object.entries(spec.tables) as [TableKey, readonly DynamoAction[]][]) {
+      this.grantTable(role, props.tables, key, actions);
     }
     for (const use of spec.keys) props.keys.allow(fn, use);
     if (spec.idpSecret) secrets.idp.grantRead(fn);
@@ -198,20 +188,32 @@ export class HandlerFunctions extends Construct {
     return { spec, fn, logGroup };
   }
 
-  /** The table (and its indexes) and its data key as the manifest says, acknowledging the wildcards they carry. */
-  private grantTable(role: Role, dataTables: DataTables, key: TableKey, access: 'read' | 'readWrite'): void {
+  /**
+   * Exactly the manifest's actions on the table; Query also on its indexes. No Scan (a bulk export of consents
+   * or bank data), no DeleteItem / BatchWriteItem unless a handler sends them, no stream reads (no table has one).
+   */
+  private grantTable(role: Role, dataTables: DataTables, key: TableKey, actions: readonly DynamoAction[]): void {
     const table = dataTables.table(key);
     const stack = Stack.of(this);
-    table.grant(role, ...TABLE_ACTIONS[access]);
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: actions.map((action) => `dynamodb:${action}`), resources: [table.tableArn] }),
+    );
+    const queriesIndexes = actions.includes('Query') && tables[key].indexes.length > 0;
+    if (queriesIndexes) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/*`] }),
+      );
+    }
+    const writes = actions.some((action) => WRITE_ACTIONS.has(action));
     // Only through DynamoDB: the role cannot call KMS with the data key itself (decrypt, generate data keys).
     role.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: [...DATA_KEY_ACTIONS[access]],
+        actions: [...DATA_KEY_ACTIONS[writes ? 'write' : 'read']],
         resources: [dataTables.key.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.${stack.urlSuffix}` } },
       }),
     );
-    if (access === 'readWrite') {
+    if (writes) {
       for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
         Validations.of(role).acknowledge({
           id: `AwsSolutions-IAM5[Action::${action}]`,
@@ -219,7 +221,7 @@ export class HandlerFunctions extends Construct {
         });
       }
     }
-    if (tables[key].indexes.length > 0) {
+    if (queriesIndexes) {
       const logicalId = stack.getLogicalId(table.node.defaultChild as CfnElement);
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,

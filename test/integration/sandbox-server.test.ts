@@ -11,6 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { request } from 'undici';
+import { STRICT_TRANSPORT_SECURITY } from '../../lambdas/http/strict-transport';
 import { createCertificateAuthority, ensurePki, issueCertificate } from '../../sandbox/pki';
 import { demoTpps } from '../../sandbox/seed';
 import { type RunningServers, startServers } from '../../sandbox/server';
@@ -226,6 +227,38 @@ describe('browser origin', () => {
     });
     await response.body.dump();
     expect(response.statusCode).toBe(404);
+  });
+});
+
+describe('HSTS', () => {
+  it('is sent on every HTTPS response of both origins: handlers, static routes, errors, the consent page', async () => {
+    // Prepare
+    const browser = sandbox.browserAgent();
+    const mtls = sandbox.mtlsAgent('tpp-fapi1');
+    const issuer = sandbox.manifest.issuer;
+    const calls: [string, string, Parameters<typeof request>[1]][] = [
+      ['handler error (OB 401)', consentUrl(), { dispatcher: mtls }],
+      ['handler error (OAuth 401)', `${sandbox.manifest.mtls_base_url}/token`, { method: 'POST', dispatcher: mtls }],
+      ['mTLS not found', `${sandbox.manifest.mtls_base_url}/no-such-endpoint`, { dispatcher: mtls }],
+      ['handler (JWKS)', `${issuer}/jwks`, { dispatcher: browser }],
+      ['static route (discovery)', sandbox.manifest.discovery, { dispatcher: browser }],
+      ['method not allowed', sandbox.manifest.discovery, { method: 'DELETE', dispatcher: browser }],
+      ['not found', `${issuer}/no-such-endpoint`, { dispatcher: browser }],
+      ['consent page redirect', `${issuer}/consent`, { dispatcher: browser }],
+      ['consent page config', `${issuer}/consent/config.json`, { dispatcher: browser }],
+      ['consent page missing asset', `${issuer}/consent/assets/none.js`, { dispatcher: browser }],
+    ];
+    // Act
+    const headers = await Promise.all(
+      calls.map(async ([name, url, options]) => {
+        const response = await request(url, options);
+        await response.body.dump();
+        return [name, response.headers['strict-transport-security']];
+      }),
+    );
+    // Assess
+    expect(headers).toEqual(calls.map(([name]) => [name, STRICT_TRANSPORT_SECURITY]));
+    expect(STRICT_TRANSPORT_SECURITY).toMatch(/^max-age=(\d+); includeSubDomains$/);
   });
 });
 
