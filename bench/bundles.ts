@@ -32,8 +32,15 @@ const importEnvironment = {
   ...handlerEnvironment({
     browserUrl: 'https://auth.bench.example',
     mtlsUrl: 'https://mtls.bench.example',
-    signingKeyId: 'bench-signing-key',
-    encryptionKeyId: 'bench-encryption-key',
+    keys: {
+      signingAlg: 'PS256',
+      signingKeyIds: {
+        'id-token': 'bench-id-token',
+        'gateway-response': 'bench-response',
+        'upstream-caller': 'bench-caller',
+      },
+      encryptionKeyId: 'bench-encryption-key',
+    },
     idpIssuer: 'https://idp.bench.example',
     idpClientSecret: 'bench',
     staffIdpClientSecret: 'bench',

@@ -5,15 +5,21 @@
  * obscure error.
  */
 import { HandlerEnvironmentSchema } from './environment';
+import {
+  SIGNING_PURPOSE_NAMES,
+  SIGNING_PURPOSES,
+  type SigningAlg,
+  type SigningKeyIds,
+  type SigningPurpose,
+} from './ports/keys';
 
 export interface Config {
   readonly issuer: string;
   readonly mtlsBaseUrl: string;
   readonly tenantName: string;
-  readonly signingKeyId?: string;
-  readonly signingAlg: 'PS256' | 'ES256';
+  /** The signing keys of each purpose this function was given (KMS key ARNs or aliases). */
+  readonly signingKeys: Partial<Record<SigningPurpose, SigningKeyIds>>;
   readonly encryptionKeyId?: string;
-  readonly publishedSigningKeyIds: readonly string[];
   readonly accessTokenTtl: number;
   readonly refreshTokenTtl: number;
   readonly clientCredentialsTtl: number;
@@ -44,6 +50,19 @@ const commaList = (value: string | undefined): string[] =>
     .map((item) => item.trim())
     .filter(Boolean);
 
+/** Per purpose, `BANKGATE_<purpose>_KEY_ID` and its published keys, for the purposes this function was given. */
+function signingKeys(env: NodeJS.ProcessEnv, alg: SigningAlg): Config['signingKeys'] {
+  return Object.fromEntries(
+    SIGNING_PURPOSE_NAMES.flatMap((purpose) => {
+      const { env: name } = SIGNING_PURPOSES[purpose];
+      const keyId = env[`BANKGATE_${name}_KEY_ID`];
+      return keyId
+        ? [[purpose, { keyId, alg, publishedKeyIds: commaList(env[`BANKGATE_PUBLISHED_${name}_KEY_IDS`]) }]]
+        : [];
+    }),
+  );
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = HandlerEnvironmentSchema.safeParse(env);
   if (!parsed.success) {
@@ -55,10 +74,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issuer: e.BANKGATE_ISSUER.replace(/\/$/, ''),
     mtlsBaseUrl: e.BANKGATE_MTLS_BASE_URL.replace(/\/$/, ''),
     tenantName: e.BANKGATE_TENANT_NAME,
-    signingKeyId: e.BANKGATE_SIGNING_KEY_ID,
-    signingAlg: e.BANKGATE_SIGNING_ALG,
+    signingKeys: signingKeys(env, e.BANKGATE_SIGNING_ALG),
     encryptionKeyId: e.BANKGATE_ENCRYPTION_KEY_ID,
-    publishedSigningKeyIds: commaList(e.BANKGATE_PUBLISHED_SIGNING_KEY_IDS),
     accessTokenTtl: e.BANKGATE_ACCESS_TOKEN_TTL,
     refreshTokenTtl: e.BANKGATE_REFRESH_TOKEN_TTL,
     clientCredentialsTtl: e.BANKGATE_CLIENT_CREDENTIALS_TTL,

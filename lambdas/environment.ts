@@ -7,17 +7,24 @@
 import * as z from './validation';
 
 const seconds = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
+const keyId = z.optional(z.string().check(z.minLength(1)));
 
 export const HandlerEnvironmentSchema = z.object({
   BANKGATE_ISSUER: z.url(),
   /** Base URL of the mutual-TLS origin (token, PAR, introspection, revocation, resource APIs). */
   BANKGATE_MTLS_BASE_URL: z.url(),
   BANKGATE_TENANT_NAME: z._default(z.string().check(z.minLength(1)), 'Bankgate'),
-  BANKGATE_SIGNING_KEY_ID: z.optional(z.string().check(z.minLength(1))),
+  /** One signing key per purpose (ports/keys.ts SIGNING_PURPOSES); a function gets only those it uses. */
+  BANKGATE_ID_TOKEN_KEY_ID: keyId,
+  BANKGATE_GATEWAY_RESPONSE_KEY_ID: keyId,
+  BANKGATE_UPSTREAM_CALLER_KEY_ID: keyId,
+  /** The active key generation's algorithm, the same for every purpose. */
   BANKGATE_SIGNING_ALG: z._default(z.enum(['PS256', 'ES256']), 'PS256'),
-  BANKGATE_ENCRYPTION_KEY_ID: z.optional(z.string().check(z.minLength(1))),
-  /** Comma-separated: signing keys published (not used) during a rotation overlap. */
-  BANKGATE_PUBLISHED_SIGNING_KEY_IDS: z.optional(z.string()),
+  BANKGATE_ENCRYPTION_KEY_ID: keyId,
+  /** Comma-separated, per purpose: keys published (not used) during a rotation overlap (JWKS function only). */
+  BANKGATE_PUBLISHED_ID_TOKEN_KEY_IDS: z.optional(z.string()),
+  BANKGATE_PUBLISHED_GATEWAY_RESPONSE_KEY_IDS: z.optional(z.string()),
+  BANKGATE_PUBLISHED_UPSTREAM_CALLER_KEY_IDS: z.optional(z.string()),
   BANKGATE_ACCESS_TOKEN_TTL: seconds(300),
   BANKGATE_REFRESH_TOKEN_TTL: seconds(30 * 24 * 3600),
   BANKGATE_CLIENT_CREDENTIALS_TTL: seconds(600),

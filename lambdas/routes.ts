@@ -6,6 +6,7 @@
  */
 import { type DiscoveryInput, providerMetadata } from './domain/discovery';
 import { STRICT_TRANSPORT_SECURITY } from './http/strict-transport';
+import { SIGNING_PURPOSE_NAMES, SIGNING_PURPOSES, type SigningPurpose } from './ports/keys';
 import type { TableKey } from './store/tables';
 
 /** `browser`: TLS-only origin (issuer). `mtls`: the mutual-TLS origin TPPs call with a client certificate. */
@@ -18,8 +19,12 @@ export interface Route {
   readonly surface: Surface;
 }
 
-/** What a function may do with KMS keys: `sign` (Sign, GetPublicKey) on the signing key, `decrypt` on the JWE key. */
-export type KeyUse = 'sign' | 'publicKeys' | 'decrypt';
+/**
+ * What a function may do with KMS keys: sign with the active key of one purpose (Sign, GetPublicKey),
+ * read every public key (the JWKS), or unwrap request-object JWE keys (Decrypt on the encryption key).
+ * Key policies and role policies derive from these entries.
+ */
+export type KeyUse = { readonly sign: SigningPurpose } | 'publicKeys' | 'decrypt';
 
 /** The DynamoDB IAM actions a handler may hold; no Scan or BatchWriteItem (no bulk export, consents are records). */
 export type DynamoAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
@@ -73,7 +78,12 @@ export const handlers: readonly HandlerSpec[] = [
   {
     id: 'jwks',
     description: 'JSON Web Key Set built from the KMS public keys',
-    routes: [{ method: 'GET', path: '/jwks', surface: 'browser' }],
+    // One key set per signing purpose (ports/keys.ts SIGNING_PURPOSES).
+    routes: SIGNING_PURPOSE_NAMES.map((purpose) => ({
+      method: 'GET',
+      path: SIGNING_PURPOSES[purpose].jwksPath,
+      surface: 'browser',
+    })),
     tables: {},
     keys: ['publicKeys'],
   },
@@ -120,7 +130,7 @@ export const handlers: readonly HandlerSpec[] = [
       tokens: ['GetItem', 'Query', 'UpdateItem'],
       bankData: ['Query'],
     },
-    keys: ['sign'],
+    keys: [{ sign: 'id-token' }],
   },
   {
     id: 'account-api',
@@ -148,7 +158,7 @@ export const handlers: readonly HandlerSpec[] = [
       authorizations: ['GetItem', 'UpdateItem'],
       consents: ['GetItem'],
     },
-    keys: ['sign'],
+    keys: [{ sign: 'id-token' }],
   },
   {
     id: 'introspect',
@@ -202,7 +212,7 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'POST', path: '/gateway/{proxy+}', surface: 'mtls' },
     ],
     tables: { apis: ['GetItem'], tokens: ['GetItem', 'UpdateItem'], clients: ['GetItem'], bankData: ['Query'] },
-    keys: ['sign', 'decrypt'],
+    keys: [{ sign: 'gateway-response' }, { sign: 'upstream-caller' }, 'decrypt'],
   },
   {
     id: 'admin',
@@ -220,8 +230,8 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'GET', path: '/admin/audit', surface: 'mtls' },
     ],
     tables: {
-      clients: ['GetItem', 'UpdateItem'],
-      apis: ['GetItem', 'PutItem'],
+      clients: ['GetItem', 'Query', 'UpdateItem'],
+      apis: ['GetItem', 'PutItem', 'Query'],
       audit: ['PutItem', 'Query'],
       tokens: ['GetItem', 'UpdateItem'],
     },

@@ -78,15 +78,8 @@ export const wiring: Wiring = {
   },
   get keys() {
     return part('keys', () => {
-      const { signingKeyId, signingAlg, encryptionKeyId, publishedSigningKeyIds } = wiring.config;
-      if (!signingKeyId) throw new Error('BANKGATE_SIGNING_KEY_ID is not set');
-      return createKmsKeyService({
-        kms: new KMSClient({}),
-        signingKeyId,
-        signingAlg,
-        encryptionKeyId,
-        publishedSigningKeyIds,
-      });
+      const { signingKeys, encryptionKeyId } = wiring.config;
+      return createKmsKeyService({ kms: new KMSClient({}), signing: signingKeys, encryptionKeyId });
     });
   },
   /** From `BANKGATE_IDP_*`: the client secret as a value (sandbox) or as a Secrets Manager ARN (AWS). */

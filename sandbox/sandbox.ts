@@ -20,7 +20,7 @@ import { allTables } from '../lambdas/store/tables';
 import { portalRuntimeConfig, resolveTenant, TENANTS_CONTEXT_KEY } from '../lib/tenant-config';
 import { ensureTables, sandboxTableName, startLocalDynamo } from './dynamo';
 import { startDemoIdp } from './idp/server';
-import { ensureTenantKeys } from './kms/bootstrap';
+import { ensureTenantKeys, keyEnvironment, type TenantKeys } from './kms/bootstrap';
 import { startLocalKms } from './kms/server';
 import { ensurePki, type SandboxPki } from './pki';
 import { type AppRedirectUris, demoStaff, STAFF_ADMIN_ROLE, seedDemoTenant } from './seed';
@@ -136,8 +136,7 @@ export function resolvePorts(
 export interface HandlerEnvironmentInput {
   readonly browserUrl: string;
   readonly mtlsUrl: string;
-  readonly signingKeyId: string;
-  readonly encryptionKeyId: string;
+  readonly keys: TenantKeys;
   readonly idpIssuer: string;
   readonly idpClientSecret: string;
   readonly staffIdpClientSecret: string;
@@ -158,9 +157,7 @@ export function handlerEnvironment(input: HandlerEnvironmentInput): Record<strin
     BANKGATE_ISSUER: input.browserUrl,
     BANKGATE_MTLS_BASE_URL: input.mtlsUrl,
     BANKGATE_TENANT_NAME: (input.tenant ?? TPI_BANK).name,
-    BANKGATE_SIGNING_KEY_ID: input.signingKeyId,
-    BANKGATE_SIGNING_ALG: (input.tenant ?? TPI_BANK).signingAlg,
-    BANKGATE_ENCRYPTION_KEY_ID: input.encryptionKeyId,
+    ...keyEnvironment(input.keys),
     BANKGATE_IDP_ISSUER: input.idpIssuer,
     BANKGATE_IDP_CLIENT_ID: IDP_CLIENT_ID,
     BANKGATE_IDP_CLIENT_SECRET: input.idpClientSecret,
@@ -368,8 +365,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       handlerEnvironment({
         browserUrl: servers.browserUrl,
         mtlsUrl: servers.mtlsUrl,
-        signingKeyId: keys.signingKeyId,
-        encryptionKeyId: keys.encryptionKeyId,
+        keys,
         idpIssuer: idp.issuer,
         idpClientSecret: secret,
         staffIdpClientSecret: staffSecret,

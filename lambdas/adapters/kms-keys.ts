@@ -14,20 +14,20 @@ import {
 } from '@aws-sdk/client-kms';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { derToJose } from '../domain/jose-signature';
-import type { KeyService, SigningAlg } from '../ports/keys';
+import {
+  type KeyService,
+  SIGNING_PURPOSES,
+  type SigningAlg,
+  type SigningKeyIds,
+  type SigningPurpose,
+} from '../ports/keys';
 
 export interface KmsKeyServiceOptions {
   readonly kms: KMSClient;
-  /** Key id, key ARN or alias of the asymmetric SIGN_VERIFY key. */
-  readonly signingKeyId: string;
-  readonly signingAlg: SigningAlg;
+  /** The keys of each purpose this process signs for or publishes; a purpose left out cannot be used. */
+  readonly signing: Partial<Record<SigningPurpose, SigningKeyIds>>;
   /** Key id, key ARN or alias of the RSA ENCRYPT_DECRYPT key for request-object JWE; absent = no JWE. */
   readonly encryptionKeyId?: string;
-  /**
-   * Other signing keys whose public keys stay in the JWKS while a rotation overlaps (the next key before
-   * it becomes active, the previous one until the tokens it signed have expired). Never used to sign.
-   */
-  readonly publishedSigningKeyIds?: readonly string[];
 }
 
 const KMS_SIGNING_ALGORITHM: Record<SigningAlg, SigningAlgorithmSpec> = {
@@ -39,16 +39,36 @@ const KMS_KEY_WRAPPING_ALGORITHM = 'RSAES_OAEP_SHA_256';
 const P256_INTEGER_LENGTH = 32;
 
 export function createKmsKeyService(options: KmsKeyServiceOptions): KeyService {
-  const { kms, signingKeyId, signingAlg, encryptionKeyId, publishedSigningKeyIds = [] } = options;
-  const kmsSigningAlgorithm = KMS_SIGNING_ALGORITHM[signingAlg];
+  const { kms, encryptionKeyId } = options;
 
-  const signingJwk = cachedUntilFailure(async () => {
-    const key = await kms.send(new GetPublicKeyCommand({ KeyId: signingKeyId }));
-    if (!key.SigningAlgorithms?.includes(kmsSigningAlgorithm)) {
-      throw new Error(`KMS key ${signingKeyId} (${key.KeySpec} ${key.KeyUsage}) cannot sign ${signingAlg}`);
-    }
-    return publicJwk(key, { use: 'sig', alg: signingAlg });
-  });
+  const signingJwk = (keyId: string, alg: SigningAlg) =>
+    cachedUntilFailure(async () => {
+      const key = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
+      if (!key.SigningAlgorithms?.includes(KMS_SIGNING_ALGORITHM[alg])) {
+        throw new Error(`KMS key ${keyId} (${key.KeySpec} ${key.KeyUsage}) cannot sign ${alg}`);
+      }
+      return publicJwk(key, { use: 'sig', alg });
+    });
+  const publishedJwk = (keyId: string) =>
+    cachedUntilFailure(async () => {
+      const key = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
+      return publicJwk(key, { use: 'sig', alg: key.KeySpec === 'ECC_NIST_P256' ? 'ES256' : 'PS256' });
+    });
+  const purposes = new Map(
+    (Object.entries(options.signing) as [SigningPurpose, SigningKeyIds][]).map(([purpose, ids]) => [
+      purpose,
+      {
+        ...ids,
+        active: signingJwk(ids.keyId, ids.alg),
+        published: (ids.publishedKeyIds ?? []).map(publishedJwk),
+      },
+    ]),
+  );
+  const keysOf = (purpose: SigningPurpose) => {
+    const keys = purposes.get(purpose);
+    if (!keys) throw new Error(`No ${SIGNING_PURPOSES[purpose].description} signing key is configured`);
+    return keys;
+  };
 
   const encryptionJwk =
     encryptionKeyId === undefined
@@ -61,41 +81,34 @@ export function createKmsKeyService(options: KmsKeyServiceOptions): KeyService {
           return publicJwk(key, { use: 'enc', alg: 'RSA-OAEP-256' });
         });
 
-  const publishedJwks = publishedSigningKeyIds.map((keyId) =>
-    cachedUntilFailure(async () => {
-      const key = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
-      const alg = key.KeySpec === 'ECC_NIST_P256' ? 'ES256' : 'PS256';
-      return publicJwk(key, { use: 'sig', alg });
-    }),
-  );
-
   return {
-    signingAlg,
-
-    async signJws(payload, header = {}) {
-      const { kid } = await signingJwk();
-      // Object.assign keeps alg and kid first in the header and lets nothing in `header` replace them.
-      const protectedHeader = Object.assign({ alg: signingAlg, kid }, header, { alg: signingAlg, kid });
+    async signJws(purpose, payload, header = {}) {
+      const { keyId, alg, active } = keysOf(purpose);
+      const { kid } = await active();
+      const { typ } = SIGNING_PURPOSES[purpose];
+      // Object.assign keeps alg, kid and typ first in the header and lets nothing in `header` replace them.
+      const protectedHeader = Object.assign({ alg, kid, typ }, header, { alg, kid, typ });
       const signingInput = `${base64url(JSON.stringify(protectedHeader))}.${base64url(payload)}`;
       // DIGEST: KMS limits RAW messages to 4 KiB; a digest signs any payload size in one call.
       const { Signature } = await kms.send(
         new SignCommand({
-          KeyId: signingKeyId,
+          KeyId: keyId,
           Message: createHash('sha256').update(signingInput).digest(),
           MessageType: 'DIGEST',
-          SigningAlgorithm: kmsSigningAlgorithm,
+          SigningAlgorithm: KMS_SIGNING_ALGORITHM[alg],
         }),
       );
       if (!Signature) throw new Error('KMS Sign returned no signature');
-      const signature = signingAlg === 'ES256' ? derToJose(Signature, P256_INTEGER_LENGTH) : Signature;
+      const signature = alg === 'ES256' ? derToJose(Signature, P256_INTEGER_LENGTH) : Signature;
       return `${signingInput}.${base64url(signature)}`;
     },
 
-    async publicJwks() {
+    async publicJwks(purpose) {
+      const { active, published } = keysOf(purpose);
       const keys = await Promise.all([
-        signingJwk(),
-        ...publishedJwks.map((jwk) => jwk()),
-        ...(encryptionJwk ? [encryptionJwk()] : []),
+        active(),
+        ...published.map((jwk) => jwk()),
+        ...(purpose === 'id-token' && encryptionJwk ? [encryptionJwk()] : []),
       ]);
       // Copies, so no caller can alter the cached keys.
       return { keys: keys.map((jwk) => ({ ...jwk })) };

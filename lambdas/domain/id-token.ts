@@ -65,7 +65,7 @@ export function idTokenClaims(input: IdTokenInput): Record<string, unknown> {
   return claims;
 }
 
-/** A signed ID token (compact JWS, header `typ: JWT`; `alg` and `kid` come from the key service). */
-export function mintIdToken(keys: KeyService, input: IdTokenInput): Promise<string> {
-  return keys.signJws(new TextEncoder().encode(JSON.stringify(idTokenClaims(input))), { typ: 'JWT' });
+/** A signed ID token: compact JWS with the ID-token key (`alg`, `kid` and `typ: JWT` come from the key service). */
+export function mintIdToken(keys: Pick<KeyService, 'signJws'>, input: IdTokenInput): Promise<string> {
+  return keys.signJws('id-token', new TextEncoder().encode(JSON.stringify(idTokenClaims(input))));
 }

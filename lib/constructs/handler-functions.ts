@@ -77,7 +77,7 @@ export class HandlerFunctions extends Construct {
   }
 
   private sharedEnvironment(props: HandlerFunctionsProps): Record<string, string> {
-    const { tenant, keys } = props;
+    const { tenant } = props;
     const contract: HandlerEnvironment = {
       POWERTOOLS_SERVICE_NAME: this.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -85,9 +85,6 @@ export class HandlerFunctions extends Construct {
       BANKGATE_ISSUER: props.issuer,
       BANKGATE_MTLS_BASE_URL: props.mtlsBaseUrl,
       BANKGATE_TENANT_NAME: tenant.displayName,
-      BANKGATE_SIGNING_KEY_ID: keys.activeSigningKey.keyArn,
-      BANKGATE_SIGNING_ALG: keys.activeSigningAlgorithm,
-      BANKGATE_ENCRYPTION_KEY_ID: keys.encryptionKey.keyArn,
       BANKGATE_ACCESS_TOKEN_TTL: String(tenant.tokenLifetimes.accessTokenSeconds),
       BANKGATE_REFRESH_TOKEN_TTL: String(tenant.tokenLifetimes.refreshTokenSeconds),
       BANKGATE_CLIENT_CREDENTIALS_TTL: String(tenant.tokenLifetimes.clientCredentialsSeconds),
@@ -128,12 +125,10 @@ export class HandlerFunctions extends Construct {
     });
     logGroup.grantWrite(role);
 
-    const published = props.keys.publishedSigningKeys;
     const ownVariables: Partial<HandlerEnvironment> = {
       POWERTOOLS_METRICS_FUNCTION_NAME: spec.id,
-      ...(spec.keys.includes('publicKeys') && published.length > 0
-        ? { BANKGATE_PUBLISHED_SIGNING_KEY_IDS: published.map((k) => k.keyArn).join(',') }
-        : {}),
+      // Key ids only for the keys the function may use (its manifest key uses).
+      ...props.keys.environment(spec.keys),
       ...(spec.idpSecret ? { BANKGATE_IDP_CLIENT_SECRET_ARN: secrets.idp.secretArn } : {}),
       ...(spec.staffIdpSecret ? { BANKGATE_STAFF_IDP_CLIENT_SECRET_ARN: secrets.staffIdp.secretArn } : {}),
     };

@@ -1,15 +1,19 @@
 /**
- * The platform's private keys, which never leave KMS: one asymmetric signing key per configured key
- * generation (ID tokens, JWKS, response JWS) and one RSA key that unwraps JWE content keys.
+ * The platform's private keys, which never leave KMS: per configured key generation, one asymmetric signing
+ * key for each signing purpose (ID tokens, gateway response JWS, upstream caller assertion; one key, one
+ * purpose), and one RSA key that unwraps JWE content keys.
  *
  * Key policies let the account administer the keys but not use them: only the function roles named
- * in a key's policy (through `allow`) can sign, decrypt or read public keys. Rotation with overlap is
- * driven by `signing.keys` / `signing.activeKey` in the tenant configuration (see the README).
+ * in a key's policy (through `allow`, from the manifest's key uses) can sign, decrypt or read public keys.
+ * Rotation with overlap is driven by `signing.keys` / `signing.activeKey` in the tenant configuration: a
+ * generation rotates the keys of every purpose together (see the README).
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AccountRootPrincipal, Grant, type IGrantable, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import type { HandlerEnvironment } from '../../lambdas/environment';
+import { SIGNING_PURPOSE_NAMES, SIGNING_PURPOSES, type SigningPurpose } from '../../lambdas/ports/keys';
 import type { KeyUse } from '../../lambdas/routes';
 import type { SigningAlgorithmName, TenantConfig } from '../tenant-config';
 
@@ -44,31 +48,49 @@ export interface PlatformKeysProps {
   readonly tenant: TenantConfig;
 }
 
+/** The keys of one signing purpose. */
+export interface PurposeKeys {
+  /** Signs now: the key of `signing.activeKey`. */
+  readonly active: Key;
+  /** Published in the purpose's JWKS but no longer (or not yet) signing: the other side of a rotation overlap. */
+  readonly published: readonly Key[];
+}
+
+/** ID-token keys keep the construct id they had before keys were split by purpose (same logical ids, same keys). */
+const CONSTRUCT_PREFIX: Record<SigningPurpose, string> = {
+  'id-token': 'SigningKey',
+  'gateway-response': 'GatewayResponseKey',
+  'upstream-caller': 'UpstreamCallerKey',
+};
+
 export class PlatformKeys extends Construct {
-  /** Signs now: `signing.activeKey`. */
-  readonly activeSigningKey: Key;
+  readonly signing: Readonly<Record<SigningPurpose, PurposeKeys>>;
   readonly activeSigningAlgorithm: SigningAlgorithmName;
-  /** Published in the JWKS but no longer (or not yet) signing: the other side of a rotation overlap. */
-  readonly publishedSigningKeys: readonly Key[];
   /** RSA key whose public half clients encrypt request objects to (RSA-OAEP-256). */
   readonly encryptionKey: Key;
 
   constructor(scope: Construct, id: string, props: PlatformKeysProps) {
     super(scope, id);
     const { name, signing } = props.tenant;
-    const signingKeys = signing.keys.map((config) => ({
-      config,
-      key: this.asymmetricKey(`SigningKey-${config.id}`, {
-        alias: `alias/bankgate/${name}/signing/${config.id}`,
-        description: `Bankgate ${name}: ${config.algorithm} signing key ${config.id} (ID tokens, JWKS, response JWS)`,
-        keySpec: KEY_SPEC[config.algorithm],
-        keyUsage: KeyUsage.SIGN_VERIFY,
-      }),
-    }));
-    const active = signingKeys.find(({ config }) => config.id === signing.activeKey)!;
-    this.activeSigningKey = active.key;
-    this.activeSigningAlgorithm = active.config.algorithm;
-    this.publishedSigningKeys = signingKeys.filter((entry) => entry !== active).map(({ key }) => key);
+    this.activeSigningAlgorithm = signing.keys.find((config) => config.id === signing.activeKey)!.algorithm;
+    const purposeKeys = (purpose: SigningPurpose): PurposeKeys => {
+      const keys = signing.keys.map((config) => ({
+        config,
+        key: this.asymmetricKey(`${CONSTRUCT_PREFIX[purpose]}-${config.id}`, {
+          alias: `alias/bankgate/${name}/${purpose}/${config.id}`,
+          description: `Bankgate ${name}: ${config.algorithm} key ${config.id} that signs ${SIGNING_PURPOSES[purpose].description} only`,
+          keySpec: KEY_SPEC[config.algorithm],
+          keyUsage: KeyUsage.SIGN_VERIFY,
+        }),
+      }));
+      return {
+        active: keys.find(({ config }) => config.id === signing.activeKey)!.key,
+        published: keys.filter(({ config }) => config.id !== signing.activeKey).map(({ key }) => key),
+      };
+    };
+    this.signing = Object.fromEntries(
+      SIGNING_PURPOSE_NAMES.map((purpose) => [purpose, purposeKeys(purpose)]),
+    ) as Record<SigningPurpose, PurposeKeys>;
     this.encryptionKey = this.asymmetricKey('EncryptionKey', {
       alias: `alias/bankgate/${name}/encryption`,
       description: `Bankgate ${name}: RSA-OAEP-256 key that unwraps request-object JWE content keys`,
@@ -79,19 +101,40 @@ export class PlatformKeys extends Construct {
 
   /** Lets `grantee` use the keys as a handler's manifest entry says, in the key policy and the role policy. */
   allow(grantee: IGrantable, use: KeyUse): void {
-    switch (use) {
-      case 'sign':
-        this.grant(grantee, this.activeSigningKey, ['kms:Sign', 'kms:GetPublicKey']);
-        return;
-      case 'publicKeys':
-        for (const key of [this.activeSigningKey, ...this.publishedSigningKeys, this.encryptionKey]) {
-          this.grant(grantee, key, ['kms:GetPublicKey']);
-        }
-        return;
-      case 'decrypt':
-        this.grant(grantee, this.encryptionKey, ['kms:Decrypt', 'kms:GetPublicKey']);
-        return;
+    if (use === 'publicKeys') {
+      for (const { active, published } of Object.values(this.signing)) {
+        for (const key of [active, ...published]) this.grant(grantee, key, ['kms:GetPublicKey']);
+      }
+      this.grant(grantee, this.encryptionKey, ['kms:GetPublicKey']);
+    } else if (use === 'decrypt') {
+      this.grant(grantee, this.encryptionKey, ['kms:Decrypt', 'kms:GetPublicKey']);
+    } else {
+      this.grant(grantee, this.signing[use.sign].active, ['kms:Sign', 'kms:GetPublicKey']);
     }
+  }
+
+  /** The key environment of a function with these uses (lambdas/config.ts): only the keys it may use. */
+  environment(uses: readonly KeyUse[]): Partial<HandlerEnvironment> {
+    const env: Record<string, string> = { BANKGATE_SIGNING_ALG: this.activeSigningAlgorithm };
+    for (const use of uses) {
+      if (use === 'decrypt') {
+        env.BANKGATE_ENCRYPTION_KEY_ID = this.encryptionKey.keyArn;
+      } else if (use === 'publicKeys') {
+        env.BANKGATE_ENCRYPTION_KEY_ID = this.encryptionKey.keyArn;
+        for (const purpose of SIGNING_PURPOSE_NAMES) {
+          const { active, published } = this.signing[purpose];
+          env[`BANKGATE_${SIGNING_PURPOSES[purpose].env}_KEY_ID`] = active.keyArn;
+          if (published.length > 0) {
+            env[`BANKGATE_PUBLISHED_${SIGNING_PURPOSES[purpose].env}_KEY_IDS`] = published
+              .map((k) => k.keyArn)
+              .join(',');
+          }
+        }
+      } else {
+        env[`BANKGATE_${SIGNING_PURPOSES[use.sign].env}_KEY_ID`] = this.signing[use.sign].active.keyArn;
+      }
+    }
+    return env;
   }
 
   private grant(grantee: IGrantable, key: Key, actions: string[]): void {

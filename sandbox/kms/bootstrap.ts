@@ -1,6 +1,7 @@
 /**
- * Creates a tenant's KMS keys the way the CDK stack declares them (asymmetric signing key + RSA key for
- * request-object JWE), through the real SDK, so the sandbox exercises the same KMS calls as AWS.
+ * Creates a tenant's KMS keys the way the CDK stack declares them (one asymmetric signing key per signing
+ * purpose + RSA key for request-object JWE), through the real SDK, so the sandbox exercises the same KMS
+ * calls as AWS.
  * Idempotent: keys found under their aliases are kept, so a restarted sandbox keeps its kids.
  */
 import {
@@ -13,26 +14,61 @@ import {
   type KMSClient,
   NotFoundException,
 } from '@aws-sdk/client-kms';
+import type { KmsKeyServiceOptions } from '../../lambdas/adapters/kms-keys';
+import {
+  SIGNING_PURPOSE_NAMES,
+  SIGNING_PURPOSES,
+  type SigningAlg,
+  type SigningPurpose,
+} from '../../lambdas/ports/keys';
 
 export interface TenantKeyOptions {
-  readonly signingAlg: 'PS256' | 'ES256';
-  /** Alias prefix: the keys become `alias/<prefix>-signing` and `alias/<prefix>-encryption`. */
+  readonly signingAlg: SigningAlg;
+  /** Alias prefix: the keys become `alias/<prefix>-<signing purpose>` and `alias/<prefix>-encryption`. */
   readonly prefix: string;
 }
 
 export interface TenantKeys {
-  /** Alias names, usable as KMS KeyIds (BANKGATE_SIGNING_KEY_ID / BANKGATE_ENCRYPTION_KEY_ID). */
-  readonly signingKeyId: string;
+  readonly signingAlg: SigningAlg;
+  /** Alias names, usable as KMS KeyIds: one signing key per purpose, and the JWE key. */
+  readonly signingKeyIds: Readonly<Record<SigningPurpose, string>>;
   readonly encryptionKeyId: string;
 }
 
 export async function ensureTenantKeys(kms: KMSClient, options: TenantKeyOptions): Promise<TenantKeys> {
-  const signingKeyId = `alias/${options.prefix}-signing`;
+  const signingKeyIds = Object.fromEntries(
+    SIGNING_PURPOSE_NAMES.map((purpose) => [purpose, `alias/${options.prefix}-${purpose}`]),
+  ) as Record<SigningPurpose, string>;
   const encryptionKeyId = `alias/${options.prefix}-encryption`;
   const signingSpec: KeySpec = options.signingAlg === 'ES256' ? 'ECC_NIST_P256' : 'RSA_2048';
-  await ensureKey(kms, signingKeyId, signingSpec, 'SIGN_VERIFY');
+  // One after another: the local KMS persists its alias table with each CreateAlias.
+  for (const keyId of Object.values(signingKeyIds)) await ensureKey(kms, keyId, signingSpec, 'SIGN_VERIFY');
   await ensureKey(kms, encryptionKeyId, 'RSA_2048', 'ENCRYPT_DECRYPT');
-  return { signingKeyId, encryptionKeyId };
+  return { signingAlg: options.signingAlg, signingKeyIds, encryptionKeyId };
+}
+
+/** The handler environment of these keys, the variables CDK sets (lambdas/config.ts). */
+export function keyEnvironment(keys: TenantKeys): Record<string, string> {
+  return {
+    BANKGATE_SIGNING_ALG: keys.signingAlg,
+    BANKGATE_ENCRYPTION_KEY_ID: keys.encryptionKeyId,
+    ...Object.fromEntries(
+      SIGNING_PURPOSE_NAMES.map((purpose) => [
+        `BANKGATE_${SIGNING_PURPOSES[purpose].env}_KEY_ID`,
+        keys.signingKeyIds[purpose],
+      ]),
+    ),
+  };
+}
+
+/** KMS key service options for these keys (tests and tools that sign outside a handler). */
+export function keyServiceOptions(keys: TenantKeys): Pick<KmsKeyServiceOptions, 'signing' | 'encryptionKeyId'> {
+  return {
+    signing: Object.fromEntries(
+      SIGNING_PURPOSE_NAMES.map((purpose) => [purpose, { keyId: keys.signingKeyIds[purpose], alg: keys.signingAlg }]),
+    ),
+    encryptionKeyId: keys.encryptionKeyId,
+  };
 }
 
 async function ensureKey(kms: KMSClient, aliasName: string, keySpec: KeySpec, keyUsage: KeyUsageType): Promise<void> {

@@ -46,6 +46,8 @@ const RECEIVERS: Record<string, string> = {
   once: 'dynamoOnceStore',
   authorizations: 'dynamoAuthorizationStore',
   adminStore: 'dynamoAdminStore',
+  store: 'dynamoAdminStore',
+  audit: 'dynamoAuditLog',
   auditLog: 'dynamoAuditLog',
   apis: 'dynamoApiCatalog',
   apiCatalog: 'dynamoApiCatalog',
@@ -132,7 +134,7 @@ export function adapterOperations(): Map<string, Operation[]> {
       ops.push({ table: key as TableKey, action: TRANSACT_ITEM_ACTIONS[item!]! });
     }
     // Units it calls: helpers of its file (or imported from another adapter) and members of its factory.
-    for (const [, called] of unit.body.matchAll(/\b(\w+)\s*(?:<[^>\n]*>)?\(/g)) {
+    for (const [, called] of unit.body.matchAll(/\b(\w+)\s*(?:<(?:[^<>\n]|<[^<>\n]*>)*>)?\(/g)) {
       const callee =
         (unit.factory && byName.get(`${unit.factory}.${called}`)) ??
         (called !== unit.name ? byName.get(called!) : undefined);
@@ -211,7 +213,9 @@ export function dynamoActionsOfHandler(id: string): Partial<Record<TableKey, str
         throw new Error(`${file}: name the receiver of ${factory}() in RECEIVERS of test/cdk/dynamo-commands.ts`);
       }
     }
-    for (const [, receiver, method] of source.matchAll(/\b(\w+)(?:\(\))?\??\.(\w+)\s*(?:<[^>\n]*>)?\(/g)) {
+    for (const [, receiver, method] of source.matchAll(
+      /\b(\w+)(?:\(\))?\??\.(\w+)\s*(?:<(?:[^<>\n]|<[^<>\n]*>)*>)?\(/g,
+    )) {
       const factory = wired.has(receiver!) ? RECEIVERS[receiver!] : undefined;
       const ops = factory && operations.get(`${factory}.${method}`);
       if (!ops) continue;

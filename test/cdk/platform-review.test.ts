@@ -232,7 +232,7 @@ describe('IAM: each function holds only what its manifest entry names', () => {
         ...actions.map((action) => `dynamodb:${action}`),
         ...DATA_KEY_ACTIONS[dataKeyAccess(actions)],
       ]),
-      ...(spec.keys.includes('sign') ? ['kms:Sign', 'kms:GetPublicKey'] : []),
+      ...(spec.keys.some((use) => typeof use === 'object') ? ['kms:Sign', 'kms:GetPublicKey'] : []),
       ...(spec.keys.includes('publicKeys') ? ['kms:GetPublicKey'] : []),
       ...(spec.keys.includes('decrypt') ? ['kms:Decrypt', 'kms:GetPublicKey'] : []),
       ...(spec.idpSecret || spec.staffIdpSecret
@@ -285,17 +285,21 @@ describe('IAM: each function holds only what its manifest entry names', () => {
 
   it.each(cases)('%s uses KMS keys only as its manifest says, the data key only through DynamoDB', (id, spec) => {
     // Prepare
-    const { activeSigningKey, publishedSigningKeys, encryptionKey } = stack.keys;
+    const { signing, encryptionKey } = stack.keys;
     const dataKey = logicalId(stack.tables.key);
     const declared = Object.values(spec.tables).flat();
     const dataKeyActions = declared.length > 0 ? DATA_KEY_ACTIONS[dataKeyAccess(declared)] : [];
     const expected = new Set<string>([
       ...dataKeyActions.map((action) => `${action} ${dataKey}`),
-      ...(spec.keys.includes('sign') ? ['kms:Sign', 'kms:GetPublicKey'] : []).map(
-        (action) => `${action} ${logicalId(activeSigningKey)}`,
+      ...spec.keys.flatMap((use) =>
+        typeof use === 'object'
+          ? ['kms:Sign', 'kms:GetPublicKey'].map((action) => `${action} ${logicalId(signing[use.sign].active)}`)
+          : [],
       ),
       ...(spec.keys.includes('publicKeys')
-        ? [activeSigningKey, ...publishedSigningKeys, encryptionKey].map((k) => `kms:GetPublicKey ${logicalId(k)}`)
+        ? [...Object.values(signing).flatMap(({ active, published }) => [active, ...published]), encryptionKey].map(
+            (k) => `kms:GetPublicKey ${logicalId(k)}`,
+          )
         : []),
       ...(spec.keys.includes('decrypt') ? ['kms:Decrypt', 'kms:GetPublicKey'] : []).map(
         (action) => `${action} ${logicalId(encryptionKey)}`,
@@ -338,7 +342,8 @@ describe('KMS keys', () => {
     // Act
     const keys = kmsKeyIds().map((id) => [id, resources[id].DeletionPolicy, resources[id].UpdateReplacePolicy]);
     // Assess
-    expect(keys).toHaveLength(4);
+    // One signing key per purpose (ID tokens, response JWS, caller assertion), the JWE key, the data and topic keys.
+    expect(keys).toHaveLength(6);
     expect(keys).toEqual(kmsKeyIds().map((id) => [id, 'Retain', 'Retain']));
   });
 
@@ -390,7 +395,7 @@ describe('KMS keys', () => {
         .flatMap(actionsOf),
     );
     // Assess
-    expect(asymmetric).toHaveLength(2);
+    expect(asymmetric).toHaveLength(4);
     expect(useActions.filter((action) => rootPatterns.some((pattern) => covers(pattern, action)))).toEqual([]);
     // Still administrable: policy updates, aliases, deletion.
     for (const action of ['kms:PutKeyPolicy', 'kms:CreateAlias', 'kms:ScheduleKeyDeletion', 'kms:DisableKey']) {

@@ -13,6 +13,7 @@ import { providerMetadata } from '../../lambdas/domain/discovery';
 import { certificateThumbprint } from '../../lambdas/http/request';
 import { STRICT_TRANSPORT_SECURITY } from '../../lambdas/http/strict-transport';
 import { Metric as BusinessMetric } from '../../lambdas/metric-names';
+import { SIGNING_PURPOSE_NAMES, SIGNING_PURPOSES, type SigningPurpose } from '../../lambdas/ports/keys';
 import { handlers, staticRoutes } from '../../lambdas/routes';
 import { allTables, type TableKey, tables } from '../../lambdas/store/tables';
 import type { BankgateStack } from '../../lib/bankgate-stack';
@@ -104,8 +105,6 @@ describe('Lambda functions', () => {
         BANKGATE_MTLS_BASE_URL: 'https://mtls.api.tpi-bank.example',
         BANKGATE_TENANT_NAME: 'TPI Bank',
         BANKGATE_SIGNING_ALG: 'PS256',
-        BANKGATE_SIGNING_KEY_ID: arnOf(stack.keys.activeSigningKey),
-        BANKGATE_ENCRYPTION_KEY_ID: arnOf(stack.keys.encryptionKey),
         BANKGATE_ACCESS_TOKEN_TTL: '300',
         BANKGATE_REFRESH_TOKEN_TTL: '7776000',
         BANKGATE_CLIENT_CREDENTIALS_TTL: '600',
@@ -144,26 +143,35 @@ describe('Lambda functions', () => {
   );
 
   it.each(handlers.map((spec) => [spec.id, spec] as const))(
-    '%s is named in key policies only for its KMS uses',
+    '%s is named in key policies only for its KMS uses, and given the ids of those keys only',
     (id, spec) => {
       // Prepare
-      const { activeSigningKey, encryptionKey } = stack.keys;
+      const { signing, encryptionKey } = stack.keys;
+      const signsFor = (purpose: SigningPurpose) =>
+        spec.keys.some((use) => typeof use === 'object' && use.sign === purpose);
+      const publicKeys = spec.keys.includes('publicKeys');
+      const { fn } = stack.functions.functions.find((entry) => entry.spec.id === id)!;
+      const variables = (resources[logicalId(fn)].Properties.Environment as { Variables: Json }).Variables;
       // Act
-      const signing = keyPolicyActions(activeSigningKey, id).sort();
+      const perPurpose = SIGNING_PURPOSE_NAMES.map((purpose) => [
+        purpose,
+        keyPolicyActions(signing[purpose].active, id).sort(),
+        variables[`BANKGATE_${SIGNING_PURPOSES[purpose].env}_KEY_ID`],
+      ]);
       const encryption = keyPolicyActions(encryptionKey, id).sort();
       // Assess
-      const uses = (use: 'sign' | 'publicKeys' | 'decrypt', actions: string[]) =>
-        spec.keys.includes(use) ? actions : [];
-      const expectedSigning = new Set([
-        ...uses('sign', ['kms:Sign', 'kms:GetPublicKey']),
-        ...uses('publicKeys', ['kms:GetPublicKey']),
-      ]);
-      const expectedEncryption = new Set([
-        ...uses('publicKeys', ['kms:GetPublicKey']),
-        ...uses('decrypt', ['kms:Decrypt', 'kms:GetPublicKey']),
-      ]);
-      expect(signing).toEqual([...expectedSigning].sort());
-      expect(encryption).toEqual([...expectedEncryption].sort());
+      expect(perPurpose).toEqual(
+        SIGNING_PURPOSE_NAMES.map((purpose) => [
+          purpose,
+          signsFor(purpose) ? ['kms:GetPublicKey', 'kms:Sign'] : publicKeys ? ['kms:GetPublicKey'] : [],
+          signsFor(purpose) || publicKeys ? arnOf(signing[purpose].active) : undefined,
+        ]),
+      );
+      const decrypts = spec.keys.includes('decrypt');
+      expect(encryption).toEqual(
+        decrypts ? ['kms:Decrypt', 'kms:GetPublicKey'] : publicKeys ? ['kms:GetPublicKey'] : [],
+      );
+      expect(variables.BANKGATE_ENCRYPTION_KEY_ID).toEqual(decrypts || publicKeys ? arnOf(encryptionKey) : undefined);
     },
   );
 
@@ -278,7 +286,7 @@ describe('DynamoDB tables', () => {
 describe('KMS keys', () => {
   it('signs with an RSA key for PS256 and decrypts JWE with an RSA encryption key', () => {
     // Act
-    const signing = resources[logicalId(stack.keys.activeSigningKey)].Properties;
+    const signing = resources[logicalId(stack.keys.signing['id-token'].active)].Properties;
     const encryption = resources[logicalId(stack.keys.encryptionKey)].Properties;
     // Assess
     expect(signing).toMatchObject({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', EnableKeyRotation: false });
@@ -287,7 +295,7 @@ describe('KMS keys', () => {
 
   it('lets the account administer the asymmetric keys but not sign or decrypt with them', () => {
     // Prepare
-    const keys = [stack.keys.activeSigningKey, stack.keys.encryptionKey];
+    const keys = [...Object.values(stack.keys.signing).map(({ active }) => active), stack.keys.encryptionKey];
     // Act
     const rootActions = keys.flatMap((key) =>
       (resources[logicalId(key)].Properties.KeyPolicy as { Statement: Json[] }).Statement.filter((s) =>

@@ -3,6 +3,7 @@
  * names and pass cdk-nag's AwsSolutions checks; a bad tenant configuration stops synthesis with a
  * message naming the tenant and the field.
  */
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { Validations } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { SIGNING_PURPOSE_NAMES, SIGNING_PURPOSES } from '../../lambdas/ports/keys';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { resolveTenant, TENANT_CONTEXT_KEY, TENANTS_CONTEXT_KEY, TenantConfigError } from '../../lib/tenant-config';
 import { ACCEPTED_WARNINGS, CFN_LINT_INSTALL, cfnLint, cfnLintVersion, unacceptedFindings } from './cfn-lint';
@@ -114,7 +116,7 @@ describe('two tenants', () => {
     // Act
     const specs = TENANTS.map((tenant) => {
       const { stack, template } = synthesized[tenant];
-      const key = stack.getLogicalId(stack.keys.activeSigningKey.node.defaultChild as never);
+      const key = stack.getLogicalId(stack.keys.signing['id-token'].active.node.defaultChild as never);
       return (template.toJSON().Resources[key] as { Properties: Json }).Properties.KeySpec;
     });
     // Assess
@@ -201,32 +203,40 @@ describe('a tenant rotating its signing key, with a bank-hosted consent page', (
     resources = rotating.template.toJSON().Resources;
   });
 
-  it('signs with the active key and publishes the other one for verification', () => {
-    // Prepare
-    const { activeSigningKey, publishedSigningKeys } = rotating.stack.keys;
-    // Act
-    const jwks = variablesOf('jwks');
-    const token = variablesOf('token');
-    // Assess
-    expect(resources[logicalId(activeSigningKey)].Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256' });
-    expect(publishedSigningKeys.map((key) => resources[logicalId(key)].Properties.KeySpec)).toEqual(['RSA_2048']);
-    expect(token.BANKGATE_SIGNING_ALG).toBe('ES256');
-    expect(token.BANKGATE_SIGNING_KEY_ID).toEqual({ 'Fn::GetAtt': [logicalId(activeSigningKey), 'Arn'] });
-    expect(jwks.BANKGATE_PUBLISHED_SIGNING_KEY_IDS).toEqual({
-      'Fn::GetAtt': [logicalId(publishedSigningKeys[0]), 'Arn'],
-    });
-    expect(token.BANKGATE_PUBLISHED_SIGNING_KEY_IDS).toBeUndefined();
-  });
+  it.each(SIGNING_PURPOSE_NAMES)(
+    '%s: signs with the active key and publishes the other one for verification',
+    (purpose) => {
+      // Prepare
+      const { active, published } = rotating.stack.keys.signing[purpose];
+      const env = SIGNING_PURPOSES[purpose].env;
+      const signer = { 'id-token': 'token', 'gateway-response': 'gateway', 'upstream-caller': 'gateway' }[purpose];
+      // Act
+      const jwks = variablesOf('jwks');
+      const signs = variablesOf(signer);
+      // Assess
+      expect(resources[logicalId(active)].Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256' });
+      expect(published.map((key) => resources[logicalId(key)].Properties.KeySpec)).toEqual(['RSA_2048']);
+      expect(signs.BANKGATE_SIGNING_ALG).toBe('ES256');
+      expect(signs[`BANKGATE_${env}_KEY_ID`]).toEqual({ 'Fn::GetAtt': [logicalId(active), 'Arn'] });
+      expect(jwks[`BANKGATE_PUBLISHED_${env}_KEY_IDS`]).toEqual({ 'Fn::GetAtt': [logicalId(published[0]!), 'Arn'] });
+      expect(signs[`BANKGATE_PUBLISHED_${env}_KEY_IDS`]).toBeUndefined();
+    },
+  );
 
-  it('lets only the JWKS function read the retiring key, and nobody sign with it', () => {
-    // Act
-    const policy = JSON.stringify(
-      resources[logicalId(rotating.stack.keys.publishedSigningKeys[0])].Properties.KeyPolicy,
-    );
-    // Assess
-    expect(policy).toContain(logicalId(rotating.stack.functions.functions.find((f) => f.spec.id === 'jwks')!.fn.role!));
-    expect(policy).not.toContain('kms:Sign');
-  });
+  it.each(SIGNING_PURPOSE_NAMES)(
+    '%s: lets only the JWKS function read the retiring key, and nobody sign with it',
+    (purpose) => {
+      // Act
+      const policy = JSON.stringify(
+        resources[logicalId(rotating.stack.keys.signing[purpose].published[0]!)].Properties.KeyPolicy,
+      );
+      // Assess
+      expect(policy).toContain(
+        logicalId(rotating.stack.functions.functions.find((f) => f.spec.id === 'jwks')!.fn.role!),
+      );
+      expect(policy).not.toContain('kms:Sign');
+    },
+  );
 
   it('sends customers to the bank consent page and builds no consent site', () => {
     // Act

@@ -357,8 +357,10 @@ describe('JOSE policies', () => {
     const token = await customerToken();
     const roadside = { apiId: 'POST.creditCards.roadsideAssistance' };
     const deposits = { apiId: 'GET.timeDeposit.balances' };
-    const platformJwks = await keys.publicJwks();
-    const platformEnc = platformJwks.keys.find((k) => k.use === 'enc')!;
+    // jwks_uri: the ID-token keys and the request-object encryption key; responses have their own key set.
+    const idTokenJwks = await keys.publicJwks('id-token');
+    const responseJwks = createLocalJWKSet(await keys.publicJwks('gateway-response'));
+    const platformEnc = idTokenJwks.keys.find((k) => k.use === 'enc')!;
     const jwe = await new CompactEncrypt(Buffer.from(JSON.stringify(ROADSIDE)))
       .setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: platformEnc.kid })
       .encrypt(await importJWK(platformEnc as JWK, 'RSA-OAEP-256'));
@@ -384,8 +386,13 @@ describe('JOSE policies', () => {
 
       // Assess: the request was decrypted, the response signed by the platform
       expect(encrypted.status).toBe(200);
-      const { payload } = await compactVerify(encrypted.raw, createLocalJWKSet(platformJwks));
+      const { payload, protectedHeader: responseHeader } = await compactVerify(encrypted.raw, responseJwks);
       expect(JSON.parse(Buffer.from(payload).toString())).toMatchObject({ status: 'Accepted' });
+      expect(responseHeader.typ).toBe('JOSE');
+      // One key, one purpose: no key that verifies ID tokens verifies a response JWS (RFC 8725 §3.12).
+      await expect(compactVerify(encrypted.raw, createLocalJWKSet(idTokenJwks))).rejects.toMatchObject({
+        code: 'ERR_JWKS_NO_MATCHING_KEY',
+      });
       // Assess: the detached signature verifies over the JSON body with the OB critical claims
       expect(detached.status).toBe(200);
       const [protectedHeader, empty, signature] = String(detached.headers['x-jws-signature']).split('.');
@@ -396,7 +403,7 @@ describe('JOSE policies', () => {
           payload: Buffer.from(detached.raw).toString('base64url'),
           signature: signature!,
         },
-        createLocalJWKSet(platformJwks),
+        responseJwks,
         { crit: Object.fromEntries(OB_CRIT.map((claim) => [claim, true])) },
       );
       expect(verified.protectedHeader).toMatchObject({ 'http://openbanking.org.uk/iss': ISSUER });

@@ -17,7 +17,15 @@ import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as x509 from '@peculiar/x509';
-import { compactDecrypt, compactVerify, createLocalJWKSet, importJWK, type JWK, jwtVerify } from 'jose';
+import {
+  compactDecrypt,
+  compactVerify,
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  importJWK,
+  type JWK,
+  jwtVerify,
+} from 'jose';
 import { fetch } from 'undici';
 import { createStores } from '../../lambdas/adapters/dynamodb';
 import {
@@ -27,6 +35,7 @@ import {
 } from '../../lambdas/domain/gateway/upstream';
 import { mintToken } from '../../lambdas/domain/token-issuer';
 import { certificateThumbprint } from '../../lambdas/http/request';
+import { SIGNING_PURPOSES, type SigningPurpose } from '../../lambdas/ports/keys';
 import { allTables } from '../../lambdas/store/tables';
 import { sandboxTableName } from '../../sandbox/dynamo';
 import { issueCertificate, loadCertificateAuthority } from '../../sandbox/pki';
@@ -278,8 +287,10 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-async function platformJwks() {
-  const response = await fetch(`${sandbox.manifest.issuer}/jwks`, { dispatcher: sandbox.browserAgent() });
+/** The platform's published key set of one signing purpose, fetched over HTTPS as a verifier would. */
+async function platformJwks(purpose: SigningPurpose) {
+  const url = `${sandbox.manifest.issuer}${SIGNING_PURPOSES[purpose].jwksPath}`;
+  const response = await fetch(url, { dispatcher: sandbox.browserAgent() });
   return createLocalJWKSet((await response.json()) as { keys: JWK[] });
 }
 
@@ -342,7 +353,10 @@ describe('calls through the gateway to the bank backend', () => {
   it('forwards method, path, query, allowlisted headers and a signed caller assertion, never the bearer token; the TPP gets the answer as the platform’s JWS', async () => {
     // Prepare
     const interactionId = randomUUID();
-    const jwks = await platformJwks();
+    const [callerJwks, responseJwks] = await Promise.all([
+      platformJwks('upstream-caller'),
+      platformJwks('gateway-response'),
+    ]);
     const before = backend.seen.length;
     // Act
     const response = await gateway('GET', '/core/accounts?currency=TWD', {
@@ -370,7 +384,7 @@ describe('calls through the gateway to the bank backend', () => {
     expect(seen.headers.authorization).toBeUndefined();
     expect(seen.headers.cookie).toBeUndefined();
     expect(seen.headers['x-internal-route']).toBeUndefined();
-    const { payload: caller } = await jwtVerify(String(seen.headers[CALLER_ASSERTION_HEADER]), jwks, {
+    const { payload: caller } = await jwtVerify(String(seen.headers[CALLER_ASSERTION_HEADER]), callerJwks, {
       issuer: sandbox.manifest.issuer,
       audience: backend.origin,
       typ: CALLER_ASSERTION_TYPE,
@@ -379,8 +393,34 @@ describe('calls through the gateway to the bank backend', () => {
     // Assess: what the TPP got
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/jose');
-    const { payload } = await compactVerify(response.text, jwks);
+    const { payload } = await compactVerify(response.text, responseJwks);
     expect(JSON.parse(Buffer.from(payload).toString())).toEqual(ACCOUNTS);
+  });
+
+  it('signs the response JWS and the caller assertion with keys no ID-token verifier holds (one key, one purpose)', async () => {
+    // Prepare: what a relying party verifies ID tokens with: the discovery document's jwks_uri.
+    const discovery = (await (
+      await fetch(sandbox.manifest.discovery, { dispatcher: sandbox.browserAgent() })
+    ).json()) as {
+      jwks_uri: string;
+    };
+    const idTokenJwks = createLocalJWKSet(
+      (await (await fetch(discovery.jwks_uri, { dispatcher: sandbox.browserAgent() })).json()) as { keys: JWK[] },
+    );
+    const before = backend.seen.length;
+    // Act
+    const response = await gateway('GET', '/core/accounts?currency=TWD', { headers: { accept: 'application/json' } });
+    const assertion = String(backend.seen[before]!.headers[CALLER_ASSERTION_HEADER]);
+    // Assess: each carries its purpose's typ, and neither verifies against the ID-token keys.
+    expect(response.status).toBe(200);
+    expect(decodeProtectedHeader(response.text).typ).toBe('JOSE');
+    expect(decodeProtectedHeader(assertion).typ).toBe(CALLER_ASSERTION_TYPE);
+    for (const jws of [response.text, assertion]) {
+      await expect(compactVerify(jws, idTokenJwks)).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+    }
+    await expect(compactVerify(assertion, await platformJwks('gateway-response'))).rejects.toMatchObject({
+      code: 'ERR_JWKS_NO_MATCHING_KEY',
+    });
   });
 
   it('posts the JSON body to the backend and encrypts its answer to the TPP’s registered key', async () => {

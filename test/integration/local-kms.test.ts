@@ -21,10 +21,12 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { CompactEncrypt, createLocalJWKSet, importJWK, type JWK, jwtVerify } from 'jose';
 import { createKmsKeyService } from '../../lambdas/adapters/kms-keys';
 import type { KeyService } from '../../lambdas/ports/keys';
-import { ensureTenantKeys } from '../../sandbox/kms/bootstrap';
+import { ensureTenantKeys, keyEnvironment, keyServiceOptions } from '../../sandbox/kms/bootstrap';
 import { type LocalKms, startLocalKms } from '../../sandbox/kms/server';
 
 const REGION = 'eu-west-2';
+/** Each tenant bootstrap creates four RSA or EC key pairs (three signing purposes and the JWE key). */
+jest.setTimeout(30_000);
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 let dataDir: string;
@@ -36,7 +38,7 @@ function clientFor(url: string) {
 }
 
 async function signJwt(keys: KeyService, claims: Record<string, unknown>) {
-  return keys.signJws(new TextEncoder().encode(JSON.stringify(claims)), { typ: 'JWT' });
+  return keys.signJws('id-token', new TextEncoder().encode(JSON.stringify(claims)), { typ: 'JWT' });
 }
 
 /** Decrypts a compact A256GCM JWE whose CEK the key service unwraps (the request-object path). */
@@ -73,12 +75,12 @@ describe.each(['PS256', 'ES256'] as const)('tenant keys for %s', (signingAlg) =>
 
   beforeAll(async () => {
     const ids = await ensureTenantKeys(kms, { signingAlg, prefix });
-    keys = createKmsKeyService({ kms, signingAlg, ...ids });
+    keys = createKmsKeyService({ kms, ...keyServiceOptions(ids) });
   });
 
   it('signs a JWT through KMS that jose verifies against the published JWKS', async () => {
     // Prepare
-    const jwks = createLocalJWKSet(await keys.publicJwks());
+    const jwks = createLocalJWKSet(await keys.publicJwks('id-token'));
 
     // Act
     const jwt = await signJwt(keys, { iss: 'https://bank.example', aud: 'tpp', sub: 'psu-1' });
@@ -95,7 +97,7 @@ describe.each(['PS256', 'ES256'] as const)('tenant keys for %s', (signingAlg) =>
 
   it('unwraps the CEK of an RSA-OAEP-256 JWE encrypted to the published encryption key', async () => {
     // Prepare
-    const encryptionJwk = (await keys.publicJwks()).keys.find((k) => k.use === 'enc') as JWK;
+    const encryptionJwk = (await keys.publicJwks('id-token')).keys.find((k) => k.use === 'enc') as JWK;
     const jwe = await new CompactEncrypt(new TextEncoder().encode('{"scope":"accounts"}'))
       .setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: encryptionJwk.kid })
       .encrypt(await importJWK(encryptionJwk, 'RSA-OAEP-256'));
@@ -117,7 +119,15 @@ describe.each(['PS256', 'ES256'] as const)('tenant keys for %s', (signingAlg) =>
 
     // Assess
     const after = await kms.send(new ListAliasesCommand({}));
-    expect(ids).toEqual({ signingKeyId: `alias/${prefix}-signing`, encryptionKeyId: `alias/${prefix}-encryption` });
+    expect(ids).toEqual({
+      signingAlg,
+      signingKeyIds: {
+        'id-token': `alias/${prefix}-id-token`,
+        'gateway-response': `alias/${prefix}-gateway-response`,
+        'upstream-caller': `alias/${prefix}-upstream-caller`,
+      },
+      encryptionKeyId: `alias/${prefix}-encryption`,
+    });
     expect(send.mock.calls.map(([command]) => command.constructor.name)).not.toContain('CreateKeyCommand');
     expect(after.Aliases).toEqual(before.Aliases);
     send.mockRestore();
@@ -136,8 +146,8 @@ describe('local KMS endpoint', () => {
   it('keeps keys and aliases across a restart on the same data dir', async () => {
     // Prepare
     const ids = await ensureTenantKeys(kms, { signingAlg: 'ES256', prefix: 'restart' });
-    const before = createKmsKeyService({ kms, signingAlg: 'ES256', ...ids });
-    const jwksBefore = await before.publicJwks();
+    const before = createKmsKeyService({ kms, ...keyServiceOptions(ids) });
+    const jwksBefore = await before.publicJwks('id-token');
     const encryptionJwk = jwksBefore.keys.find((k) => k.use === 'enc') as JWK;
     const jwe = await new CompactEncrypt(new TextEncoder().encode('kept'))
       .setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A256GCM' })
@@ -147,12 +157,12 @@ describe('local KMS endpoint', () => {
     const restarted = await startLocalKms({ dataDir, port: 0 });
     const restartedKms = clientFor(restarted.url);
     try {
-      const after = createKmsKeyService({ kms: restartedKms, signingAlg: 'ES256', ...ids });
+      const after = createKmsKeyService({ kms: restartedKms, ...keyServiceOptions(ids) });
       const jwt = await signJwt(after, { sub: 'after-restart' });
 
       // Assess
       expect(restarted.url).not.toBe(server.url);
-      expect(await after.publicJwks()).toEqual(jwksBefore);
+      expect(await after.publicJwks('id-token')).toEqual(jwksBefore);
       expect((await jwtVerify(jwt, createLocalJWKSet(jwksBefore))).payload.sub).toBe('after-restart');
       expect(await decryptJwe(after, jwe)).toBe('kept');
     } finally {
@@ -163,7 +173,7 @@ describe('local KMS endpoint', () => {
 
   it('surfaces an unknown key as the SDK NotFoundException', async () => {
     // Prepare
-    const keys = createKmsKeyService({ kms, signingKeyId: 'alias/does-not-exist', signingAlg: 'PS256' });
+    const keys = createKmsKeyService({ kms, signing: { 'id-token': { keyId: 'alias/does-not-exist', alg: 'PS256' } } });
 
     // Act
     const signing = signJwt(keys, { sub: 'x' });
@@ -176,7 +186,9 @@ describe('local KMS endpoint', () => {
 
   it('resolves a key by id, key ARN, alias name and alias ARN', async () => {
     // Prepare
-    const { signingKeyId } = await ensureTenantKeys(kms, { signingAlg: 'PS256', prefix: 'tenant-ps256' });
+    const signingKeyId = (await ensureTenantKeys(kms, { signingAlg: 'PS256', prefix: 'tenant-ps256' })).signingKeyIds[
+      'id-token'
+    ];
     const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: signingKeyId }));
     const { Aliases } = await kms.send(new ListAliasesCommand({ KeyId: KeyMetadata!.KeyId }));
     const forms = [KeyMetadata!.KeyId!, KeyMetadata!.Arn!, signingKeyId, Aliases![0]!.AliasArn!];
@@ -193,7 +205,7 @@ describe('local KMS endpoint', () => {
 
   it('signs RAW messages and verifies them, rejecting a tampered message', async () => {
     // Prepare
-    const KeyId = 'alias/tenant-es256-signing';
+    const KeyId = 'alias/tenant-es256-id-token';
     const Message = new TextEncoder().encode('payment 100.00 GBP');
     const { Signature } = await kms.send(
       new SignCommand({ KeyId, Message, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }),
@@ -235,7 +247,7 @@ describe('local KMS endpoint', () => {
   it('serves GET /jwks through wiring.keys with the endpoint taken from AWS_ENDPOINT_URL_KMS', async () => {
     // Prepare: the handler module builds its KMSClient({}) from the environment, as on Lambda.
     const ids = await ensureTenantKeys(kms, { signingAlg: 'PS256', prefix: 'tenant-ps256' });
-    const expected = await createKmsKeyService({ kms, signingAlg: 'PS256', ...ids }).publicJwks();
+    const expected = await createKmsKeyService({ kms, ...keyServiceOptions(ids) }).publicJwks('id-token');
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_KMS: server.url,
       AWS_REGION: REGION,
@@ -243,9 +255,7 @@ describe('local KMS endpoint', () => {
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
       BANKGATE_ISSUER: 'https://bank.example',
       BANKGATE_MTLS_BASE_URL: 'https://mtls.bank.example',
-      BANKGATE_SIGNING_KEY_ID: ids.signingKeyId,
-      BANKGATE_SIGNING_ALG: 'PS256',
-      BANKGATE_ENCRYPTION_KEY_ID: ids.encryptionKeyId,
+      ...keyEnvironment(ids),
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
     });

@@ -228,11 +228,15 @@ describe('authorization_code grant', () => {
     expect(accessRecord).toMatchObject({ ...bound, kind: 'access', accountIds: ['acc-current', 'acc-savings'] });
     expect(refreshRecord).toMatchObject({ ...bound, kind: 'refresh' });
 
-    const { payload, protectedHeader } = await jwtVerify(id_token, createLocalJWKSet(await keys.publicJwks()), {
-      issuer: ISSUER,
-      audience: 'tpp-a',
-      algorithms: ['PS256'],
-    });
+    const { payload, protectedHeader } = await jwtVerify(
+      id_token,
+      createLocalJWKSet(await keys.publicJwks('id-token')),
+      {
+        issuer: ISSUER,
+        audience: 'tpp-a',
+        algorithms: ['PS256'],
+      },
+    );
     expect(protectedHeader.typ).toBe('JWT');
     expect(payload).toMatchObject({
       sub: 'steve',

@@ -17,7 +17,7 @@ import { certificateThumbprint } from '../../lambdas/http/request';
 import { allTables } from '../../lambdas/store/tables';
 import { ensureTables, sandboxTableName, startLocalDynamo } from '../../sandbox/dynamo';
 import { clientCertIdentity } from '../../sandbox/event';
-import { ensureTenantKeys } from '../../sandbox/kms/bootstrap';
+import { ensureTenantKeys, keyEnvironment } from '../../sandbox/kms/bootstrap';
 import { startLocalKms } from '../../sandbox/kms/server';
 
 const REGION = 'eu-west-2';
@@ -48,9 +48,7 @@ export async function startHandlerEnvironment(opts: { name: string; issuer: stri
     AWS_ENDPOINT_URL_KMS: kms.url,
     BANKGATE_ISSUER: opts.issuer,
     BANKGATE_MTLS_BASE_URL: 'https://mtls.bank.test',
-    BANKGATE_SIGNING_KEY_ID: tenantKeys.signingKeyId,
-    BANKGATE_ENCRYPTION_KEY_ID: tenantKeys.encryptionKeyId,
-    BANKGATE_SIGNING_ALG: 'PS256',
+    ...keyEnvironment(tenantKeys),
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });

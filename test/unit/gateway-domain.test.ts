@@ -16,7 +16,7 @@ import {
 } from '../../lambdas/domain/gateway/upstream';
 import type { TokenRecord } from '../../lambdas/domain/model';
 import type { BankAccount, BankData } from '../../lambdas/ports/bank-data';
-import type { KeyService } from '../../lambdas/ports/keys';
+import { type KeyService, SIGNING_PURPOSES } from '../../lambdas/ports/keys';
 
 const api = {
   apiId: 'GET.demandDeposit.accounts',
@@ -214,8 +214,10 @@ describe('upstream calls', () => {
   async function platformKey() {
     const { privateKey, publicKey } = await generateKeyPair('ES256');
     const keys: Pick<KeyService, 'signJws'> = {
-      signJws: (payload, header) =>
-        new CompactSign(payload).setProtectedHeader({ ...header, alg: 'ES256', kid: 'platform' }).sign(privateKey),
+      signJws: (purpose, payload, header) =>
+        new CompactSign(payload)
+          .setProtectedHeader({ ...header, alg: 'ES256', kid: 'platform', typ: SIGNING_PURPOSES[purpose].typ })
+          .sign(privateKey),
     };
     return { keys, publicKey };
   }

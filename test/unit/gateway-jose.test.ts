@@ -25,7 +25,7 @@ import {
   verifyDetachedSignature,
   verifyRequestJws,
 } from '../../lambdas/domain/gateway/jose-policy';
-import type { KeyService } from '../../lambdas/ports/keys';
+import { type KeyService, SIGNING_PURPOSES } from '../../lambdas/ports/keys';
 
 const NOW = 1_800_000_000;
 /** jose signs an extension header parameter marked critical only when told it is understood. */
@@ -43,9 +43,9 @@ async function fakePlatform() {
   const signing = await keyPair('PS256', 'platform-sig', 'sig');
   const encryption = await keyPair('RSA-OAEP-256', 'platform-enc', 'enc');
   const keys: Pick<KeyService, 'signJws' | 'unwrapKey'> = {
-    signJws: (bytes, header = {}) =>
+    signJws: (purpose, bytes, header = {}) =>
       new CompactSign(bytes)
-        .setProtectedHeader({ ...header, alg: 'PS256', kid: 'platform-sig' })
+        .setProtectedHeader({ ...header, alg: 'PS256', kid: 'platform-sig', typ: SIGNING_PURPOSES[purpose].typ })
         .sign(signing.privateKey, CRIT),
     unwrapKey: async (encryptedKey) =>
       privateDecrypt(

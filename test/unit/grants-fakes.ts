@@ -2,11 +2,13 @@
  * In-memory fakes of the ports the grants use, with the same single-write semantics as the DynamoDB
  * adapters (consume once, use under quota), and a KeyService that signs with a local jose key.
  */
+
 import { CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { AuthorizationCodeRecord, AuthorizationRecord } from '../../lambdas/domain/authorization';
 import { type Client, parseClient } from '../../lambdas/domain/client';
 import type { Consent, TokenRecord } from '../../lambdas/domain/model';
 import type { KeyService, SigningAlg } from '../../lambdas/ports/keys';
+import { SIGNING_PURPOSES } from '../../lambdas/ports/keys';
 import type { AuthorizationStore, ConsentStore, TokenStore } from '../../lambdas/ports/store';
 
 export const ISSUER = 'https://auth.bank.example';
@@ -113,9 +115,10 @@ export async function localKeyService(alg: SigningAlg = 'PS256'): Promise<LocalK
   return {
     jwks,
     keys: {
-      signingAlg: alg,
-      signJws: (payload, header = {}) =>
-        new CompactSign(payload).setProtectedHeader({ ...header, alg, kid }).sign(privateKey),
+      signJws: (purpose, payload, header = {}) =>
+        new CompactSign(payload)
+          .setProtectedHeader({ ...header, alg, kid, typ: SIGNING_PURPOSES[purpose].typ })
+          .sign(privateKey),
       publicJwks: async () => jwks,
       unwrapKey: async () => {
         throw new Error('this key service has no decryption key');

@@ -9,7 +9,7 @@ import {
   type SigningAlgorithmSpec,
 } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
-import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, type JWK } from 'jose';
+import { calculateJwkThumbprint, compactVerify, createLocalJWKSet, decodeProtectedHeader, type JWK } from 'jose';
 import { createKmsKeyService } from '../../lambdas/adapters/kms-keys';
 import { signDigest } from '../../sandbox/kms/digest-signing';
 
@@ -67,11 +67,11 @@ describe.each([
   it('asks KMS to sign the SHA-256 digest of the signing input and returns a verifiable compact JWS', async () => {
     // Prepare
     fakeKms(signing, kmsAlgorithm);
-    const keys = createKmsKeyService({ kms, signingKeyId: SIGNING_KEY, signingAlg: alg });
+    const keys = createKmsKeyService({ kms, signing: { 'id-token': { keyId: SIGNING_KEY, alg: alg } } });
     const payload = new TextEncoder().encode(JSON.stringify({ iss: 'https://bank.example', big: 'x'.repeat(10_000) }));
 
     // Act
-    const jws = await keys.signJws(payload, { typ: 'JWT' });
+    const jws = await keys.signJws('id-token', payload);
 
     // Assess
     const [header, body] = jws.split('.');
@@ -96,10 +96,10 @@ describe('createKmsKeyService', () => {
   it('converts the DER ECDSA signature from KMS into the 64-byte JOSE form for ES256', async () => {
     // Prepare
     fakeKms(ecSigning, 'ECDSA_SHA_256');
-    const keys = createKmsKeyService({ kms, signingKeyId: SIGNING_KEY, signingAlg: 'ES256' });
+    const keys = createKmsKeyService({ kms, signing: { 'id-token': { keyId: SIGNING_KEY, alg: 'ES256' } } });
 
     // Act
-    const jws = await keys.signJws(new TextEncoder().encode('{}'));
+    const jws = await keys.signJws('id-token', new TextEncoder().encode('{}'));
 
     // Assess
     expect(Buffer.from(jws.split('.')[2]!, 'base64url')).toHaveLength(64);
@@ -108,10 +108,14 @@ describe('createKmsKeyService', () => {
   it('does not let the caller override alg or kid in the protected header', async () => {
     // Prepare
     fakeKms(rsaSigning, 'RSASSA_PSS_SHA_256');
-    const keys = createKmsKeyService({ kms, signingKeyId: SIGNING_KEY, signingAlg: 'PS256' });
+    const keys = createKmsKeyService({ kms, signing: { 'id-token': { keyId: SIGNING_KEY, alg: 'PS256' } } });
 
     // Act
-    const jws = await keys.signJws(new TextEncoder().encode('{}'), { alg: 'none', kid: 'attacker', typ: 'JOSE' });
+    const jws = await keys.signJws('id-token', new TextEncoder().encode('{}'), {
+      alg: 'none',
+      kid: 'attacker',
+      typ: 'JOSE',
+    });
 
     // Assess
     const header = decodeProtectedHeader(jws);
@@ -124,13 +128,12 @@ describe('createKmsKeyService', () => {
     fakeKms(ecSigning, 'ECDSA_SHA_256');
     const keys = createKmsKeyService({
       kms,
-      signingKeyId: SIGNING_KEY,
-      signingAlg: 'ES256',
+      signing: { 'id-token': { keyId: SIGNING_KEY, alg: 'ES256' } },
       encryptionKeyId: ENCRYPTION_KEY,
     });
 
     // Act
-    const jwks = await keys.publicJwks();
+    const jwks = await keys.publicJwks('id-token');
 
     // Assess
     const signingJwk = jwkOf(ecSigning.publicKey);
@@ -150,14 +153,12 @@ describe('createKmsKeyService', () => {
       .resolves(signingPublicKey(ecSigning.publicKey, 'ECDSA_SHA_256'));
     const keys = createKmsKeyService({
       kms,
-      signingKeyId: SIGNING_KEY,
-      signingAlg: 'PS256',
-      publishedSigningKeyIds: [retiring],
+      signing: { 'id-token': { keyId: SIGNING_KEY, alg: 'PS256', publishedKeyIds: [retiring] } },
     });
 
     // Act
-    const jwks = await keys.publicJwks();
-    const jws = await keys.signJws(new TextEncoder().encode('{}'));
+    const jwks = await keys.publicJwks('id-token');
+    const jws = await keys.signJws('id-token', new TextEncoder().encode('{}'));
 
     // Assess
     const retiringJwk = jwkOf(ecSigning.publicKey);
@@ -177,29 +178,28 @@ describe('createKmsKeyService', () => {
     fakeKms(rsaSigning, 'RSASSA_PSS_SHA_256');
     const keys = createKmsKeyService({
       kms,
-      signingKeyId: SIGNING_KEY,
-      signingAlg: 'PS256',
+      signing: { 'id-token': { keyId: SIGNING_KEY, alg: 'PS256' } },
       encryptionKeyId: ENCRYPTION_KEY,
     });
 
     // Act
-    await Promise.all([keys.publicJwks(), keys.publicJwks()]);
-    await keys.signJws(new TextEncoder().encode('{}'));
-    (await keys.publicJwks()).keys[0]!.kid = 'mutated by a caller';
+    await Promise.all([keys.publicJwks('id-token'), keys.publicJwks('id-token')]);
+    await keys.signJws('id-token', new TextEncoder().encode('{}'));
+    (await keys.publicJwks('id-token')).keys[0]!.kid = 'mutated by a caller';
 
     // Assess
     const fetched = kmsMock.commandCalls(GetPublicKeyCommand).map((call) => call.args[0].input.KeyId);
     expect(fetched.sort()).toEqual([ENCRYPTION_KEY, SIGNING_KEY]);
-    expect((await keys.publicJwks()).keys[0]!.kid).not.toBe('mutated by a caller');
+    expect((await keys.publicJwks('id-token')).keys[0]!.kid).not.toBe('mutated by a caller');
   });
 
   it('publishes only the signing key and refuses to unwrap when no encryption key is configured', async () => {
     // Prepare
     fakeKms(rsaSigning, 'RSASSA_PSS_SHA_256');
-    const keys = createKmsKeyService({ kms, signingKeyId: SIGNING_KEY, signingAlg: 'PS256' });
+    const keys = createKmsKeyService({ kms, signing: { 'id-token': { keyId: SIGNING_KEY, alg: 'PS256' } } });
 
     // Act
-    const jwks = await keys.publicJwks();
+    const jwks = await keys.publicJwks('id-token');
     const unwrap = keys.unwrapKey(new Uint8Array(256));
 
     // Assess
@@ -214,8 +214,7 @@ describe('createKmsKeyService', () => {
     kmsMock.on(DecryptCommand).resolves({ Plaintext: cek, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' });
     const keys = createKmsKeyService({
       kms,
-      signingKeyId: SIGNING_KEY,
-      signingAlg: 'PS256',
+      signing: { 'id-token': { keyId: SIGNING_KEY, alg: 'PS256' } },
       encryptionKeyId: ENCRYPTION_KEY,
     });
     const encryptedKey = new Uint8Array(256).fill(1);
@@ -238,10 +237,10 @@ describe('createKmsKeyService', () => {
     kmsMock
       .on(SignCommand)
       .rejects(new NotFoundException({ message: 'Key does not exist', $metadata: { httpStatusCode: 400 } }));
-    const keys = createKmsKeyService({ kms, signingKeyId: SIGNING_KEY, signingAlg: 'PS256' });
+    const keys = createKmsKeyService({ kms, signing: { 'id-token': { keyId: SIGNING_KEY, alg: 'PS256' } } });
 
     // Act
-    const signing = keys.signJws(new TextEncoder().encode('{}'));
+    const signing = keys.signJws('id-token', new TextEncoder().encode('{}'));
 
     // Assess
     await expect(signing).rejects.toBeInstanceOf(NotFoundException);
@@ -254,12 +253,12 @@ describe('createKmsKeyService', () => {
       .on(GetPublicKeyCommand, { KeyId: SIGNING_KEY })
       .rejectsOnce(throttled)
       .resolves(signingPublicKey(rsaSigning.publicKey, 'RSASSA_PSS_SHA_256'));
-    const keys = createKmsKeyService({ kms, signingKeyId: SIGNING_KEY, signingAlg: 'PS256' });
+    const keys = createKmsKeyService({ kms, signing: { 'id-token': { keyId: SIGNING_KEY, alg: 'PS256' } } });
 
     // Act
-    const first = keys.publicJwks();
+    const first = keys.publicJwks('id-token');
     await expect(first).rejects.toBe(throttled);
-    const second = await keys.publicJwks();
+    const second = await keys.publicJwks('id-token');
 
     // Assess
     expect(second.keys).toHaveLength(1);
@@ -269,13 +268,68 @@ describe('createKmsKeyService', () => {
   it('refuses a signing key that cannot produce the configured algorithm', async () => {
     // Prepare: configured for PS256, but the key is ECC_NIST_P256.
     fakeKms(ecSigning, 'ECDSA_SHA_256');
-    const keys = createKmsKeyService({ kms, signingKeyId: SIGNING_KEY, signingAlg: 'PS256' });
+    const keys = createKmsKeyService({ kms, signing: { 'id-token': { keyId: SIGNING_KEY, alg: 'PS256' } } });
 
     // Act
-    const signing = keys.signJws(new TextEncoder().encode('{}'));
+    const signing = keys.signJws('id-token', new TextEncoder().encode('{}'));
 
     // Assess
     await expect(signing).rejects.toThrow(`KMS key ${SIGNING_KEY} (ECC_NIST_P256 SIGN_VERIFY) cannot sign PS256`);
     expect(kmsMock.commandCalls(SignCommand)).toHaveLength(0);
+  });
+});
+
+describe('one key, one purpose', () => {
+  it('signs each purpose with its own KMS key and typ, and publishes each key only in its own set', async () => {
+    // Prepare
+    const RESPONSE_KEY = 'alias/test-gateway-response';
+    const responseSigning = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    fakeKms(rsaSigning, 'RSASSA_PSS_SHA_256');
+    kmsMock
+      .on(GetPublicKeyCommand, { KeyId: RESPONSE_KEY })
+      .resolves(signingPublicKey(responseSigning.publicKey, 'RSASSA_PSS_SHA_256'));
+    kmsMock.on(SignCommand).callsFake(async (input: { KeyId: string; Message: Uint8Array }) => {
+      const key = input.KeyId === RESPONSE_KEY ? responseSigning : rsaSigning;
+      return {
+        Signature: new Uint8Array(signDigest(key.privateKey, 'RSASSA_PSS_SHA_256', Buffer.from(input.Message))),
+      };
+    });
+    const keys = createKmsKeyService({
+      kms,
+      signing: {
+        'id-token': { keyId: SIGNING_KEY, alg: 'PS256' },
+        'gateway-response': { keyId: RESPONSE_KEY, alg: 'PS256' },
+      },
+      encryptionKeyId: ENCRYPTION_KEY,
+    });
+    const payload = new TextEncoder().encode(JSON.stringify({ iss: 'https://bank.example', sub: 'anne' }));
+
+    // Act
+    const idToken = await keys.signJws('id-token', payload, { typ: 'JOSE' });
+    const response = await keys.signJws('gateway-response', payload, { typ: 'JWT' });
+    const [idTokenSet, responseSet] = await Promise.all([
+      keys.publicJwks('id-token'),
+      keys.publicJwks('gateway-response'),
+    ]);
+
+    // Assess: the caller cannot choose typ; each JWS verifies with its own set only.
+    expect(decodeProtectedHeader(idToken).typ).toBe('JWT');
+    expect(decodeProtectedHeader(response).typ).toBe('JOSE');
+    expect(kmsMock.commandCalls(SignCommand).map((call) => call.args[0].input.KeyId)).toEqual([
+      SIGNING_KEY,
+      RESPONSE_KEY,
+    ]);
+    expect(idTokenSet.keys.map((k) => k.use)).toEqual(['sig', 'enc']);
+    expect(responseSet.keys.map((k) => [k.use, k.alg])).toEqual([['sig', 'PS256']]);
+    await expect(compactVerify(response, createLocalJWKSet(idTokenSet))).rejects.toMatchObject({
+      code: 'ERR_JWKS_NO_MATCHING_KEY',
+    });
+    await expect(compactVerify(idToken, createLocalJWKSet(responseSet))).rejects.toMatchObject({
+      code: 'ERR_JWKS_NO_MATCHING_KEY',
+    });
+    await expect(compactVerify(response, createLocalJWKSet(responseSet))).resolves.toBeDefined();
+    await expect(keys.signJws('upstream-caller', payload)).rejects.toThrow(
+      'No upstream caller assertion signing key is configured',
+    );
   });
 });

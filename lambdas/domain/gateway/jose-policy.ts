@@ -163,7 +163,7 @@ export async function encryptResponse(payload: Uint8Array, key: { jwk: JWK; alg:
 }
 
 export function signResponse(payload: Uint8Array, keys: Pick<KeyService, 'signJws'>): Promise<string> {
-  return keys.signJws(payload, { typ: 'JOSE', cty: 'application/json' });
+  return keys.signJws('gateway-response', payload, { cty: 'application/json' });
 }
 
 /** An Open Banking UK `x-jws-signature` for a response body: the platform's JWS with the payload removed. */
@@ -172,8 +172,7 @@ export async function detachedResponseSignature(
   keys: Pick<KeyService, 'signJws'>,
   claims: { readonly issuer: string; readonly trustAnchor: string; readonly now: number },
 ): Promise<string> {
-  const jws = await keys.signJws(payload, {
-    typ: 'JOSE',
+  const jws = await keys.signJws('gateway-response', payload, {
     cty: 'application/json',
     [OB_IAT]: claims.now,
     [OB_ISS]: claims.issuer,

@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { InvalidRequest, OAuthError, TemporarilyUnavailable } from '../../errors';
-import type { KeyService } from '../../ports/keys';
+import { type KeyService, SIGNING_PURPOSES } from '../../ports/keys';
 import { guardedLookup, type UpstreamHostPolicy, upstreamUrlProblem } from './upstream-address';
 
 export const FORWARDED_HEADERS = [
@@ -34,7 +34,7 @@ export const FORWARDED_HEADERS = [
 ] as const;
 
 export const CALLER_ASSERTION_HEADER = 'x-bankgate-caller';
-export const CALLER_ASSERTION_TYPE = 'bankgate-caller+jwt';
+export const CALLER_ASSERTION_TYPE = SIGNING_PURPOSES['upstream-caller'].typ;
 const CALLER_ASSERTION_TTL = 60;
 const TIMEOUT_MS = 10_000;
 /** Largest upstream answer relayed (bytes): the gateway buffers it to sign or encrypt it. */
@@ -118,7 +118,7 @@ function callerAssertion(
     exp: signing.now + CALLER_ASSERTION_TTL,
     jti: randomBytes(16).toString('base64url'),
   };
-  return signing.keys.signJws(Buffer.from(JSON.stringify(claims)), { typ: CALLER_ASSERTION_TYPE });
+  return signing.keys.signJws('upstream-caller', Buffer.from(JSON.stringify(claims)));
 }
 
 function reasonOf(error: unknown): string {
