@@ -138,7 +138,7 @@ describe.each(['PS256', 'ES256'] as const)('tenant keys for %s', (signingAlg) =>
     const bootstrapping = ensureTenantKeys(kms, { signingAlg: signingAlg === 'PS256' ? 'ES256' : 'PS256', prefix });
 
     // Assess
-    await expect(bootstrapping).rejects.toThrow(`alias/${prefix}-signing is a `);
+    await expect(bootstrapping).rejects.toThrow(`alias/${prefix}-id-token is a `);
   });
 });
 

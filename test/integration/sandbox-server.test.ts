@@ -21,9 +21,10 @@ jest.setTimeout(30_000);
 
 let sandbox: TestSandbox;
 
+// A first start creates the CA, certificates and five KMS key pairs per tenant: slow on a loaded CI machine.
 beforeAll(async () => {
   sandbox = await startTestSandbox();
-});
+}, 90_000);
 
 afterAll(async () => {
   await sandbox?.stop();
