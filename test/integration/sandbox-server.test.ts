@@ -21,7 +21,7 @@ jest.setTimeout(30_000);
 
 let sandbox: TestSandbox;
 
-// A first start creates the CA, certificates and five KMS key pairs per tenant: slow on a loaded CI machine.
+// A first start creates the CA, certificates and four KMS key pairs per tenant: slow on a loaded CI machine.
 beforeAll(async () => {
   sandbox = await startTestSandbox();
 }, 90_000);
