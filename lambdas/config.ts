@@ -17,6 +17,8 @@ export interface Config {
   readonly issuer: string;
   readonly mtlsBaseUrl: string;
   readonly tenantName: string;
+  /** The active key generation's algorithm, the `alg` of every purpose's signatures (ID tokens included). */
+  readonly signingAlg: SigningAlg;
   /** The signing keys of each purpose this function was given (KMS key ARNs or aliases). */
   readonly signingKeys: Partial<Record<SigningPurpose, SigningKeyIds>>;
   readonly encryptionKeyId?: string;
@@ -74,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issuer: e.BANKGATE_ISSUER.replace(/\/$/, ''),
     mtlsBaseUrl: e.BANKGATE_MTLS_BASE_URL.replace(/\/$/, ''),
     tenantName: e.BANKGATE_TENANT_NAME,
+    signingAlg: e.BANKGATE_SIGNING_ALG,
     signingKeys: signingKeys(env, e.BANKGATE_SIGNING_ALG),
     encryptionKeyId: e.BANKGATE_ENCRYPTION_KEY_ID,
     accessTokenTtl: e.BANKGATE_ACCESS_TOKEN_TTL,
