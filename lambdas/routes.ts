@@ -53,10 +53,8 @@ export interface HandlerSpec {
 
 const OB_AISP = '/open-banking/v3.1/aisp';
 
-/** The admin console's API on the browser origin (the console itself is the SPA page `/admin/`). */
-export const ADMIN_CONSOLE_API = '/admin-api';
-/** Where the staff IdP sends bank staff back after sign-in (a redirect URI registered at the staff IdP). */
-export const STAFF_LOGIN_CALLBACK_PATH = `${ADMIN_CONSOLE_API}/login/callback`;
+/** Where the staff IdP sends bank staff back after signing in to the admin console (`http/portal.ts`). */
+export const STAFF_LOGIN_CALLBACK_PATH = '/admin/api/callback';
 
 /**
  * A portal's API routes on the browser origin (`http/portal.ts`): its built-in sign-in and session calls,
@@ -236,6 +234,23 @@ export const handlers: readonly HandlerSpec[] = [
       tokens: ['GetItem', 'UpdateItem'],
     },
     keys: [],
+  },
+  {
+    id: 'admin-console',
+    description:
+      "The bank administrators' console API: staff sign-in at the staff IdP, the admin API's use-cases for people",
+    routes: portalApiRoutes('admin', [
+      { method: 'GET', path: '/clients' },
+      { method: 'GET', path: '/clients/{clientId}/token-settings' },
+      { method: 'POST', path: '/clients/{clientId}/token-settings' },
+      { method: 'GET', path: '/apis' },
+      { method: 'POST', path: '/apis' },
+      { method: 'POST', path: '/apis/{apiId}/jose-policy' },
+      { method: 'GET', path: '/audit' },
+    ]),
+    tables: { portalSessions: 'readWrite', clients: 'readWrite', apis: 'readWrite', audit: 'readWrite' },
+    keys: [],
+    staffIdpSecret: true,
   },
 ];
 

@@ -17,7 +17,9 @@ import { dynamoGrantRegistry } from './adapters/dynamodb/gateway-grants';
 import { createKmsKeyService } from './adapters/kms-keys';
 import { createOidcIdentityProvider, secretFromSecretsManager } from './adapters/oidc-identity-provider';
 import { type Config, loadConfig } from './config';
+import type { AdminDeps } from './domain/admin/changes';
 import { httpsTransport, type UpstreamTransport } from './domain/gateway/upstream';
+import { checkUpstreamUrl } from './domain/gateway/upstream-address';
 import type { BankData } from './ports/bank-data';
 import type { AdminStore, ApiCatalog, AuditLog, GrantRegistry } from './ports/gateway';
 import type { IdentityProvider } from './ports/identity-provider';
@@ -36,8 +38,27 @@ export interface Wiring {
   /** KMS keys (endpoint from the AWS SDK configuration: `AWS_ENDPOINT_URL_KMS` locally). */
   readonly keys: KeyService;
   readonly identityProvider: IdentityProvider;
+  /** The bank's staff IdP (staff sign-in to the admin console), from `BANKGATE_STAFF_IDP_*`. */
+  readonly staffIdentityProvider: IdentityProvider;
+  /** The administration use-cases' dependencies, the same for the mTLS admin API and the admin console. */
+  readonly admin: AdminDeps;
   /** HTTPS to gateway upstreams, with the SSRF policy and extra CAs of the configuration. */
   readonly upstreamTransport: UpstreamTransport;
+}
+
+/** An OIDC relying party of the configuration; `variables` names its environment variables in the error. */
+function relyingParty(
+  rp: { issuer: string; clientId: string; clientSecret?: string; clientSecretArn?: string } | undefined,
+  variables: string,
+): IdentityProvider {
+  const clientSecret =
+    rp?.clientSecret ?? (rp?.clientSecretArn && (() => secretFromSecretsManager(rp.clientSecretArn!)));
+  if (!rp || !clientSecret) {
+    throw new Error(
+      `No identity provider configured: set ${variables}_ISSUER, ${variables}_CLIENT_ID and ${variables}_CLIENT_SECRET or ${variables}_CLIENT_SECRET_ARN`,
+    );
+  }
+  return createOidcIdentityProvider({ issuer: rp.issuer, clientId: rp.clientId, clientSecret });
 }
 
 const built: { -readonly [K in keyof Wiring]?: Wiring[K] } = {};
@@ -84,17 +105,18 @@ export const wiring: Wiring = {
   },
   /** From `BANKGATE_IDP_*`: the client secret as a value (sandbox) or as a Secrets Manager ARN (AWS). */
   get identityProvider() {
-    return part('identityProvider', () => {
-      const { idp } = wiring.config;
-      const clientSecret =
-        idp?.clientSecret ?? (idp?.clientSecretArn && (() => secretFromSecretsManager(idp.clientSecretArn!)));
-      if (!idp || !clientSecret) {
-        throw new Error(
-          'No identity provider configured: set BANKGATE_IDP_ISSUER, BANKGATE_IDP_CLIENT_ID and BANKGATE_IDP_CLIENT_SECRET or BANKGATE_IDP_CLIENT_SECRET_ARN',
-        );
-      }
-      return createOidcIdentityProvider({ issuer: idp.issuer, clientId: idp.clientId, clientSecret });
-    });
+    return part('identityProvider', () => relyingParty(wiring.config.idp, 'BANKGATE_IDP'));
+  },
+  get staffIdentityProvider() {
+    return part('staffIdentityProvider', () => relyingParty(wiring.config.staffIdp, 'BANKGATE_STAFF_IDP'));
+  },
+  get admin() {
+    return part('admin', () => ({
+      store: wiring.adminStore,
+      audit: wiring.auditLog,
+      clients: wiring.stores.clients,
+      checkUpstreamUrl: (url: string) => checkUpstreamUrl(url, wiring.config.upstream),
+    }));
   },
   get upstreamTransport() {
     return part('upstreamTransport', () => {

@@ -195,12 +195,16 @@ function portalSite(sandboxTenant: SandboxTenant) {
   return { runtimeConfig: portalRuntimeConfig(tenant, ''), logoSvg: tenant.logoSvg };
 }
 
-/** Sign-in callbacks of the portals in the manifest, on the browser origin. */
+/** Sign-in callbacks of the customers' portals in the manifest, on the browser origin (staff sign in elsewhere). */
 function portalCallbacks(browserUrl: string): string[] {
   return handlers
     .flatMap((spec) => spec.routes)
     .filter(
-      (route) => route.surface === 'browser' && route.method === 'GET' && /^\/[^/]+\/api\/callback$/.test(route.path),
+      (route) =>
+        route.surface === 'browser' &&
+        route.method === 'GET' &&
+        /^\/[^/]+\/api\/callback$/.test(route.path) &&
+        route.path !== STAFF_LOGIN_CALLBACK_PATH,
     )
     .map((route) => `${browserUrl}${route.path}`);
 }

@@ -14,7 +14,6 @@
 
 import {
   type AdminCommand,
-  type AdminDeps,
   auditTrail,
   listApis,
   listClients,
@@ -30,7 +29,6 @@ import {
 import { ApiDefinitionBody, parseBody, TokenSettingsBody } from '../domain/admin/records';
 import { ADMIN_SCOPE } from '../domain/client';
 import { JosePolicySchema } from '../domain/gateway/catalog';
-import { checkUpstreamUrl } from '../domain/gateway/upstream-address';
 import { AccessDenied } from '../errors';
 import { authorizeBearer } from '../http/bearer';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
@@ -39,12 +37,7 @@ import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
 import { wiring } from '../wiring';
 
-const adminDeps = (): AdminDeps => ({
-  store: wiring.adminStore,
-  audit: wiring.auditLog,
-  clients: wiring.stores.clients,
-  checkUpstreamUrl: (url) => checkUpstreamUrl(url, wiring.config.upstream),
-});
+const adminDeps = () => wiring.admin;
 
 interface AdminCall {
   readonly request: HttpRequest;

@@ -1,0 +1,154 @@
+/**
+ * The admin console's API (`/admin/api/*`, browser origin): bank administrators signed in through the bank's
+ * staff IdP (`http/portal.ts`: session cookie, CSRF token on every POST) do what the bank's automation does on
+ * the mTLS admin API, through the same use-cases (`domain/admin/changes.ts`), version checks and audit log;
+ * the audit record names the staff member. A change names the version the administrator saw (`version` in
+ * the body), so a colleague's save in between is a 409 conflict, never silently overwritten.
+ *   GET  /clients?limit&cursor                       registered clients
+ *   GET  /clients/{clientId}/token-settings          { version, value }
+ *   POST /clients/{clientId}/token-settings          { version, settings }
+ *   GET  /apis?limit&cursor                          the catalog (with versions) and the form's choices
+ *   POST /apis                                       registers a new API
+ *   POST /apis/{apiId}/jose-policy                   { version, request, response }
+ *   GET  /audit[?entity=]                            the change log, newest first, bounded
+ */
+import {
+  type AdminCommand,
+  auditTrail,
+  listApis,
+  listClients,
+  pageRequest,
+  readTokenSettings,
+  registerApi,
+  replaceJosePolicy,
+  replaceTokenSettings,
+} from '../domain/admin/changes';
+import { ApiDefinitionBody, parseBody, TokenSettingsBody } from '../domain/admin/records';
+import { admitAdministrator, staffActor } from '../domain/admin/staff';
+import { JosePolicySchema, SAMPLE_BANK_OPERATIONS } from '../domain/gateway/catalog';
+import { SCOPE_GROUPS } from '../domain/gateway/scope-groups';
+import { json } from '../http/handler';
+import { type PortalCall, type PortalDefinition, type PortalRoute, portalHandler } from '../http/portal';
+import { oauthJsonBody } from '../http/request';
+import * as z from '../validation';
+import { wiring } from '../wiring';
+
+/** Sessions of bank administrators are short: 15 minutes idle, one working day at most. */
+export const adminPortal: PortalDefinition = {
+  id: 'admin',
+  identityProvider: () => wiring.staffIdentityProvider,
+  admit: (person) => {
+    const rule = wiring.config.staffIdp;
+    const admitted = rule && admitAdministrator(rule, person);
+    return admitted ? { subject: admitted.subject, name: admitted.name, roles: admitted.roles } : undefined;
+  },
+  idleSeconds: 15 * 60,
+  absoluteSeconds: 8 * 3600,
+};
+
+const Version = z.int().check(z.nonnegative());
+const TokenSettingsChange = z.strictObject({ version: Version, settings: TokenSettingsBody });
+const JosePolicyChange = z.strictObject({ version: Version, request: z.unknown(), response: z.unknown() });
+
+const path = (call: PortalCall, name: string) => call.request.event.pathParameters?.[name] ?? '';
+const query = (call: PortalCall, name: string) => call.request.event.queryStringParameters?.[name] ?? undefined;
+const body = (call: PortalCall) => oauthJsonBody(call.request.event);
+const page = (call: PortalCall) => pageRequest(query(call, 'limit'), query(call, 'cursor'));
+
+function command(call: PortalCall, ifVersion?: number): AdminCommand {
+  return { actor: staffActor(call.session), at: new Date(call.now * 1000).toISOString(), ifVersion };
+}
+
+function logChange(call: PortalCall) {
+  call.request.log.info('admin change', { actor: call.session.subject, resource: call.request.event.resource });
+}
+
+const routes: PortalRoute[] = [
+  {
+    method: 'GET',
+    path: '/clients',
+    steps: [
+      async (call) => {
+        call.response = json(200, await listClients(wiring.admin, page(call)));
+      },
+    ],
+  },
+  {
+    method: 'GET',
+    path: '/clients/{clientId}/token-settings',
+    steps: [
+      async (call) => {
+        call.response = json(200, await readTokenSettings(wiring.admin, path(call, 'clientId')));
+      },
+    ],
+  },
+  {
+    method: 'POST',
+    path: '/clients/{clientId}/token-settings',
+    steps: [
+      async (call) => {
+        const change = parseBody(body(call), TokenSettingsChange);
+        const saved = await replaceTokenSettings(
+          wiring.admin,
+          command(call, change.version),
+          path(call, 'clientId'),
+          change.settings,
+        );
+        logChange(call);
+        call.response = json(200, saved);
+      },
+    ],
+  },
+  {
+    method: 'GET',
+    path: '/apis',
+    steps: [
+      async (call) => {
+        call.response = json(200, {
+          ...(await listApis(wiring.admin, page(call))),
+          scope_groups: SCOPE_GROUPS.map(({ id, label }) => ({ id, label })),
+          sample_bank_operations: SAMPLE_BANK_OPERATIONS,
+        });
+      },
+    ],
+  },
+  {
+    method: 'POST',
+    path: '/apis',
+    steps: [
+      async (call) => {
+        const registered = await registerApi(wiring.admin, command(call), parseBody(body(call), ApiDefinitionBody));
+        logChange(call);
+        call.response = json(201, { ...registered.value, version: registered.version });
+      },
+    ],
+  },
+  {
+    method: 'POST',
+    path: '/apis/{apiId}/jose-policy',
+    steps: [
+      async (call) => {
+        const { version, ...policy } = parseBody(body(call), JosePolicyChange);
+        const saved = await replaceJosePolicy(
+          wiring.admin,
+          command(call, version),
+          path(call, 'apiId'),
+          parseBody(policy, JosePolicySchema),
+        );
+        logChange(call);
+        call.response = json(200, saved);
+      },
+    ],
+  },
+  {
+    method: 'GET',
+    path: '/audit',
+    steps: [
+      async (call) => {
+        call.response = json(200, { changes: await auditTrail(wiring.admin, query(call, 'entity')) });
+      },
+    ],
+  },
+];
+
+export const handler = portalHandler(adminPortal, routes);

@@ -1,0 +1,211 @@
+/**
+ * The bank administrator's console (`/admin/`) as a person uses it, in Debian Chromium against the sandbox as
+ * `npm start` runs it: staff sign in at the staff IdP, TPI Bank's scenarios 1 (token limits for Enjoy Life) and
+ * 2 (JWT settings of two APIs) are done by clicking, and their effect is checked through the real endpoints;
+ * two administrators race on one client; consents are revoked; a clerk and a customer are turned away. Every
+ * screen is scanned with axe and photographed into screenshots/.
+ */
+import * as oidc from 'openid-client';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser, type TestBrowser } from '../support/browser';
+import { checkScreen, signInAtIdp, signInToPortal } from '../support/portal';
+import type { TestSandbox } from '../support/sandbox';
+import { startSandboxProcess } from '../support/sandbox-process';
+import { SCOPE_GROUPS, taiwanFintech } from '../support/taiwan';
+import { type Tpp, tppClient } from '../support/tpp';
+
+jest.setTimeout(180_000);
+
+let sandbox: TestSandbox;
+let browser: TestBrowser;
+let enjoyLife: Tpp;
+let bankAdmin: Tpp;
+let fintech: ReturnType<typeof taiwanFintech>;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  [sandbox, browser] = await Promise.all([startSandboxProcess(), launchBrowser()]);
+  [enjoyLife, bankAdmin] = await Promise.all([tppClient(sandbox, 'tsp2'), tppClient(sandbox, 'bank-admin')]);
+  fintech = taiwanFintech(sandbox, enjoyLife, browser);
+});
+
+afterAll(async () => {
+  await Promise.all(contexts.map((context) => context.close()));
+  await browser?.close();
+  await sandbox?.stop();
+});
+
+const consoleUrl = () => `${sandbox.manifest.urls.browser}/admin/`;
+const staff = (username: string) => sandbox.manifest.staff.find((s) => s.username === username)!;
+
+/** A fresh browser context (own cookies) with the console open, signed in as `username`. */
+async function signedIn(username = 'admin'): Promise<Page> {
+  const context = await (browser.browser as Browser).newContext({ ignoreHTTPSErrors: true });
+  contexts.push(context);
+  const page = await context.newPage();
+  await signInToPortal(page, consoleUrl(), staff(username));
+  return page;
+}
+
+/** The bank's automation over mTLS: reads and resets state the console test starts from or checks. */
+async function admin(method: 'GET' | 'PUT', path: string, body?: unknown) {
+  const { access_token } = await oidc.clientCredentialsGrant(bankAdmin.config, { scope: 'admin' });
+  const response = await bankAdmin.fetch(`${sandbox.manifest.mtls_base_url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+async function openSecurity(page: Page, clientId: string) {
+  await page.getByRole('link', { name: 'Client Management' }).click();
+  await page.getByRole('searchbox', { name: 'Search clients' }).fill(clientId);
+  await page.getByRole('button', { name: `Security ${clientId}` }).click();
+  await page.getByRole('tab', { name: 'Token Setting', selected: true }).waitFor();
+  await page.getByRole('spinbutton', { name: 'Access token uses' }).waitFor();
+}
+
+describe('who may use the console', () => {
+  it.each([
+    ['a staff member without the admin role', () => staff('clerk')],
+    ['a bank customer', () => sandbox.manifest.customers.find((c) => c.username === 'steve')!],
+  ])('turns away %s with "Not authorised" and no admin data', async (_who, person) => {
+    // Prepare
+    const context = await (browser.browser as Browser).newContext({ ignoreHTTPSErrors: true });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(consoleUrl());
+    // Act
+    await page.getByRole('link', { name: 'Sign in', exact: true }).click();
+    await signInAtIdp(page, person());
+    // Assess
+    await page.getByRole('heading', { name: 'Not authorised' }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Admin console' }).count()).toBe(0);
+    const clients = await page.evaluate(async () => (await fetch('/admin/api/clients')).status);
+    expect(clients).toBe(401);
+    await checkScreen(page, 'admin-not-authorised');
+  });
+});
+
+describe("seed scenario 1: Enjoy Life's token limits, set in the console", () => {
+  it('sets 3 uses a day and 3 refreshes every 7 days; the 4th use and the 4th refresh are refused', async () => {
+    // Prepare
+    const page = await signedIn();
+    await checkScreen(page, 'admin-client-management');
+
+    // Act: Client Management > tsp2 > Security > Token Setting
+    await openSecurity(page, 'tsp2');
+    await page.getByRole('spinbutton', { name: 'Access token validity' }).fill('1');
+    await page.getByRole('combobox', { name: 'Access token validity unit' }).selectOption({ label: 'days' });
+    await page.getByRole('spinbutton', { name: 'Access token uses' }).fill('3');
+    await page.getByRole('spinbutton', { name: 'Refresh token validity' }).fill('7');
+    await page.getByRole('combobox', { name: 'Refresh token validity unit' }).selectOption({ label: 'days' });
+    await page.getByRole('spinbutton', { name: 'Refresh token uses' }).fill('3');
+    await page.getByText('This change shortens the access token uses, refresh token uses.').waitFor();
+    await checkScreen(page, 'admin-token-setting');
+    await page.getByRole('button', { name: 'Save' }).click();
+
+    // Assess: saved, audited with the staff member's name
+    await page.getByRole('status').filter({ hasText: 'Token settings saved' }).waitFor();
+    expect((await admin('GET', '/admin/clients/tsp2/token-settings')).body).toEqual({
+      access_token_ttl: 86_400,
+      access_token_max_uses: 3,
+      refresh_token_ttl: 604_800,
+      refresh_token_max_uses: 3,
+    });
+    await page.getByRole('link', { name: 'Audit Log' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'client:tsp2' }).first();
+    await row.getByText('access_token_max_uses: 0 → 3').waitFor();
+    expect(await row.textContent()).toContain(staff('admin').name);
+    await checkScreen(page, 'admin-audit-log');
+
+    // Assess: Enjoy Life's tokens, from the real endpoints
+    const tokens = await fintech.authorizes(SCOPE_GROUPS);
+    const uses = [];
+    for (let i = 0; i < 4; i++)
+      uses.push((await fintech.gateway('GET', '/timeDeposit/balances', tokens.access_token)).status);
+    expect(uses).toEqual([200, 200, 200, 403]);
+    for (let i = 0; i < 3; i++) await oidc.refreshTokenGrant(enjoyLife.config, tokens.refresh_token!);
+    await expect(oidc.refreshTokenGrant(enjoyLife.config, tokens.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+      error_description: 'refresh token usage quota exceeded',
+    });
+  });
+});
+
+describe('seed scenario 2: JWT settings of two APIs, set in the console', () => {
+  it('sets demand deposits to response JWE and roadside assistance to request JWS + response JWE, refusing what a GET cannot have', async () => {
+    // Prepare: both APIs without JOSE, so what the console sets is what takes effect
+    for (const apiId of ['GET.demandDeposit.accounts', 'POST.creditCards.roadsideAssistance']) {
+      expect(
+        (await admin('PUT', `/admin/apis/${apiId}/jose-policy`, { request: 'none', response: 'none' })).status,
+      ).toBe(200);
+    }
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'API List' }).click();
+    await page.getByRole('button', { name: 'Search' }).click();
+    await checkScreen(page, 'admin-api-list');
+
+    // Act: Update > request "JWE" on a GET is refused with the reason
+    await page.getByRole('button', { name: 'Update /demandDeposit/accounts' }).click();
+    const dialog = page.getByRole('dialog', { name: 'JWT settings of /demandDeposit/accounts' });
+    await dialog.getByRole('combobox', { name: 'Request' }).selectOption({ label: 'JWE' });
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'GET request has no body' }).waitFor();
+    await checkScreen(page, 'admin-api-update-refused');
+    // Act: the seed's settings
+    await dialog.getByRole('combobox', { name: 'Request' }).selectOption({ label: 'Do not use' });
+    await dialog.getByRole('combobox', { name: 'Response' }).selectOption({ label: 'JWE' });
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Update /creditCards/roadsideAssistance' }).click();
+    const roadside = page.getByRole('dialog', { name: 'JWT settings of /creditCards/roadsideAssistance' });
+    await roadside.getByRole('combobox', { name: 'Request' }).selectOption({ label: 'JWS' });
+    await roadside.getByRole('combobox', { name: 'Response' }).selectOption({ label: 'JWE' });
+    await checkScreen(page, 'admin-api-update');
+    await roadside.getByRole('button', { name: 'Save' }).click();
+    await roadside.waitFor({ state: 'detached' });
+
+    // Assess: the list shows the new JWT status
+    const cells = async (path: string) =>
+      (await page.getByRole('row').filter({ hasText: path }).getByRole('cell').allTextContents()).slice(4, 6);
+    expect(await cells('/demandDeposit/accounts')).toEqual(['Do not use', 'JWE']);
+    expect(await cells('/creditCards/roadsideAssistance')).toEqual(['JWS', 'JWE']);
+    await checkScreen(page, 'admin-api-list-updated');
+
+    // Assess: the gateway answers demand deposits as JWE and refuses an unsigned roadside request
+    const tokens = await fintech.authorizes(SCOPE_GROUPS);
+    const demand = await fintech.gateway('GET', '/demandDeposit/accounts', tokens.access_token);
+    expect(demand).toMatchObject({ status: 200, type: 'application/jose' });
+    expect((await fintech.decrypt(demand.text)).accounts.length).toBeGreaterThan(0);
+    const unsigned = await fintech.gateway(
+      'POST',
+      '/creditCards/roadsideAssistance',
+      tokens.access_token,
+      JSON.stringify({ cardNumber: '4111111111111111', plateNumber: 'ABC-1234' }),
+    );
+    expect(unsigned.status).toBe(400);
+  });
+});
+
+describe('two administrators editing one client', () => {
+  it('lets the first Save win and shows the second the conflict and the current values', async () => {
+    // Prepare: both open tsp2's token settings
+    const [first, second] = await Promise.all([signedIn(), signedIn()]);
+    await Promise.all([openSecurity(first, 'tsp2'), openSecurity(second, 'tsp2')]);
+
+    // Act
+    await first.getByRole('spinbutton', { name: 'Access token uses' }).fill('5');
+    await second.getByRole('spinbutton', { name: 'Access token uses' }).fill('7');
+    await first.getByRole('button', { name: 'Save' }).click();
+    await first.getByRole('status').filter({ hasText: 'Token settings saved' }).waitFor();
+    await second.getByRole('button', { name: 'Save' }).click();
+
+    // Assess
+    await second.getByRole('alert').filter({ hasText: 'Another administrator changed these settings' }).waitFor();
+    expect(await second.getByRole('spinbutton', { name: 'Access token uses' }).inputValue()).toBe('5');
+    await checkScreen(second, 'admin-token-setting-conflict');
+    expect((await admin('GET', '/admin/clients/tsp2/token-settings')).body.access_token_max_uses).toBe(5);
+  });
+});

@@ -1,0 +1,98 @@
+/** The admin console's calls below `/admin/api` (lambdas/handlers/admin-console.ts) and their answers. */
+import type { PortalApi, PortalSession } from '../api/portal-session';
+
+export type JoseMode = 'none' | 'jws' | 'jwe' | 'x-jws-signature';
+
+export interface TokenSettings {
+  readonly access_token_ttl: number | null;
+  readonly access_token_max_uses: number;
+  readonly refresh_token_ttl: number | null;
+  readonly refresh_token_max_uses: number;
+}
+
+export interface ClientSummary {
+  readonly client_id: string;
+  readonly client_name: string;
+  readonly organisation_name: string | null;
+  readonly profile: string;
+  readonly token_endpoint_auth_method: string;
+  readonly tls_client_auth_subject_dn: string | null;
+  readonly jwks: { readonly keys: readonly Record<string, unknown>[] } | null;
+  readonly redirect_uris: readonly string[];
+  readonly scope: string;
+  readonly grant_types: readonly string[];
+  readonly token_settings: TokenSettings;
+}
+
+export interface Versioned<T> {
+  readonly version: number;
+  readonly value: T;
+}
+
+export interface ApiEntry {
+  readonly api_id: string;
+  readonly name: string;
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly scope_group: string;
+  readonly backend:
+    | { readonly type: 'sample-bank'; readonly operation: string }
+    | { readonly type: 'upstream'; readonly url: string };
+  readonly jose_policy: { readonly request: JoseMode; readonly response: JoseMode };
+  readonly taiwan_headers: boolean;
+  readonly version: number;
+}
+
+export interface ApiCatalog {
+  readonly items: readonly ApiEntry[];
+  readonly cursor?: string;
+  /** The form's choices: scope groups and the sample bank's operations. */
+  readonly scope_groups: readonly { readonly id: string; readonly label: string }[];
+  readonly sample_bank_operations: readonly string[];
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly cursor?: string;
+}
+
+export interface AuditChange {
+  readonly entity: string;
+  readonly at: string;
+  readonly actor: { readonly kind: 'client' | 'staff'; readonly id: string; readonly name?: string };
+  readonly action: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+/** The JWT setting in the words of the API List. */
+export const JOSE_LABELS: Readonly<Record<JoseMode, string>> = {
+  none: 'Do not use',
+  jws: 'JWS',
+  jwe: 'JWE',
+  'x-jws-signature': 'Detached JWS',
+};
+
+/** The console's API, bound to the signed-in session (POSTs carry its CSRF token). */
+export function consoleApi(api: PortalApi, session: PortalSession) {
+  const get = <T>(path: string, signal?: AbortSignal) => api.call<T>(path, { method: 'GET', signal });
+  const post = <T>(path: string, body: unknown) => api.call<T>(path, { method: 'POST', body, session });
+  const segment = encodeURIComponent;
+  return {
+    clients: (cursor?: string, signal?: AbortSignal) =>
+      get<Page<ClientSummary>>(`/clients?limit=100${cursor ? `&cursor=${segment(cursor)}` : ''}`, signal),
+    tokenSettings: (clientId: string, signal?: AbortSignal) =>
+      get<Versioned<TokenSettings>>(`/clients/${segment(clientId)}/token-settings`, signal),
+    saveTokenSettings: (clientId: string, version: number, settings: Partial<TokenSettings>) =>
+      post<Versioned<TokenSettings>>(`/clients/${segment(clientId)}/token-settings`, { version, settings }),
+    apis: (signal?: AbortSignal) => get<ApiCatalog>('/apis?limit=100', signal),
+    saveJosePolicy: (apiId: string, version: number, policy: ApiEntry['jose_policy']) =>
+      post<Versioned<ApiEntry['jose_policy']>>(`/apis/${segment(apiId)}/jose-policy`, { version, ...policy }),
+    registerApi: (definition: Omit<ApiEntry, 'api_id' | 'version'>) => post<ApiEntry>('/apis', definition),
+    audit: (entity: string | undefined, signal?: AbortSignal) =>
+      get<{ changes: AuditChange[] }>(`/audit${entity ? `?entity=${segment(entity)}` : ''}`, signal),
+  };
+}
+
+export type ConsoleApi = ReturnType<typeof consoleApi>;
+
