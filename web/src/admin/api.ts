@@ -95,4 +95,3 @@ export function consoleApi(api: PortalApi, session: PortalSession) {
 }
 
 export type ConsoleApi = ReturnType<typeof consoleApi>;
-
