@@ -107,7 +107,16 @@ export function JwtSettingsDialog(props: {
   );
 }
 
-function ModeSelect({ label, value, onChange }: { label: string; value: JoseMode; onChange: (m: JoseMode) => void }) {
+/** A select of the four JWT settings, in the API List's words. */
+export function ModeSelect({
+  label,
+  value,
+  onChange,
+}: {
+  label: string;
+  value: JoseMode;
+  onChange: (m: JoseMode) => void;
+}) {
   const id = useId();
   return (
     <div className="field">

@@ -1,9 +1,8 @@
 import { type FormEvent, useId, useState } from 'react';
 import { ApiError } from '../api/http';
 import { Alert } from '../layout/Notice';
-import { type ApiCatalog, type ApiEntry, type ConsoleApi, JOSE_LABELS, type JoseMode } from './api';
-
-const MODES = Object.keys(JOSE_LABELS) as JoseMode[];
+import type { ApiCatalog, ApiEntry, ConsoleApi, JoseMode } from './api';
+import { ModeSelect } from './JwtSettingsDialog';
 
 /** Registers a new gateway API: method and path, scope group, where it is served, and its JWT settings. */
 export function RegisterApiForm(props: {
@@ -138,23 +137,8 @@ export function RegisterApiForm(props: {
           </select>
         </div>
       )}
-      {(
-        [
-          ['request', 'Request JWT setting', request, setRequest],
-          ['response', 'Response JWT setting', response, setResponse],
-        ] as const
-      ).map(([key, label, value, set]) => (
-        <div className="field" key={key}>
-          <label htmlFor={`${id}-${key}`}>{label}</label>
-          <select id={`${id}-${key}`} value={value} onChange={(e) => set(e.target.value as JoseMode)}>
-            {MODES.map((mode) => (
-              <option key={mode} value={mode}>
-                {JOSE_LABELS[mode]}
-              </option>
-            ))}
-          </select>
-        </div>
-      ))}
+      <ModeSelect label="Request JWT setting" value={request} onChange={setRequest} />
+      <ModeSelect label="Response JWT setting" value={response} onChange={setResponse} />
       <label className="inline">
         <input type="checkbox" checked={taiwanHeaders} onChange={(e) => setTaiwanHeaders(e.target.checked)} /> Require
         the Taiwan Open Banking headers (X-STAN, X-DestinationId, X-ClientId, X-TxnInitDateTime)
