@@ -189,6 +189,36 @@ describe('seed scenario 2: JWT settings of two APIs, set in the console', () => 
   });
 });
 
+describe('registering an API in the console', () => {
+  it('registers a sample-bank API that the gateway then serves, and refuses the same method and path again', async () => {
+    // Prepare
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'API List' }).click();
+    const form = page.getByRole('form', { name: 'Register an API' });
+    const register = async () => {
+      await form.getByRole('textbox', { name: 'Name' }).fill('Savings balances');
+      await form.getByRole('combobox', { name: 'Method' }).selectOption('GET');
+      await form.getByRole('textbox', { name: 'Path' }).fill('/savings/balances');
+      await form.getByRole('combobox', { name: 'Scope group' }).selectOption({ label: 'Time deposits' });
+      await form.getByRole('radio', { name: 'The built-in sample bank' }).check();
+      await form.getByRole('combobox', { name: 'Sample bank operation' }).selectOption('time-deposit-balances');
+      await form.getByRole('button', { name: 'Register API' }).click();
+    };
+    // Act
+    await register();
+    await page.getByRole('status').filter({ hasText: 'API /savings/balances registered' }).waitFor();
+    await checkScreen(page, 'admin-api-registered');
+    await register();
+    // Assess
+    await form.getByRole('alert').filter({ hasText: 'already registered' }).waitFor();
+    expect(await page.getByRole('row').filter({ hasText: '/savings/balances' }).count()).toBe(1);
+    const tokens = await fintech.authorizes(SCOPE_GROUPS);
+    const served = await fintech.gateway('GET', '/savings/balances', tokens.access_token);
+    expect(served.status).toBe(200);
+    expect(JSON.parse(served.text).timeDeposits.length).toBeGreaterThan(0);
+  });
+});
+
 describe('two administrators editing one client', () => {
   it('lets the first Save win and shows the second the conflict and the current values', async () => {
     // Prepare: both open tsp2's token settings

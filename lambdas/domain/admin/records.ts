@@ -74,6 +74,9 @@ export const clientRecord = (client: Client) => ({
   profile: client.profile,
   token_endpoint_auth_method: client.tokenEndpointAuthMethod,
   tls_client_auth_subject_dn: client.tlsClientAuthSubjectDn ?? null,
+  /** The issuer pin: the issuer DN the certificate must have, and the CA's thumbprint when pinned by certificate. */
+  tls_client_auth_issuer_dn: client.tlsClientAuthIssuerDn ?? null,
+  tls_client_auth_issuer_ca_thumbprint: client.tlsClientAuthIssuer?.caThumbprint ?? null,
   jwks: client.jwks ?? null,
   redirect_uris: client.redirectUris,
   scope: client.scopes.join(' '),

@@ -87,6 +87,19 @@ export function ClientSecurity({
             <dd>{AUTH_METHODS[client.token_endpoint_auth_method] ?? client.token_endpoint_auth_method}</dd>
             <dt>Certificate subject DN</dt>
             <dd>{client.tls_client_auth_subject_dn ? <code>{client.tls_client_auth_subject_dn}</code> : 'Not used'}</dd>
+            <dt>Certificate issuer pin</dt>
+            <dd>
+              {client.tls_client_auth_issuer_dn ? (
+                <code>{client.tls_client_auth_issuer_dn}</code>
+              ) : (
+                'None (any CA of the truststore)'
+              )}
+              {client.tls_client_auth_issuer_ca_thumbprint && (
+                <div>
+                  CA certificate <code>{client.tls_client_auth_issuer_ca_thumbprint}</code>
+                </div>
+              )}
+            </dd>
             <dt>Signing keys (JWKS)</dt>
             <dd>
               {signingKeys.length === 0

@@ -17,6 +17,8 @@ export interface ClientSummary {
   readonly profile: string;
   readonly token_endpoint_auth_method: string;
   readonly tls_client_auth_subject_dn: string | null;
+  readonly tls_client_auth_issuer_dn: string | null;
+  readonly tls_client_auth_issuer_ca_thumbprint: string | null;
   readonly jwks: { readonly keys: readonly Record<string, unknown>[] } | null;
   readonly redirect_uris: readonly string[];
   readonly scope: string;
