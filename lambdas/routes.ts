@@ -248,7 +248,12 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'POST', path: '/apis/{apiId}/jose-policy' },
       { method: 'GET', path: '/audit' },
     ]),
-    tables: { portalSessions: 'readWrite', clients: 'readWrite', apis: 'readWrite', audit: 'readWrite' },
+    tables: {
+      portalSessions: ['PutItem', 'UpdateItem'],
+      clients: ['GetItem', 'Query', 'UpdateItem'],
+      apis: ['GetItem', 'PutItem', 'Query'],
+      audit: ['PutItem', 'Query'],
+    },
     keys: [],
     staffIdpSecret: true,
   },
