@@ -4,7 +4,8 @@
  * Secrets (request_uri handle, session cookie, code) are stored only as hashes.
  */
 import type { Prompt } from './authentication-requirements';
-import type { GrantFacts } from './model';
+import type { Grant } from './model';
+import { hashSecret } from './tokens';
 
 /** RFC 9126 §2.2: the `request_uri` a pushed request is redeemed with; the handle after it is random. */
 export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
@@ -66,16 +67,13 @@ export interface LoginSessionRecord extends BaseRecord {
 }
 
 /** Authorization code: `id = code:<sha256(code)>`; single use (used=true by one conditional write), <= 60 s. */
-export interface AuthorizationCodeRecord extends BaseRecord, GrantFacts {
+export interface AuthorizationCodeRecord extends BaseRecord, Grant {
   readonly kind: 'code';
   readonly used: boolean;
   readonly redirectUri: string;
   readonly codeChallenge: string;
   readonly scope: string;
   readonly nonce?: string;
-  readonly grantId: string;
-  readonly subject: string;
-  readonly authTime: number;
 }
 
 export type AuthorizationRecord = PushedRequestRecord | LoginSessionRecord | AuthorizationCodeRecord;
@@ -83,3 +81,8 @@ export type AuthorizationRecord = PushedRequestRecord | LoginSessionRecord | Aut
 export const CODE_TTL = 60;
 export const PAR_TTL = 90;
 export const LOGIN_TTL = 15 * 60;
+
+/** Store ids of the records: the secret-bearing ones by the hash of the value the client or browser holds. */
+export const pushedRequestRecordId = (handle: string) => `par:${hashSecret(handle)}`;
+export const loginRecordId = (loginId: string) => `login:${loginId}`;
+export const codeRecordId = (code: string) => `code:${hashSecret(code)}`;

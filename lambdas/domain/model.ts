@@ -25,14 +25,16 @@ export interface Consent {
 export type TokenKind = 'access' | 'refresh';
 
 /**
- * What the customer granted, carried from the code to every token of the grant so that a resource
- * call needs no second lookup.
+ * A customer grant: what the customer granted, carried from the code to every token of the grant so
+ * that a resource call needs no second lookup. Built by `grantFromConsent()` (`domain/grant.ts`).
  */
-export interface GrantFacts {
+export interface Grant {
   /** Tokens issued from one code carry it; a replayed code revokes them (byGrant index). */
-  readonly grantId?: string;
+  readonly grantId: string;
+  readonly subject: string;
+  readonly authTime: number;
+  readonly acr?: string;
   readonly consentId?: string;
-  readonly subject?: string;
   readonly accountIds?: readonly string[];
   readonly permissions?: readonly string[];
   readonly grantedScopes?: readonly string[];
@@ -40,12 +42,10 @@ export interface GrantFacts {
   readonly transactionToDateTime?: string;
   /** Consent ExpirationDateTime as epoch seconds: tokens never outlive the consent. */
   readonly consentExpiresAt?: number;
-  readonly authTime?: number;
-  readonly acr?: string;
 }
 
-/** A token as stored: keyed by sha256 of the raw value; the raw value is never stored. */
-export interface TokenRecord extends GrantFacts {
+/** A token as stored: keyed by sha256 of the raw value, never the raw value; client_credentials tokens carry no grant. */
+export interface TokenRecord extends Partial<Grant> {
   readonly tokenHash: string;
   readonly kind: TokenKind;
   readonly clientId: string;

@@ -1,6 +1,6 @@
 /** Minting opaque, certificate-bound tokens: the raw value goes to the client once, the store keeps its hash. */
 import type { Client } from './client';
-import type { GrantFacts, TokenKind, TokenRecord } from './model';
+import type { Grant, TokenKind, TokenRecord } from './model';
 import { hashSecret, newOpaqueValue } from './tokens';
 
 export interface MintInput {
@@ -13,7 +13,7 @@ export interface MintInput {
   /** 0 = unlimited. */
   readonly maxUses: number;
   /** Grant-level facts copied onto the token so a resource call needs no second lookup. */
-  readonly grant?: GrantFacts;
+  readonly grant?: Partial<Grant>;
 }
 
 export interface MintedToken {

@@ -22,3 +22,8 @@ export function secretEquals(a: string, b: string): boolean {
   const db = createHash('sha256').update(b, 'utf8').digest();
   return timingSafeEqual(da, db);
 }
+
+/** Constant-time check of a presented secret (cookie, login_state) against its stored hash. */
+export function matchesHash(secret: string, storedHash: string | undefined): boolean {
+  return storedHash !== undefined && secretEquals(hashSecret(secret), storedHash);
+}

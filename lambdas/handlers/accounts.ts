@@ -23,7 +23,8 @@ import {
 } from '../domain/account-information';
 import { ObError } from '../errors';
 import { authorizeBearer } from '../http/bearer';
-import { type HttpRequest, httpHandler, json } from '../http/handler';
+import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
+import { runSteps } from '../http/steps';
 import type { BankAccount, TransactionWindow } from '../ports/bank-data';
 import { systemClock } from '../ports/clock';
 import { wiring } from '../wiring';
@@ -131,11 +132,32 @@ const resources: ReadonlyMap<string, Resource> = new Map<string, Resource>([
   [`${AISP}/accounts/{AccountId}/transactions`, readTransactions],
 ]);
 
-export const handler = httpHandler({ errors: 'openbanking' }, async (request) => {
-  const resource = resources.get(request.event.resource);
+interface AccountCall {
+  readonly request: HttpRequest;
+  readonly now: number;
+  resource: Resource;
+  access: AccountAccess;
+  response: HttpResponse;
+}
+
+function findResource(call: AccountCall) {
+  const resource = resources.get(call.request.event.resource);
   if (!resource) throw ObError.notFound('Resource not found');
-  const now = systemClock();
-  const token = await authorizeBearer(request, { tokens: wiring.stores.tokens, now }, 'accounts');
-  const { data, available } = await resource(request, accountAccess(token, now));
-  return json(200, readResponse(data, selfUrl(request.event), available));
+  call.resource = resource;
+}
+
+/** One conditional write: validity, certificate binding and quota; the token carries the consent's terms. */
+async function authorizeToken(call: AccountCall) {
+  const token = await authorizeBearer(call.request, { tokens: wiring.stores.tokens, now: call.now }, 'accounts');
+  call.access = accountAccess(token, call.now);
+}
+
+async function read(call: AccountCall) {
+  const { data, available } = await call.resource(call.request, call.access);
+  call.response = json(200, readResponse(data, selfUrl(call.request.event), available));
+}
+
+export const handler = httpHandler({ errors: 'openbanking' }, async (request) => {
+  const call = await runSteps({ request, now: systemClock() } as AccountCall, [findResource, authorizeToken, read]);
+  return call.response;
 });

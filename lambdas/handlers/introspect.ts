@@ -4,14 +4,11 @@
  * count a use. Anything the caller may not see, or that cannot be used any more, is `{ active: false }`.
  */
 
-import type { Client } from '../domain/client';
 import { isExpired } from '../domain/consents';
 import type { Consent, TokenRecord } from '../domain/model';
 import { hashSecret } from '../domain/tokens';
-import { InvalidRequest } from '../errors';
-import { authenticateRequestClient } from '../http/authenticate-client';
-import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
-import { formBody } from '../http/request';
+import { authenticateClientStep, parseTokenParameter, type TokenCall } from '../http/client-steps';
+import { httpHandler, json } from '../http/handler';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
 import { wiring } from '../wiring';
@@ -19,34 +16,9 @@ import { wiring } from '../wiring';
 /** Registered scope of resource-server clients allowed to introspect every client's tokens. */
 export const INTROSPECTION_SCOPE = 'introspection';
 
-interface Introspection {
-  readonly request: HttpRequest;
-  readonly now: number;
-  params: Map<string, string>;
-  token: string;
-  client: Client;
-  response: HttpResponse;
-}
-
 const INACTIVE = { active: false } as const;
 
-function parseParameters(introspection: Introspection) {
-  introspection.params = formBody(introspection.request.event);
-  const token = introspection.params.get('token');
-  if (!token) throw new InvalidRequest('token is required');
-  // token_type_hint is only a hint: every token is found by its hash alone.
-  introspection.token = token;
-}
-
-async function authenticate(introspection: Introspection) {
-  introspection.client = await authenticateRequestClient(
-    introspection.request,
-    introspection.params,
-    introspection.now,
-  );
-}
-
-async function introspect(introspection: Introspection) {
+async function introspect(introspection: TokenCall) {
   const { client, now, token } = introspection;
   const record = await wiring.stores.tokens.get(hashSecret(token));
   const visible =
@@ -92,9 +64,9 @@ function activeResponse(record: TokenRecord, consent: Consent | undefined) {
 }
 
 export const handler = httpHandler({ errors: 'oauth' }, async (request) => {
-  const introspection = await runSteps({ request, now: systemClock() } as Introspection, [
-    parseParameters,
-    authenticate,
+  const introspection = await runSteps({ request, now: systemClock() } as TokenCall, [
+    parseTokenParameter,
+    authenticateClientStep,
     introspect,
   ]);
   return introspection.response;

@@ -4,37 +4,14 @@
  * Unknown tokens, and tokens of other clients, get the same 200 and no effect (RFC 7009 §2.2).
  */
 
-import type { Client } from '../domain/client';
 import { hashSecret } from '../domain/tokens';
-import { InvalidRequest } from '../errors';
-import { authenticateRequestClient } from '../http/authenticate-client';
-import { type HttpRequest, httpHandler } from '../http/handler';
-import { formBody } from '../http/request';
+import { authenticateClientStep, parseTokenParameter, type TokenCall } from '../http/client-steps';
+import { httpHandler } from '../http/handler';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
 import { wiring } from '../wiring';
 
-interface Revocation {
-  readonly request: HttpRequest;
-  readonly now: number;
-  params: Map<string, string>;
-  token: string;
-  client: Client;
-}
-
-function parseParameters(revocation: Revocation) {
-  revocation.params = formBody(revocation.request.event);
-  const token = revocation.params.get('token');
-  if (!token) throw new InvalidRequest('token is required');
-  // token_type_hint is only a hint: every token is found by its hash alone.
-  revocation.token = token;
-}
-
-async function authenticate(revocation: Revocation) {
-  revocation.client = await authenticateRequestClient(revocation.request, revocation.params, revocation.now);
-}
-
-async function revokeToken({ client, token, request }: Revocation) {
+async function revokeToken({ client, token, request }: TokenCall) {
   const { tokens } = wiring.stores;
   const tokenHash = hashSecret(token);
   const record = await tokens.get(tokenHash);
@@ -47,6 +24,10 @@ async function revokeToken({ client, token, request }: Revocation) {
 }
 
 export const handler = httpHandler({ errors: 'oauth' }, async (request) => {
-  await runSteps({ request, now: systemClock() } as Revocation, [parseParameters, authenticate, revokeToken]);
+  await runSteps({ request, now: systemClock() } as TokenCall, [
+    parseTokenParameter,
+    authenticateClientStep,
+    revokeToken,
+  ]);
   return { statusCode: 200, headers: {}, body: '' };
 });

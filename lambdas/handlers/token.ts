@@ -7,8 +7,8 @@ import { clientCredentialsGrant } from '../domain/grants/client-credentials';
 import { RefreshQuotaExceeded, refreshTokenGrant } from '../domain/grants/refresh-token';
 import type { GrantRequest, TokenResponse } from '../domain/grants/types';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../errors';
-import { authenticateRequestClient } from '../http/authenticate-client';
-import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
+import { authenticateClientStep, type ClientCall } from '../http/client-steps';
+import { httpHandler, json } from '../http/handler';
 import { metrics } from '../http/observability';
 import { clientCertificate, formBody } from '../http/request';
 import { runSteps } from '../http/steps';
@@ -16,13 +16,8 @@ import { Metric } from '../metric-names';
 import { systemClock } from '../ports/clock';
 import { wiring } from '../wiring';
 
-interface TokenExchange {
-  readonly request: HttpRequest;
-  readonly now: number;
-  params: Map<string, string>;
+interface TokenExchange extends ClientCall {
   certificate: ClientCertificate;
-  client: Client;
-  response: HttpResponse;
 }
 
 type GrantType = Client['grantTypes'][number];
@@ -57,10 +52,6 @@ function requireBoundCertificate(exchange: TokenExchange) {
   exchange.certificate = requireCertificate(clientCertificate(exchange.request.event));
 }
 
-async function authenticate(exchange: TokenExchange) {
-  exchange.client = await authenticateRequestClient(exchange.request, exchange.params, exchange.now);
-}
-
 function checkGrantType(exchange: TokenExchange) {
   const grantType = exchange.params.get('grant_type')!;
   if (!Object.hasOwn(grants, grantType)) throw new UnsupportedGrantType(`unsupported grant_type ${grantType}`);
@@ -90,7 +81,7 @@ export const handler = httpHandler({ errors: 'oauth' }, async (request) => {
   const exchange = await runSteps({ request, now: systemClock() } as TokenExchange, [
     parseParameters,
     requireBoundCertificate,
-    authenticate,
+    authenticateClientStep,
     checkGrantType,
     performGrant,
   ]);

@@ -5,7 +5,6 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { LOGIN_TTL } from '../domain/authorization';
-import { secretEquals } from '../domain/tokens';
 import { cookieValues } from './request';
 
 export const LOGIN_COOKIE = '__Host-bankgate_login';
@@ -25,9 +24,4 @@ export function readLoginCookie(event: APIGatewayProxyEvent): { loginId: string;
     if (match) return { loginId: match[1]!, secret: match[2]! };
   }
   return undefined;
-}
-
-/** Constant-time check of a presented secret against the stored hash. */
-export function matchesHash(secret: string, storedHash: string | undefined, hash: (s: string) => string): boolean {
-  return storedHash !== undefined && secretEquals(hash(secret), storedHash);
 }

@@ -1,11 +1,7 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import type { AuthorizationCodeRecord } from '../../lambdas/domain/authorization';
+import { type AuthorizationCodeRecord, codeRecordId } from '../../lambdas/domain/authorization';
 import type { Client } from '../../lambdas/domain/client';
-import {
-  type AuthorizationCodeDeps,
-  authorizationCodeGrant,
-  codeRecordId,
-} from '../../lambdas/domain/grants/authorization-code';
+import { type AuthorizationCodeDeps, authorizationCodeGrant } from '../../lambdas/domain/grants/authorization-code';
 import { halfHash, REFRESH_TOKEN_EXPIRES_AT_CLAIM } from '../../lambdas/domain/id-token';
 import type { Consent } from '../../lambdas/domain/model';
 import { hashSecret } from '../../lambdas/domain/tokens';

@@ -4,9 +4,9 @@
  */
 import { InvalidGrant, InvalidRequest } from '../../errors';
 import type { AuthorizationStore, ConsentStore } from '../../ports/store';
-import type { AuthorizationCodeRecord } from '../authorization';
+import { type AuthorizationCodeRecord, codeRecordId } from '../authorization';
 import type { Client } from '../client';
-import { hashSecret } from '../tokens';
+import { grantOf } from '../grant';
 import { requireActiveConsent } from './consent';
 import { type IssueDeps, issueCustomerTokens } from './issue';
 import { isWellFormedCodeVerifier, pkceMatches } from './pkce';
@@ -26,8 +26,6 @@ interface CodeRequest {
 /** Same answer for an unknown code and another client's code: the caller learns nothing about the latter. */
 const NOT_FOUND = 'authorization code is invalid';
 
-export const codeRecordId = (code: string) => `code:${hashSecret(code)}`;
-
 export async function authorizationCodeGrant(
   request: GrantRequest,
   deps: AuthorizationCodeDeps,
@@ -42,19 +40,7 @@ export async function authorizationCodeGrant(
     request,
     {
       scope: code.scope,
-      grant: {
-        grantId: code.grantId,
-        consentId: code.consentId,
-        subject: code.subject,
-        accountIds: code.accountIds,
-        permissions: code.permissions,
-        grantedScopes: code.grantedScopes,
-        transactionFromDateTime: code.transactionFromDateTime,
-        transactionToDateTime: code.transactionToDateTime,
-        consentExpiresAt: code.consentExpiresAt,
-        authTime: code.authTime,
-        acr: code.acr,
-      },
+      grant: grantOf(code),
       withRefreshToken: request.client.grantTypes.includes('refresh_token'),
       nonce: code.nonce,
     },

@@ -20,10 +20,3 @@ export async function requireActiveConsent(
   if (isExpired(consent, new Date(now * 1000))) throw new InvalidGrant('the consent of this grant has expired');
   return consent;
 }
-
-/** Consent ExpirationDateTime as epoch seconds (tokens are capped by it). */
-export function consentExpiresAt(consent: Pick<Consent, 'expirationDateTime'>): number | undefined {
-  return consent.expirationDateTime === undefined
-    ? undefined
-    : Math.floor(Date.parse(consent.expirationDateTime) / 1000);
-}

@@ -2,15 +2,9 @@
 import type { KeyService } from '../../ports/keys';
 import type { TokenStore } from '../../ports/store';
 import { mintIdToken } from '../id-token';
-import { type MintInput, mintToken } from '../token-issuer';
+import type { Grant } from '../model';
+import { mintToken } from '../token-issuer';
 import type { GrantRequest, TokenLifetimes, TokenResponse } from './types';
-
-/** The customer-grant facts every token of the grant carries (so a resource call needs no second lookup). */
-export type GrantFacts = NonNullable<MintInput['grant']> & {
-  readonly grantId: string;
-  readonly subject: string;
-  readonly authTime: number;
-};
 
 export interface IssueDeps {
   readonly tokens: TokenStore;
@@ -21,7 +15,7 @@ export interface IssueDeps {
 
 export interface IssueInput {
   readonly scope: string;
-  readonly grant: GrantFacts;
+  readonly grant: Grant;
   /** Issue a refresh token too (code exchange by a client registered for refresh_token). */
   readonly withRefreshToken: boolean;
   /** Expiry of the refresh token the client keeps (refresh grant: no rotation), for the ID token. */

@@ -5,10 +5,11 @@
  */
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../../errors';
 import type { ConsentStore, TokenRejection } from '../../ports/store';
-import type { Consent, TokenRecord } from '../model';
+import { grantFromConsent, grantOf } from '../grant';
+import type { Grant, TokenRecord } from '../model';
 import { hashSecret } from '../tokens';
-import { consentExpiresAt, requireActiveConsent } from './consent';
-import { type GrantFacts, type IssueDeps, issueCustomerTokens } from './issue';
+import { requireActiveConsent } from './consent';
+import { type IssueDeps, issueCustomerTokens } from './issue';
 import type { GrantRequest, TokenResponse } from './types';
 
 export interface RefreshTokenDeps extends IssueDeps {
@@ -40,13 +41,19 @@ export async function refreshTokenGrant(request: GrantRequest, deps: RefreshToke
 
   return issueCustomerTokens(
     request,
-    { scope, grant: currentGrant(token, consent), withRefreshToken: false, keptRefreshTokenExpiresAt: token.expiresAt },
+    {
+      scope,
+      // The grant as the consent stands now: a re-authorization may have changed the accounts or permissions.
+      grant: grantFromConsent(grantOf(token), consent),
+      withRefreshToken: false,
+      keptRefreshTokenExpiresAt: token.expiresAt,
+    },
     deps,
   );
 }
 
 /** A token of a customer grant (every refresh token is one). */
-type CustomerGrantToken = TokenRecord & Pick<GrantFacts, 'grantId' | 'subject' | 'authTime'>;
+type CustomerGrantToken = TokenRecord & Grant;
 
 const isCustomerGrantToken = (token: TokenRecord): token is CustomerGrantToken =>
   token.grantId !== undefined && token.subject !== undefined && token.authTime !== undefined;
@@ -94,31 +101,4 @@ function narrowedScope(granted: string, requested: string | undefined): string {
     throw new InvalidScope(`scope exceeds the refresh token's scope: ${beyond.join(' ') || '(empty)'}`);
   }
   return scopes.join(' ');
-}
-
-/** The grant as the consent stands now: a re-authorization may have changed the accounts or permissions. */
-function currentGrant(token: CustomerGrantToken, consent: Consent | undefined): GrantFacts {
-  const grant: GrantFacts = {
-    grantId: token.grantId,
-    subject: token.subject,
-    authTime: token.authTime,
-    acr: token.acr,
-    consentId: token.consentId,
-    accountIds: token.accountIds,
-    permissions: token.permissions,
-    grantedScopes: token.grantedScopes,
-    transactionFromDateTime: token.transactionFromDateTime,
-    transactionToDateTime: token.transactionToDateTime,
-    consentExpiresAt: token.consentExpiresAt,
-  };
-  if (!consent) return grant;
-  return {
-    ...grant,
-    accountIds: consent.accountIds,
-    permissions: consent.permissions,
-    grantedScopes: consent.grantedScopes,
-    transactionFromDateTime: consent.transactionFromDateTime,
-    transactionToDateTime: consent.transactionToDateTime,
-    consentExpiresAt: consentExpiresAt(consent) ?? token.consentExpiresAt,
-  };
 }
