@@ -19,6 +19,7 @@ const ENCRYPTION_KEY = 'alias/test-encryption';
 const rsaSigning = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ecSigning = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const rsaEncryption = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const responseSigning = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
 const kms = new KMSClient({ region: 'eu-west-2' });
 const kmsMock = mockClient(kms);
@@ -283,7 +284,6 @@ describe('one key, one purpose', () => {
   it('signs each purpose with its own KMS key and typ, and publishes each key only in its own set', async () => {
     // Prepare
     const RESPONSE_KEY = 'alias/test-gateway-response';
-    const responseSigning = generateKeyPairSync('rsa', { modulusLength: 2048 });
     fakeKms(rsaSigning, 'RSASSA_PSS_SHA_256');
     kmsMock
       .on(GetPublicKeyCommand, { KeyId: RESPONSE_KEY })
