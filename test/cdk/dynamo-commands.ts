@@ -179,6 +179,17 @@ const WIRING_PARTS: Record<string, string> = {
   auditLog: 'dynamoAuditLog',
 };
 
+/** Getters of the composition root that bundle other parts, by name: their bodies. */
+function compositeParts(): Map<string, string> {
+  const source = read(WIRING);
+  const getters = [...source.matchAll(/^ {2}get (\w+)\(\)/gm)];
+  return new Map(
+    getters
+      .map((match, i) => [match[1]!, source.slice(match.index, getters[i + 1]?.index ?? source.length)] as const)
+      .filter(([name, body]) => name !== 'stores' && !WIRING_PARTS[name] && /wiring\.(stores|\w+)/.test(body)),
+  );
+}
+
 /**
  * The stores a handler's code takes from the composition root (`wiring.stores.tokens`, `{ tokens } =
  * wiring.stores`, `wiring.bankData`): a use-case written against `deps.tokens` that the handler merely
@@ -191,6 +202,9 @@ function wiredReceivers(source: string): Set<string> {
     for (const name of names!.split(',')) wired.add(name.split(':')[0]!.trim());
   }
   for (const [, part] of source.matchAll(/wiring\.(\w+)/g)) {
+    // A part built from other parts (`wiring.admin` = adminStore, auditLog, stores.clients) wires those.
+    const composite = compositeParts().get(part!);
+    if (composite) for (const receiver of wiredReceivers(composite)) wired.add(receiver);
     const factory = WIRING_PARTS[part!];
     for (const [receiver, built] of Object.entries(RECEIVERS)) if (factory && built === factory) wired.add(receiver);
   }
