@@ -689,7 +689,10 @@ describe('Lambda', () => {
           expect.stringMatching(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:/),
         ]);
       }
-      if (typeof value === 'string') {
+      // The admin CA's thumbprint is public (the hash of a public certificate), and must be exactly that.
+      if (name === 'BANKGATE_ADMIN_CA_THUMBPRINT') {
+        expect(value).toBe(resolveTenant(sampleTenants(), 'tpi-bank', PROJECT_ROOT).adminCa.thumbprint);
+      } else if (typeof value === 'string') {
         expect([name, secretLooking.filter((pattern) => pattern.test(value)).map(String)]).toEqual([name, []]);
       }
     }
