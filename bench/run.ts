@@ -45,7 +45,7 @@ const GATEWAY_CUSTOMER = {
   grantedScopes: ['demand_deposits', 'time_deposits', 'credit_cards'],
 };
 
-/** The Taiwan Open Banking request headers (REFERENCE.md §4); X-TxnInitDateTime is yyyyMMddHHmmss. */
+/** The Taiwan Open Banking request headers; X-TxnInitDateTime is yyyyMMddHHmmss. */
 function taiwanHeaders(clientId: string): Record<string, string> {
   return {
     'x-stan': '0000001',

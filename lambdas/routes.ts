@@ -107,8 +107,7 @@ export const handlers: readonly HandlerSpec[] = [
   },
   {
     id: 'consent-api',
-    description:
-      'Consent page API (REFERENCE.md §3): the SPA with its session cookie, or a privileged client over mTLS',
+    description: 'Consent page API: the SPA with its session cookie, or a privileged client over mTLS',
     routes: [
       { method: 'GET', path: '/consent-api/account-access-consent/{loginId}', surface: 'browser' },
       { method: 'POST', path: '/consent-api/account-access-consent/{loginId}/accept', surface: 'browser' },

@@ -1,5 +1,5 @@
 /**
- * TransactWriteItems for the sandbox's dynalite, which has none (TOOLCHAIN.md). The admin API writes each
+ * TransactWriteItems for the sandbox's dynalite, which has none (dynalite 4 implements no TransactWriteItems). The admin API writes each
  * change and its audit record in one DynamoDB transaction, and the sandbox must run that code path as it is.
  *
  * The dynalite server's request listener is wrapped:

@@ -1,4 +1,4 @@
-/** OpenID Provider metadata that tells the truth about what Bankgate implements (REFERENCE.md §2). */
+/** OpenID Provider metadata that tells the truth about what Bankgate implements (OpenID Connect Discovery 1.0 §3, RFC 8414). */
 import { ACR_VALUES_SUPPORTED } from './authentication-requirements';
 import { SIGNING_ALGS } from './client';
 import { SCOPE_GROUP_IDS } from './gateway/scope-groups';

@@ -178,7 +178,7 @@ export class HandlerFunctions extends Construct {
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'Node.js 22 is the runtime the handlers, middy 6 and Powertools 2.35 are verified on (TOOLCHAIN.md); a newer runtime is a deliberate upgrade.',
+        'Node.js 22 is the runtime the handlers, middy 6 and Powertools 2.35 are verified on; a newer runtime is a deliberate upgrade.',
     });
     return { spec, fn, logGroup };
   }

@@ -1,5 +1,5 @@
 /**
- * The seed's Taiwan Open Banking scenario (REFERENCE.md §4, seeds/004) end to end on the sandbox as `npm start`
+ * The seed's Taiwan Open Banking scenario (its request headers, scope groups and JOSE policies) end to end on the sandbox as `npm start`
  * runs it: the bank administrator sets tsp2's token quotas and the APIs' JOSE policies through the admin API;
  * Anne (headless Chromium) grants Enjoy Life three service groups; the fintech queries demand deposits (JWE),
  * time deposits and requests roadside assistance (JWS request, JWE response) until its token's quota is spent;

@@ -1,5 +1,5 @@
 /**
- * The JOSE policies of gateway APIs (REFERENCE.md §4), as plain functions over keys:
+ * The JOSE policies of gateway APIs (JWS RFC 7515, detached RFC 7797, JWE RFC 7516), as plain functions over keys:
  *   request  JWS: verified with the calling client's registered signing keys;
  *   request  JWE: RSA-OAEP-256 + A256GCM, the CEK unwrapped by the platform key (KMS, via KeyService);
  *   response JWS: signed by the platform key (KMS);

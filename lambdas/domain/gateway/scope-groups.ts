@@ -1,5 +1,5 @@
 /**
- * Scope groups: OAuth scopes that each stand for a group of gateway APIs (REFERENCE.md §4). A TPP
+ * Scope groups: OAuth scopes that each stand for a group of gateway APIs (RFC 6749 §3.3 scopes). A TPP
  * requests them in `scope`, the consent page offers them one by one, and the customer's choice ends up
  * in the token's `grantedScopes`, which the gateway checks on every call.
  */

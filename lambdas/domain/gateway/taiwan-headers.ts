@@ -1,4 +1,4 @@
-/** The Taiwan Open Banking request headers (REFERENCE.md §4), checked before the token is used. */
+/** The Taiwan Open Banking request headers (X-STAN, X-TxnInitDateTime, X-ClientId, X-DestinationId), checked before the token is used. */
 import { InvalidRequest } from '../../errors';
 
 export interface TaiwanHeaders {
