@@ -1,7 +1,8 @@
 /**
  * POST /introspect (RFC 7662, mTLS origin): a token's state and its consent fields, for the token's own
  * client or a privileged resource-server client (registered scope `introspection`). Reading does not
- * count a use. Anything the caller may not see, or that cannot be used any more, is `{ active: false }`.
+ * count a use. Anything the caller may not see, or that cannot be used any more (revoked, expired, usage
+ * quota spent, consent withdrawn), is `{ active: false }`.
  */
 
 import { isExpired } from '../domain/consents';
@@ -25,6 +26,8 @@ async function introspect(introspection: TokenCall) {
     record !== undefined &&
     !record.revoked &&
     record.expiresAt > now &&
+    // RFC 7662 §2.2: a token the resource server must refuse is inactive, as is one whose usage quota is spent.
+    (record.maxUses === 0 || record.uses < record.maxUses) &&
     (record.clientId === client.clientId || client.scopes.includes(INTROSPECTION_SCOPE));
   if (!visible) {
     introspection.response = json(200, INACTIVE);

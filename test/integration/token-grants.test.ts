@@ -436,6 +436,19 @@ describe('introspection', () => {
     expect(missing.status).toBe(400);
     expect(missing.body.error).toBe('invalid_request');
   });
+
+  it('answers inactive for a token whose usage quota is used up (RFC 7662 §2.2)', async () => {
+    // Prepare: the client's refresh tokens allow 3 refreshes.
+    const grant = await seedGrant(tppQuota);
+    const { refresh_token } = (await exchange(tppQuota, grant)).body;
+    for (let i = 0; i < 3; i++) expect((await refresh(tppQuota, refresh_token)).status).toBe(200);
+
+    // Act
+    const introspection = await introspect(tppQuota, refresh_token);
+
+    // Assess
+    expect(introspection.body).toEqual({ active: false });
+  });
 });
 
 describe('revocation', () => {
