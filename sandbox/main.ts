@@ -4,11 +4,15 @@
  *     8443..8447, data dir as given) and North Bank in a child process (BANKGATE_NORTH_BANK_*_PORT, default
  *     8453..8457, data dir `<data dir>/north-bank`). The manifest `<data dir>/sandbox.json` keeps TPI Bank's
  *     fields at the top and lists both banks under `tenants`.
+ *     Then the demo fintechs: the TPP walkthrough (BANKGATE_TPP_APP_PORT, default 8090) and Enjoy Life
+ *     (BANKGATE_ENJOY_LIFE_PORT, default 8091), listed under `apps`.
  *   - BANKGATE_TENANT=<id> (tpi-bank | north-bank): that one bank only, on BANKGATE_*_PORT.
  */
 
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { type AppSummary, appPorts, startDemoApps } from './apps';
+import { ensurePki } from './pki';
 import { PORT_NAMES, portEnvName, type RunningSandbox, type SandboxManifest, startSandbox } from './sandbox';
 import { REPO_ROOT } from './server';
 import { startSandboxProcess } from './tenant-process';
@@ -31,7 +35,11 @@ export interface TenantSummary {
 
 export interface DemoManifest extends SandboxManifest {
   readonly tenants: readonly TenantSummary[];
+  readonly apps: readonly AppSummary[];
 }
+
+/** Set by `npm start` for its second bank: the demo apps' callback URLs per client id (JSON). */
+const APP_REDIRECTS_ENV = 'BANKGATE_APP_REDIRECT_URIS';
 
 const summary = (manifest: SandboxManifest, manifestPath: string): TenantSummary => ({
   name: manifest.tenant,
@@ -70,7 +78,8 @@ interface Running {
 
 /** One bank in this process. */
 async function runOneBank(dataDir: string, tenant: SandboxTenant): Promise<Running> {
-  const sandbox = await startSandbox({ dataDir, tenant });
+  const redirects = process.env[APP_REDIRECTS_ENV];
+  const sandbox = await startSandbox({ dataDir, tenant, appRedirectUris: redirects ? JSON.parse(redirects) : {} });
   return {
     text: `Bankgate sandbox for ${tenant.name} is running.
   Manifest (clients, keys, certificates): ${sandbox.manifestPath}
@@ -80,13 +89,19 @@ ${describeBank(sandbox.manifest)}`,
   };
 }
 
-/** Both banks: TPI Bank here, North Bank in a child process with its own environment, data dir and ports. */
+/**
+ * Both banks and the demo apps: TPI Bank here, North Bank in a child process with its own environment,
+ * data dir and ports; the apps' servers are bound first so both banks register their callback URLs.
+ */
 async function runDemo(dataDir: string): Promise<Running> {
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const closer of closers.splice(0).reverse()) await closer();
   };
   try {
+    const { server } = await ensurePki(join(dataDir, 'pki'), TPI_BANK.tpps);
+    const apps = await startDemoApps({ ports: appPorts(), tls: { key: server.keyPem, cert: server.certPem } });
+    closers.push(() => apps.close());
     const northEnv = Object.fromEntries(
       PORT_NAMES.map((name) => [
         portEnvName('BANKGATE_', name),
@@ -94,21 +109,23 @@ async function runDemo(dataDir: string): Promise<Running> {
       ]),
     );
     const [tpi, north] = await Promise.all([
-      startSandbox({ dataDir, tenant: TPI_BANK }).then((sandbox: RunningSandbox) => {
-        closers.push(() => sandbox.close());
-        return sandbox;
-      }),
-      startSandboxProcess(join(dataDir, NORTH_BANK.id), { ...northEnv, BANKGATE_TENANT: NORTH_BANK.id }).then(
-        (child) => {
-          closers.push(() => child.close());
-          return child;
+      startSandbox({ dataDir, tenant: TPI_BANK, appRedirectUris: apps.redirectUris }).then(
+        (sandbox: RunningSandbox) => {
+          closers.push(() => sandbox.close());
+          return sandbox;
         },
       ),
+      startSandboxProcess(join(dataDir, NORTH_BANK.id), {
+        ...northEnv,
+        BANKGATE_TENANT: NORTH_BANK.id,
+        [APP_REDIRECTS_ENV]: JSON.stringify(apps.redirectUris),
+      }).then((child) => {
+        closers.push(() => child.close());
+        return child;
+      }),
     ]);
-    const manifest: DemoManifest = {
-      ...tpi.manifest,
-      tenants: [summary(tpi.manifest, tpi.manifestPath), summary(north.manifest, north.manifestPath)],
-    };
+    const tenants = [summary(tpi.manifest, tpi.manifestPath), summary(north.manifest, north.manifestPath)];
+    const manifest: DemoManifest = { ...tpi.manifest, tenants, apps: await apps.configure(tenants) };
     await writeFile(tpi.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
     return {
       text: `Bankgate sandbox for ${manifest.tenants.map((t) => t.name).join(' and ')} is running.
@@ -116,7 +133,14 @@ async function runDemo(dataDir: string): Promise<Running> {
 
 ${describeBank(tpi.manifest)}
 
-${describeBank(north.manifest)}`,
+${describeBank(north.manifest)}
+
+${manifest.apps
+  .map(
+    (app) =>
+      `${app.name.padEnd(20)}${app.url}${app.users.length ? `   logins: ${app.users.map((u) => `${u.username} / ${u.password}`).join('   ')}` : ''}`,
+  )
+  .join('\n')}`,
       close,
     };
   } catch (error) {
