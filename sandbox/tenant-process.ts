@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { SandboxManifest } from './sandbox';
 
 const ROOT = resolve(__dirname, '..');
-const STARTUP_MS = 180_000;
+const STARTUP_MS = 240_000;
 
 export interface SandboxProcess<M = SandboxManifest> {
   readonly manifest: M;

@@ -818,9 +818,15 @@ ${result ?? ''}`,
           pkceCodeVerifier: pending.verifier,
           expectedState: pending.state,
         });
+        // What the customer granted at the bank (she may untick service groups there). The token response's
+        // `scope` repeats the request here, so the app asks the bank (RFC 7662 introspection of its own token).
+        const introspected = await oidc.tokenIntrospection(bank.config, tokens.access_token);
+        const granted = Array.isArray(introspected.granted_scopes)
+          ? (introspected.granted_scopes as string[])
+          : (tokens.scope?.split(' ') ?? [...pending.items]);
         const connection: Connection = {
           bank: pending.bank,
-          items: pending.items,
+          items: pending.items.filter((item) => granted.includes(item)),
           consentId: pending.consentId,
           accessToken: '',
           expiresAt: 0,

@@ -14,7 +14,7 @@ import { NORTH_BANK, TPI_BANK } from '../../sandbox/tenants';
 import { allowAtBank, signInAtBank } from '../support/bank-journey';
 import { launchBrowser, type TestBrowser } from '../support/browser';
 import { type DemoSandbox, startDemoSandbox } from '../support/demo-sandbox';
-import { checkScreen } from '../support/screens';
+import { checkScreen } from '../support/portal';
 import { deleteConsent, tppClient } from '../support/tpp';
 
 jest.setTimeout(300_000);
@@ -113,17 +113,13 @@ describe('Enjoy Life', () => {
     expect(await page.getByRole('main').textContent()).toContain('ABC-1234');
     await checkScreen(page, 'enjoy-life-roadside');
 
-    // Step 8-1: keep credit cards only
+    // Step 8-1: repeat the authorisation; on the bank's authorisation items keep credit cards only
     await page.getByRole('link', { name: 'Dashboard' }).click();
     await page.getByRole('link', { name: 'Manage access' }).click();
-    await authorise(page, 'TPI Bank', {
-      share: ['Credit card services, such as roadside assistance'],
-      groups: ['Credit cards'],
-      username: 'anne',
-    });
-    expect(await page.getByRole('region', { name: 'TPI Bank', exact: true }).textContent()).toContain(
-      'You share: Credit card services, such as roadside assistance.',
-    );
+    await authorise(page, 'TPI Bank', { groups: ['Credit cards'], username: 'anne' });
+    const shared = await page.getByRole('region', { name: 'TPI Bank', exact: true }).textContent();
+    expect(shared).toContain('Credit card services, such as roadside assistance.');
+    expect(shared).not.toContain('deposit');
 
     // Step 8-2: demand deposits are no longer authorised; a button grants them again
     await page.getByRole('link', { name: 'View Demand Deposit Balance' }).click();

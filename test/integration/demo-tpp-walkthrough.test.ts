@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { allowAtBank, signInAtBank } from '../support/bank-journey';
 import { launchBrowser, type TestBrowser } from '../support/browser';
 import { type DemoSandbox, startDemoSandbox } from '../support/demo-sandbox';
-import { checkScreen } from '../support/screens';
+import { checkScreen } from '../support/portal';
 
 jest.setTimeout(240_000);
 

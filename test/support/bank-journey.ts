@@ -1,6 +1,6 @@
 /** The customer's part at a sandbox bank, in a real browser: the IdP's sign-in page, then the consent page. */
 import type { Page } from 'playwright-core';
-import { checkScreen } from './screens';
+import { checkScreen, signInAtIdp } from './portal';
 
 export interface BankCustomer {
   readonly username: string;
@@ -17,10 +17,8 @@ export async function signInAtBank(page: Page, customer: BankCustomer, screens?:
   await username.or(allow).first().waitFor();
   if (await allow.isVisible()) return;
   if (screens) await checkScreen(page, `${screens}-sign-in`);
-  await page.getByRole('textbox', { name: 'Username' }).fill(customer.username);
-  await page.getByRole('textbox', { name: 'Password' }).fill(customer.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Allow' }).waitFor();
+  await signInAtIdp(page, customer);
+  await allow.waitFor();
   if (screens) await checkScreen(page, `${screens}-consent`);
 }
 
