@@ -88,7 +88,7 @@ describe('who may use the console', () => {
   });
 });
 
-describe("seed scenario 1: Enjoy Life's token limits, set in the console", () => {
+describe("TPI Bank's scenario 1: Enjoy Life's token limits, set in the console", () => {
   it('sets 3 uses a day and 3 refreshes every 7 days; the 4th use and the 4th refresh are refused', async () => {
     // Prepare
     const page = await signedIn();
@@ -134,7 +134,7 @@ describe("seed scenario 1: Enjoy Life's token limits, set in the console", () =>
   });
 });
 
-describe('seed scenario 2: JWT settings of two APIs, set in the console', () => {
+describe("TPI Bank's scenario 2: JWT settings of two APIs, set in the console", () => {
   it('sets demand deposits to response JWE and roadside assistance to request JWS + response JWE, refusing what a GET cannot have', async () => {
     // Prepare: both APIs without JOSE, so what the console sets is what takes effect
     for (const apiId of ['GET.demandDeposit.accounts', 'POST.creditCards.roadsideAssistance']) {
@@ -154,7 +154,7 @@ describe('seed scenario 2: JWT settings of two APIs, set in the console', () => 
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.getByRole('alert').filter({ hasText: 'GET request has no body' }).waitFor();
     await checkScreen(page, 'admin-api-update-refused');
-    // Act: the seed's settings
+    // Act: the scenario's settings
     await dialog.getByRole('combobox', { name: 'Request' }).selectOption({ label: 'Do not use' });
     await dialog.getByRole('combobox', { name: 'Response' }).selectOption({ label: 'JWE' });
     await dialog.getByRole('button', { name: 'Save' }).click();
