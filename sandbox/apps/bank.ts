@@ -87,19 +87,15 @@ export async function connectBank(registration: BankRegistration): Promise<BankC
   };
   const encryptionJwk = JSON.parse(readFileSync(registration.encryptionJwkPath, 'utf8')) as JWK;
   const decryptionKey = (await importJWK(encryptionJwk, 'RSA-OAEP-256')) as CryptoKey;
-  const configure = async (record?: Recorder) => {
-    const customFetch = ((url: string, init: RequestInit) => send(url, init, record)) as never;
-    const config = await oidc.discovery(
-      new URL(registration.issuer),
-      registration.clientId,
-      { use_mtls_endpoint_aliases: true },
-      oidc.PrivateKeyJwt(signingKey),
-      { [oidc.customFetch]: customFetch },
-    );
-    config[oidc.customFetch] = customFetch;
-    return config;
-  };
-  const config = await configure();
+  const customFetch = ((url: string, init: RequestInit) => send(url, init)) as never;
+  const config = await oidc.discovery(
+    new URL(registration.issuer),
+    registration.clientId,
+    { use_mtls_endpoint_aliases: true },
+    oidc.PrivateKeyJwt(signingKey),
+    { [oidc.customFetch]: customFetch },
+  );
+  config[oidc.customFetch] = customFetch;
   return {
     registration,
     config,
