@@ -317,8 +317,9 @@ export interface DemoTpp extends ClientIdentity {
   readonly grantTypes?: Client['grantTypes'];
 }
 
-/** The sandbox's own TPP callback, on the browser origin. */
-export const tppCallbackUrl = (browserUrl: string) => `${browserUrl}/tpp/callback`;
+/** The sandbox's own TPP callback, on the browser origin: a page telling the customer what came back (server.ts). */
+export const TPP_CALLBACK_PATH = '/tpp/callback';
+export const tppCallbackUrl = (browserUrl: string) => `${browserUrl}${TPP_CALLBACK_PATH}`;
 
 /** Redirect URIs of fintechs served beside the sandbox (the demo apps), per client id. */
 export type AppRedirectUris = Readonly<Record<string, readonly string[]>>;

@@ -9,7 +9,7 @@
  *     the API Gateway mTLS custom domain; the certificate reaches handlers as `identity.clientCert`.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -23,6 +23,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { DiscoveryInput } from '../lambdas/domain/discovery';
+import { PAGE_CSP, type PageLink, renderPage } from '../lambdas/http/page';
 import { STRICT_TRANSPORT_SECURITY } from '../lambdas/http/strict-transport';
 import {
   type HandlerSpec,
@@ -40,6 +41,7 @@ import {
   matchRoute,
   toProxyEvent,
 } from './event';
+import { TPP_CALLBACK_PATH } from './seed';
 
 export type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -157,6 +159,105 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(payload);
 }
 
+/**
+ * A request no route takes, in the format of the surface the path belongs to (API Gateway's gateway
+ * responses do the same in AWS, lib/constructs/gateway-api.ts): OBErrorResponse1 under /open-banking,
+ * OAuth JSON (RFC 6749 §5.2 shape) elsewhere.
+ */
+function sendNoRoute(
+  res: ServerResponse,
+  status: 404 | 405,
+  pathname: string,
+  description: string,
+  headers: Record<string, string> = {},
+): void {
+  if (pathname.startsWith('/open-banking/')) {
+    const code = status === 404 ? 'UK.OBIE.NotFound' : 'UK.OBIE.NotSupported';
+    const message = status === 404 ? 'Not Found' : 'Method Not Allowed';
+    sendJson(
+      res,
+      status,
+      {
+        Code: `${status} ${message}`,
+        Id: randomUUID(),
+        Message: message,
+        Errors: [{ ErrorCode: code, Message: description }],
+      },
+      headers,
+    );
+    return;
+  }
+  sendJson(res, status, { error: 'invalid_request', error_description: description }, headers);
+}
+
+function sendPage(res: ServerResponse, method: string, body: string): void {
+  res.writeHead(200, {
+    'content-type': CONTENT_TYPES['.html']!,
+    'content-security-policy': PAGE_CSP,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  });
+  res.end(method === 'HEAD' ? undefined : body);
+}
+
+/** Where the demo TPP (`sandbox/tpp-demo.ts`, client tsp2) is sent back: what came back, and what to do next. */
+function callbackPage(url: URL): string {
+  const error = url.searchParams.get('error');
+  const details = [...url.searchParams].map(([name, value]) => [name, value] as const);
+  const content = error
+    ? {
+        title: error === 'access_denied' ? 'You did not allow access' : 'The bank did not grant access',
+        paragraphs: [
+          error === 'access_denied'
+            ? 'The bank sent you back without access, as you asked. Nothing was shared.'
+            : `The bank answered with the error "${error}".`,
+          "Return to your terminal: the demo TPP reports the result when you paste this page's address.",
+        ],
+      }
+    : {
+        title: 'Done: return to your terminal',
+        paragraphs: [
+          'The bank sent you back to the demo TPP with an authorization code.',
+          "Copy this page's address (the whole URL) and paste it into the terminal where `npm run tpp-demo` is waiting.",
+        ],
+      };
+  return renderPage({ bankName: 'Bankgate demo TPP' }, { ...content, details });
+}
+
+const PORTAL_LABELS: Record<string, string> = {
+  consent: 'Consent page (reached from an authorization request)',
+  account: 'Online Banking: connected apps (self-service)',
+  admin: 'Admin console (bank staff)',
+};
+
+/** What the browser origin's root answers: what this is, and where to go (each portal of web/). */
+function landingPage(options: ServerOptions, webSource: string): string {
+  // The portals as web/vite.config.ts finds them: every web/<portal>/index.html.
+  const portals = readdirSync(webSource, { withFileTypes: true }).filter(
+    (entry) => entry.isDirectory() && existsSync(join(webSource, entry.name, 'index.html')),
+  );
+  const links: PageLink[] = [
+    { href: '/.well-known/openid-configuration', label: 'OpenID Provider discovery document' },
+    { href: '/jwks', label: 'ID token signing keys (JWKS)' },
+    ...portals.map(({ name }) => ({ href: `/${name}/`, label: PORTAL_LABELS[name] ?? `The ${name} portal` })),
+  ];
+  return renderPage(
+    {
+      bankName: options.site.runtimeConfig.tenantName,
+      primaryColour: options.site.runtimeConfig.branding.primaryColour,
+    },
+    {
+      title: `${options.site.runtimeConfig.tenantName}: Bankgate sandbox`,
+      paragraphs: [
+        "This is the browser origin of a local Bankgate sandbox: the bank's authorization server (FAPI 2.0 and FAPI 1.0 Advanced), its portals and discovery.",
+        'TPP APIs (token, PAR, Open Banking, gateway APIs) are on the mutual-TLS origin listed in the manifest (mtls_base_url).',
+      ],
+      links,
+    },
+  );
+}
+
 /** Writes an APIGatewayProxyResult as API Gateway does: both header maps, base64 bodies decoded. */
 function sendResult(res: ServerResponse, result: APIGatewayProxyResult): void {
   for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, String(value));
@@ -217,6 +318,7 @@ async function siteFile(webDist: string, pathname: string): Promise<string | und
 
 /** A browser-origin GET that no route matched: the portal site, or undefined when it has no such path. */
 async function servePortalSite(
+  req: IncomingMessage,
   res: ServerResponse,
   method: string,
   pathname: string,
@@ -224,6 +326,15 @@ async function servePortalSite(
 ): Promise<boolean> {
   // A portal's API lives on the API origin in AWS: an unknown API path is a 404 here, not a page.
   if ((method !== 'GET' && method !== 'HEAD') || /^\/[^/]+\/api(\/|$)/.test(pathname)) return false;
+  const webDist = resolve(options.webDist ?? join(REPO_ROOT, 'web', 'dist'));
+  if (pathname === '/') {
+    sendPage(res, method, landingPage(options, join(REPO_ROOT, 'web')));
+    return true;
+  }
+  if (pathname === TPP_CALLBACK_PATH) {
+    sendPage(res, method, callbackPage(new URL(req.url ?? '/', options.browserUrl)));
+    return true;
+  }
   if (pathname === '/config.json') {
     sendJson(
       res,
@@ -238,7 +349,6 @@ async function servePortalSite(
     res.end(method === 'HEAD' ? undefined : options.site.logoSvg);
     return true;
   }
-  const webDist = resolve(options.webDist ?? join(REPO_ROOT, 'web', 'dist'));
   const portal = PORTAL_PATH.exec(pathname);
   if (portal && portal[2] === undefined && existsSync(join(webDist, portal[1]!, 'index.html'))) {
     res.writeHead(308, { location: `${pathname}/` }).end();
@@ -334,16 +444,16 @@ export async function startServers(options: ServerOptions): Promise<RunningServe
     if (
       match.kind === 'notFound' &&
       surface === 'browser' &&
-      (await servePortalSite(res, method, pathname, { ...options, browserUrl: urls.browser }))
+      (await servePortalSite(req, res, method, pathname, { ...options, browserUrl: urls.browser }))
     ) {
       return;
     }
     if (match.kind === 'notFound') {
-      sendJson(res, 404, { message: 'Not Found' });
+      sendNoRoute(res, 404, pathname, `no endpoint at ${pathname}`);
       return;
     }
     if (match.kind === 'methodNotAllowed') {
-      sendJson(res, 405, { message: 'Method Not Allowed' }, { allow: match.allow.join(', ') });
+      sendNoRoute(res, 405, pathname, `${method} is not allowed on ${pathname}`, { allow: match.allow.join(', ') });
       return;
     }
     const staticResponse = (await staticResponses).get(match.handlerId);

@@ -4,7 +4,7 @@
  * the authorization URL; after you sign in and allow in the browser, paste the callback URL and it
  * exchanges the code over mutual TLS and prints the accounts you shared.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { importJWK, type JWK } from 'jose';
@@ -14,10 +14,25 @@ import type { SandboxManifest } from './sandbox';
 
 const CLIENT_ID = 'tsp2';
 
+/** An expected way for the demo to end: one plain line, no stack trace. */
+class DemoStop extends Error {}
+
+/** Connection errors that mean nothing listens at the sandbox's address (undici wraps them in `cause`). */
+function sandboxDown(error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } })?.cause?.code ?? (error as { code?: string })?.code;
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET';
+}
+
 async function main() {
   const dataDir = process.env.BANKGATE_DATA_DIR ?? join(__dirname, '..', '.local');
-  const manifest = JSON.parse(readFileSync(join(dataDir, 'sandbox.json'), 'utf8')) as SandboxManifest;
-  const client = manifest.clients.find((c) => c.client_id === CLIENT_ID)!;
+  const manifestPath = join(dataDir, 'sandbox.json');
+  if (!existsSync(manifestPath)) {
+    throw new DemoStop(`No sandbox manifest at ${manifestPath}: start the sandbox first (npm start).`);
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as SandboxManifest;
+  const client = manifest.clients.find((c) => c.client_id === CLIENT_ID);
+  if (!client)
+    throw new DemoStop(`The manifest ${manifestPath} has no client ${CLIENT_ID}: run npm run reset, then npm start.`);
   const agent = new Agent({
     connect: { ca: readFileSync(manifest.ca), cert: readFileSync(client.cert), key: readFileSync(client.key) },
   });
@@ -78,8 +93,17 @@ async function main() {
   console.log(`\nOpen this URL in your browser, sign in (steve / steve-demo-1) and allow:\n\n  ${authorizationUrl}\n`);
 
   const prompt = createInterface({ input: process.stdin, output: process.stdout });
-  const callback = new URL((await prompt.question('Paste the URL the browser landed on: ')).trim());
+  const answer = (await prompt.question('Paste the URL the browser landed on: ')).trim();
   prompt.close();
+  const callback = URL.canParse(answer) ? new URL(answer) : undefined;
+  if (!callback) throw new DemoStop('That is not a URL: copy the whole address of the page the browser landed on.');
+  const refused = callback.searchParams.get('error');
+  if (refused === 'access_denied')
+    throw new DemoStop('You did not allow access at the bank (access_denied): nothing was shared.');
+  if (refused) {
+    const why = callback.searchParams.get('error_description');
+    throw new DemoStop(`The bank refused the authorization: ${refused}${why ? ` (${why})` : ''}.`);
+  }
   const tokens = await oidc.authorizationCodeGrant(config, callback, {
     pkceCodeVerifier: verifier,
     expectedState: state,
@@ -95,6 +119,9 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  if (error instanceof DemoStop) console.error(error.message);
+  else if (sandboxDown(error))
+    console.error('The sandbox is not running (connection refused): start it with npm start.');
+  else console.error(error);
   process.exit(1);
 });

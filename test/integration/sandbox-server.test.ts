@@ -221,6 +221,71 @@ describe('browser origin', () => {
     await Promise.all([unknown.body.dump(), wrongMethod.body.dump()]);
   });
 
+  it('answers unknown paths in the surface format: OAuth JSON, OBErrorResponse1 under /open-banking', async () => {
+    // Act
+    const get = async (url: string, dispatcher: Parameters<typeof request>[1], method = 'GET') => {
+      const response = await request(url, { ...dispatcher, method: method as 'GET' });
+      return { status: response.statusCode, body: await response.body.json() };
+    };
+    const browser = { dispatcher: sandbox.browserAgent() };
+    const mtls = { dispatcher: sandbox.mtlsAgent('tpp-fapi1') };
+    const base = sandbox.manifest.mtls_base_url;
+    const answers = await Promise.all([
+      get(`${sandbox.manifest.issuer}/no-such-endpoint`, browser),
+      get(`${base}/no-such-endpoint`, mtls),
+      get(`${base}/open-banking/v3.1/aisp/no-such-resource`, mtls),
+      get(`${base}/open-banking/v3.1/aisp/account-access-consents`, mtls, 'PATCH'),
+    ]);
+    // Assess
+    expect(answers[0]).toEqual({
+      status: 404,
+      body: { error: 'invalid_request', error_description: 'no endpoint at /no-such-endpoint' },
+    });
+    expect(answers[1]).toEqual({
+      status: 404,
+      body: { error: 'invalid_request', error_description: expect.any(String) },
+    });
+    expect(answers[2]).toEqual({
+      status: 404,
+      body: {
+        Code: '404 Not Found',
+        Id: expect.any(String),
+        Message: 'Not Found',
+        Errors: [{ ErrorCode: 'UK.OBIE.NotFound', Message: 'no endpoint at /open-banking/v3.1/aisp/no-such-resource' }],
+      },
+    });
+    expect(answers[3]).toMatchObject({ status: 405, body: { Errors: [{ ErrorCode: 'UK.OBIE.NotSupported' }] } });
+  });
+
+  it('answers its root with a landing page linking discovery and the portals', async () => {
+    const response = await request(`${sandbox.manifest.issuer}/`, { dispatcher: sandbox.browserAgent() });
+    const page = await response.body.text();
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(response.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(page).toContain('<h1>TPI Bank: Bankgate sandbox</h1>');
+    expect(page).toContain('href="/.well-known/openid-configuration"');
+    expect(page).toContain('href="/consent/"');
+  });
+
+  it("lands the demo TPP's redirect URI on a page showing the result, escaped", async () => {
+    // Act
+    const agent = sandbox.browserAgent();
+    const granted = await request(`${sandbox.manifest.issuer}/tpp/callback?code=abc&state=s1`, { dispatcher: agent });
+    const denied = await request(
+      `${sandbox.manifest.issuer}/tpp/callback?error=access_denied&error_description=%3Cscript%3E&state=s1`,
+      { dispatcher: agent },
+    );
+    const [grantedPage, deniedPage] = await Promise.all([granted.body.text(), denied.body.text()]);
+    // Assess
+    expect([granted.statusCode, denied.statusCode]).toEqual([200, 200]);
+    expect(grantedPage).toContain('<h1>Done: return to your terminal</h1>');
+    expect(grantedPage).toContain('<code>abc</code>');
+    expect(deniedPage).toContain('<h1>You did not allow access</h1>');
+    expect(deniedPage).toContain('&lt;script&gt;');
+    expect(deniedPage).not.toContain('<script>');
+  });
+
   it('does not serve mTLS routes', async () => {
     const response = await request(`${sandbox.manifest.issuer}/token`, {
       method: 'POST',
