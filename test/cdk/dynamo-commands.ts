@@ -4,9 +4,11 @@
  * 1. Adapters (lambdas/adapters/dynamodb): each function or object member ("unit") sends the commands written
  *    in it (`new GetCommand(...)`, the items of a `TransactWriteCommand`) plus those of the units it calls;
  *    a command's table is the `tableName('<key>')` next to it, else the one table of its file, else its caller's.
- * 2. Handlers: the files a handler imports (transitively, inside lambdas/) call store methods through a
- *    receiver named after the store (`wiring.stores.tokens.use(`, `deps.tokens.put(`, `bankData.listAccounts(`),
- *    for the stores the handler takes from the composition root.
+ * 2. Handlers: the code a handler can reach (its file, then each top-level function, constant or class of
+ *    another lambdas/ file that reached code names, transitively) calls store methods through a receiver
+ *    named after the store (`wiring.stores.tokens.use(`, `deps.tokens.put(`, `bankData.listAccounts(`), for
+ *    the stores the handler takes from the composition root (by name, or `wiring.stores` handed whole to a
+ *    use-case, which then sends what it calls on them).
  * A receiver or command this reader does not know fails the analysis, naming the file, so a new store or
  * command cannot slip past the IAM check unread.
  */
@@ -154,20 +156,76 @@ function resolveImport(from: string, specifier: string): string | undefined {
   return [`${base}.ts`, join(base, 'index.ts')].find(existsSync);
 }
 
-/** The handler file and every lambdas/ file it imports, transitively. */
-function importClosure(entry: string): string[] {
-  const seen = new Set<string>();
-  const pending = [entry];
-  while (pending.length > 0) {
-    const file = pending.pop()!;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    for (const [, specifier] of read(file).matchAll(/from\s+'(\.[^']+)'/g)) {
-      const target = resolveImport(file, specifier!);
-      if (target?.startsWith(LAMBDAS)) pending.push(target);
+/** Source without comments (a comment naming a function does not reach it). */
+const withoutComments = (source: string) =>
+  source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\w])\/\/.*$/gm, '$1');
+
+/** A lambdas/ file outside the adapters: its top-level declarations by name, and the names it imports. */
+interface SourceFile {
+  readonly text: string;
+  readonly declarations: ReadonlyMap<string, string>;
+  /** Local name -> [file, exported name]. */
+  readonly imports: ReadonlyMap<string, readonly [string, string]>;
+}
+
+const TOP_LEVEL =
+  /^(?:export\s+)?(?:declare\s+)?(?:async\s+)?(?:function\*?|const|let|class|interface|type|enum)\s+(\w+)/gm;
+
+function sourceFile(file: string): SourceFile {
+  const text = withoutComments(read(file));
+  const starts = [...text.matchAll(TOP_LEVEL)];
+  const declarations = new Map<string, string>();
+  starts.forEach((match, i) => {
+    declarations.set(match[1]!, text.slice(match.index, starts[i + 1]?.index ?? text.length));
+  });
+  const imports = new Map<string, readonly [string, string]>();
+  for (const [, names, specifier] of text.matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s*from\s+'(\.[^']+)'/g)) {
+    const target = resolveImport(file, specifier!);
+    if (!target?.startsWith(LAMBDAS)) continue;
+    for (const name of names!.split(',')) {
+      const [exported, local] = name
+        .replace(/^\s*type\s+/, '')
+        .split(/\s+as\s+/)
+        .map((part) => part.trim());
+      if (exported) imports.set(local ?? exported, [target, exported]);
     }
   }
-  return [...seen];
+  return { text, declarations, imports };
+}
+
+/**
+ * The code a handler can run: its whole file, then every top-level declaration of another lambdas/ file
+ * (outside the adapters and the composition root) that reached code names, transitively. A use-case file's
+ * other functions (the one another handler calls) are not reached.
+ */
+function reachableCode(entry: string): string[] {
+  const files = new Map<string, SourceFile>();
+  const fileOf = (path: string) => {
+    const parsed = files.get(path) ?? sourceFile(path);
+    files.set(path, parsed);
+    return parsed;
+  };
+  const reached: string[] = [];
+  const seen = new Set<string>();
+  const pending: (readonly [string, string])[] = [[entry, fileOf(entry).text]];
+  while (pending.length > 0) {
+    const [file, body] = pending.pop()!;
+    reached.push(body);
+    const parsed = fileOf(file);
+    // A name after one dot is a property, after a spread (`...name`) the name.
+    for (const [, name] of body.matchAll(/(?<![\w$])(?<![^.]\.)([A-Za-z_$][\w$]*)/g)) {
+      const imported = parsed.imports.get(name!);
+      const [target, declared] = imported ?? [file, name!];
+      if (target.startsWith(ADAPTERS) || target === WIRING) continue;
+      const key = `${target}#${declared}`;
+      if (seen.has(key)) continue;
+      const declaration = fileOf(target).declarations.get(declared);
+      if (declaration === undefined || (target === entry && !imported)) continue;
+      seen.add(key);
+      pending.push([target, declaration]);
+    }
+  }
+  return reached;
 }
 
 /** The parts of the composition root (lambdas/wiring.ts) that are DynamoDB adapters, by their factory. */
@@ -178,6 +236,12 @@ const WIRING_PARTS: Record<string, string> = {
   adminStore: 'dynamoAdminStore',
   auditLog: 'dynamoAuditLog',
 };
+
+/** The stores `wiring.stores` holds, by the names `createStores` gives them. */
+function storeNames(): string[] {
+  const source = read(join(ADAPTERS, 'index.ts'));
+  return [...source.matchAll(/^\s*(\w+):\s*dynamo\w+\(/gm)].map(([, name]) => name!);
+}
 
 /** Getters of the composition root that bundle other parts, by name: their bodies. */
 function compositeParts(): Map<string, string> {
@@ -198,6 +262,8 @@ function compositeParts(): Map<string, string> {
 function wiredReceivers(source: string): Set<string> {
   const wired = new Set<string>();
   for (const [, receiver] of source.matchAll(/wiring\.stores\.(\w+)/g)) wired.add(receiver!);
+  // `wiring.stores` handed whole to a use-case: it reaches what the use-case calls on them (read below).
+  if (/wiring\.stores\b(?!\.)/.test(source)) for (const name of storeNames()) wired.add(name);
   for (const [, names] of source.matchAll(/\{([^{}]*)\}\s*=\s*wiring\.stores\b/g)) {
     for (const name of names!.split(',')) wired.add(name.split(':')[0]!.trim());
   }
@@ -216,15 +282,12 @@ export function dynamoActionsOfHandler(id: string): Partial<Record<TableKey, str
   const operations = adapterOperations();
   const result = new Map<TableKey, Set<string>>();
   // The adapters are read in step 1; the composition root builds every store, each handler takes some.
-  const files = importClosure(join(LAMBDAS, 'handlers', `${id}.ts`)).filter(
-    (file) => !file.startsWith(ADAPTERS) && file !== WIRING,
-  );
-  const wired = wiredReceivers(files.map(read).join('\n'));
-  for (const file of files) {
-    const source = read(file);
+  const reached = reachableCode(join(LAMBDAS, 'handlers', `${id}.ts`));
+  const wired = wiredReceivers(reached.join('\n'));
+  for (const source of reached) {
     for (const [, factory] of source.matchAll(/\b(dynamo[A-Z]\w*)\(/g)) {
       if (!Object.values(RECEIVERS).includes(factory!)) {
-        throw new Error(`${file}: name the receiver of ${factory}() in RECEIVERS of test/cdk/dynamo-commands.ts`);
+        throw new Error(`${factory}(): name its receiver in RECEIVERS of test/cdk/dynamo-commands.ts`);
       }
     }
     for (const [, receiver, method] of source.matchAll(
@@ -234,7 +297,7 @@ export function dynamoActionsOfHandler(id: string): Partial<Record<TableKey, str
       const ops = factory && operations.get(`${factory}.${method}`);
       if (!ops) continue;
       for (const { table, action } of ops) {
-        if (!table) throw new Error(`${file}: no table for ${action} of ${receiver}.${method}`);
+        if (!table) throw new Error(`handler ${id}: no table for ${action} of ${receiver}.${method}`);
         result.set(table, new Set([...(result.get(table) ?? []), action]));
       }
     }

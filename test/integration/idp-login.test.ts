@@ -112,7 +112,10 @@ test('a customer signs in at the bank and Bankgate learns who, how and when', as
     name: ALICE.name,
     acr: SCA_ACR,
     authTime: expect.any(Number),
+    // Every verified ID token claim, for admission rules (a staff IdP's role claim).
+    claims: expect.objectContaining({ iss: idp.issuer, sub: ALICE.subject, name: ALICE.name, acr: SCA_ACR }),
   });
+  expect(customer.claims.auth_time).toBe(customer.authTime);
   expect(customer.authTime).toBeGreaterThanOrEqual(startedAt);
   expect(customer.authTime).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
 });
