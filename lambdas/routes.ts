@@ -132,8 +132,19 @@ export const handlers: readonly HandlerSpec[] = [
   {
     id: 'account-api',
     description: "Customer self-service API: sign-in at the bank's IdP, connected apps, stop sharing",
-    routes: portalApiRoutes('account', []),
-    tables: { portalSessions: ['PutItem', 'UpdateItem'] },
+    routes: portalApiRoutes('account', [
+      { method: 'GET', path: '/consents' },
+      { method: 'POST', path: '/consents/{consentId}/revoke' },
+    ]),
+    // Stop sharing is the one consent revocation (domain/journey/account-access-consents.ts): consent, then tokens.
+    tables: {
+      portalSessions: ['PutItem', 'UpdateItem'],
+      consents: ['GetItem', 'Query', 'UpdateItem'],
+      tokens: ['GetItem', 'Query', 'UpdateItem'],
+      authorizations: ['Query'],
+      clients: ['GetItem'],
+      bankData: ['Query'],
+    },
     keys: [],
     idpSecret: true,
   },

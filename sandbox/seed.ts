@@ -69,7 +69,8 @@ export interface DemoAccountPlan {
   readonly subject: string;
   readonly kind: AccountKind;
   readonly currency: 'GBP' | 'TWD';
-  readonly sortCode: string;
+  /** UK accounts only: the others are identified by their account number alone. */
+  readonly sortCode?: string;
   readonly accountNumber: string;
   readonly nickname: string;
   /** Balance 90 days before the anchor. */
@@ -255,8 +256,9 @@ export function demoBank(anchor: Date, tenant: SandboxTenant = TPI_BANK): DemoBa
         ...(isTimeDeposit ? { MaturityDate: new Date(anchor.getTime() + 180 * DAY_MS).toISOString() } : {}),
         Account: [
           {
-            SchemeName: 'UK.OBIE.SortCodeAccountNumber',
-            Identification: `${plan.sortCode}${plan.accountNumber}`,
+            ...(plan.sortCode
+              ? { SchemeName: 'UK.OBIE.SortCodeAccountNumber', Identification: `${plan.sortCode}${plan.accountNumber}` }
+              : { SchemeName: 'UK.OBIE.BBAN', Identification: plan.accountNumber }),
             Name: customer.name,
           },
         ],
@@ -315,6 +317,8 @@ export interface DemoTpp extends ClientIdentity {
   readonly scopes: readonly string[];
   /** @default the schema's default (client_credentials, authorization_code, refresh_token) */
   readonly grantTypes?: Client['grantTypes'];
+  /** The agent the fintech acts for ("on behalf of" on the consent page). */
+  readonly agentName?: string;
 }
 
 /** The sandbox's own TPP callback, on the browser origin: a page telling the customer what came back (server.ts). */
@@ -338,6 +342,7 @@ export function demoClientRegistrations(
       clientId: tpp.clientId,
       clientName: tpp.clientName,
       organisationName: tpp.subject.organization,
+      ...(tpp.agentName ? { agentName: tpp.agentName } : {}),
       profile: tpp.profile,
       // ID tokens are signed with the tenant's one key: the registration says so.
       idTokenSignedResponseAlg: tenant.signingAlg,

@@ -68,7 +68,6 @@ export const TPI_BANK: SandboxTenant = {
       subject: 'steve',
       kind: 'time-deposit',
       currency: 'TWD',
-      sortCode: '401234',
       accountNumber: '10000003',
       nickname: 'TWD time deposit',
       openingBalance: 500000,
@@ -77,7 +76,6 @@ export const TPI_BANK: SandboxTenant = {
       subject: 'anne',
       kind: 'current',
       currency: 'TWD',
-      sortCode: '401235',
       accountNumber: '20000001',
       nickname: 'Daily spending',
       openingBalance: 68000,
@@ -95,7 +93,6 @@ export const TPI_BANK: SandboxTenant = {
       subject: 'anne',
       kind: 'time-deposit',
       currency: 'TWD',
-      sortCode: '401235',
       accountNumber: '20000003',
       nickname: 'Term deposit',
       openingBalance: 1200000,
@@ -120,6 +117,8 @@ export const TPI_BANK: SandboxTenant = {
       profile: 'fapi1-advanced',
       externalRedirectUris: ['https://financroo.example/callback'],
       scopes: ['openid', 'accounts'],
+      // An agent of the fintech: the consent page says "Financroo ... on behalf of Budget Buddy Ltd".
+      agentName: 'Budget Buddy Ltd',
     },
     {
       // Not a TPP: TPI Bank's administrators, calling the admin API with a client_credentials token.

@@ -75,6 +75,11 @@ const ClientFields = z
     tokenSettings: z._default(TokenSettingsSchema, {}),
     /** Organisation shown to customers on the consent page. */
     organisationName: z.optional(z.string().check(z.maxLength(200))),
+    /**
+     * The agent the fintech provides its service through or for (OBIE CEG: "{TPP} on behalf of {agent}"),
+     * shown on the consent page and the customer's dashboard.
+     */
+    agentName: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
     logoUri: z.optional(z.url()),
   })
   .check(

@@ -56,6 +56,8 @@ export interface TokenRecord extends Partial<Grant> {
   readonly expiresAt: number;
   /** Uses so far and the quota; maxUses 0 = unlimited. */
   readonly uses: number;
+  /** Epoch seconds of the latest use (set by the use's own conditional write). */
+  readonly lastUsedAt?: number;
   readonly maxUses: number;
   readonly revoked: boolean;
 }

@@ -109,7 +109,15 @@ async function openSession(call: ConsentCall) {
 
 async function describe(call: ConsentCall) {
   const { consents, clients } = wiring.stores;
-  call.response = json(200, await describeConsentSession(call.login, { consents, clients, bankData: wiring.bankData }));
+  call.response = json(
+    200,
+    await describeConsentSession(call.login, {
+      consents,
+      clients,
+      bankData: wiring.bankData,
+      issuer: wiring.config.issuer,
+    }),
+  );
 }
 
 async function accept(call: ConsentCall) {

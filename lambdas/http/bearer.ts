@@ -42,6 +42,8 @@ export async function authenticateBearer(
     kind: 'access',
     now: deps.now,
     certThumbprint: certificate.thumbprint,
+    // Route template, never the path: the history shows which API, not account ids or queries.
+    access: { api: `${request.event.httpMethod} ${request.event.resource}`, interactionId: request.interactionId },
   });
   if (!use.ok) {
     switch (use.reason) {

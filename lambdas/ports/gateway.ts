@@ -3,6 +3,7 @@
  * consent-less grant per client and customer (so re-authorisation replaces the earlier grant).
  */
 import type { Client, TokenSettings } from '../domain/client';
+import type { GrantFacts } from '../domain/connected-apps';
 import type { ApiDefinition } from '../domain/gateway/catalog';
 
 export interface ApiCatalog {
@@ -100,6 +101,10 @@ export interface CurrentGrant {
   readonly grantId: string;
   /** Authorizations-table id of the code (`code:<hash>`). */
   readonly codeId?: string;
+  /** What the customer granted, for her dashboard: epoch seconds, scope groups, accounts. */
+  readonly grantedAt?: number;
+  readonly grantedScopes?: readonly string[];
+  readonly accountIds?: readonly string[];
 }
 
 export interface GrantRegistry {
@@ -108,4 +113,6 @@ export interface GrantRegistry {
    * replaced, if any; the caller then withdraws its code and revokes its tokens.
    */
   replace(clientId: string, subject: string, grant: CurrentGrant, expiresAt: number): Promise<CurrentGrant | undefined>;
+  /** The customer's grants, current and ended, by a Query on the registry's index by customer (bounded). */
+  listBySubject(subject: string): Promise<GrantFacts[]>;
 }

@@ -44,7 +44,8 @@ export interface ConsentStore {
     changes: Partial<Omit<Consent, 'consentId' | 'clientId' | 'creationDateTime'>> & { status: ConsentStatus },
     unchanged?: ConsentAuthorisation,
   ): Promise<Consent | undefined>;
-  listBySubject(subject: string): Promise<Consent[]>;
+  /** The customer's consents, newest first (the first `limit` when given). */
+  listBySubject(subject: string, limit?: number): Promise<Consent[]>;
   listByClient(clientId: string): Promise<Consent[]>;
 }
 
@@ -59,7 +60,17 @@ export interface TokenUseRequest {
   readonly now: number;
   /** When given, the token's certificate binding must equal it. */
   readonly certThumbprint?: string;
+  /**
+   * The call the use is for: recorded in the same conditional write (last use, one slot of the bounded
+   * access ring of `domain/connected-apps.ts`), so the customer's dashboard needs no second write.
+   */
+  readonly access?: { readonly api: string; readonly interactionId: string };
 }
+
+/** The tokens of one consent, or of one consent-less grant. */
+export type TokenCollection =
+  | { readonly kind: 'consent'; readonly consentId: string }
+  | { readonly kind: 'grant'; readonly grantId: string };
 
 export interface TokenStore {
   put(record: TokenRecord): Promise<void>;
@@ -75,6 +86,8 @@ export interface TokenStore {
   revokeByGrant(grantId: string): Promise<number>;
   /** Marks every token of a consent revoked; returns how many. */
   revokeByConsent(consentId: string): Promise<number>;
+  /** Up to `limit` tokens of a consent or grant, as stored (the customer's dashboard reads their use from them). */
+  list(collection: TokenCollection, limit: number): Promise<TokenRecord[]>;
 }
 
 /** What a single-use marker is for, and whose: the adapter composes the store key from these parts. */

@@ -84,9 +84,13 @@ export const tables = {
     name: 'authorizations',
     envVar: 'TABLE_AUTHORIZATIONS',
     partitionKey: S('id'),
-    indexes: [],
+    indexes: [
+      // Sparse: only consent-less grant registry items carry grantSubject (the customer's dashboard lists them).
+      { indexName: 'grantsBySubject', partitionKey: S('grantSubject'), projection: 'ALL' },
+    ],
     ttlAttribute: TTL_ATTRIBUTE,
-    description: 'Short-lived authorization state: pushed requests, login sessions, authorization codes (hashed).',
+    description:
+      'Short-lived authorization state: pushed requests, login sessions, authorization codes (hashed), consent-less grant registry.',
   },
   replay: {
     name: 'replay',

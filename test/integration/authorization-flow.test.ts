@@ -73,6 +73,8 @@ describe('the customer authorization journey and the account APIs', () => {
     await page.getByRole('textbox', { name: 'Password' }).fill(customer.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Allow' }).waitFor();
+    // TPI Bank's tenant config has a privacy policy: Allow waits for the customer's agreement.
+    await page.getByRole('checkbox', { name: 'I have read and agreed to the Privacy Policy' }).check();
     await choose(page);
     await page.waitForURL((url) => url.origin === redirectOrigin);
     const returned = new URL(page.url());

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { launchChromium } from '../support/browser';
+import { checkScreen } from '../support/portal';
 import { type StaticServer, startStaticServer } from '../support/static-server';
 
 /**
@@ -12,7 +13,7 @@ import { type StaticServer, startStaticServer } from '../support/static-server';
  * with it: what it shows, what it posts, where it sends the browser.
  */
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 const repoRoot = join(__dirname, '..', '..');
 const apiBaseUrl = 'https://auth.bank.test';
@@ -24,7 +25,7 @@ const session = {
   login_id: loginId,
   consent_id: 'aac-1234',
   status: 'AwaitingAuthorisation',
-  client: { client_id: 'tsp2', client_name: 'Enjoy Life', logo_uri: null },
+  client: { client_id: 'tsp2', client_name: 'Enjoy Life', logo_uri: null, agent_name: 'Budget Buddy Ltd' },
   permissions: [
     'ReadAccountsBasic',
     'ReadAccountsDetail',
@@ -47,6 +48,8 @@ const session = {
       currency: 'GBP',
       account_type: 'Personal',
       account_sub_type: 'CurrentAccount',
+      description: null,
+      has_sort_code: true,
     },
     {
       account_id: 'acc-savings',
@@ -55,10 +58,27 @@ const session = {
       currency: 'GBP',
       account_type: 'Personal',
       account_sub_type: 'Savings',
+      description: null,
+      has_sort_code: true,
+    },
+    {
+      account_id: 'acc-deposit',
+      nickname: 'TWD time deposit',
+      masked_number: '••••0003',
+      currency: 'TWD',
+      account_type: 'Personal',
+      account_sub_type: 'Savings',
+      description: '12-month time deposit',
+      has_sort_code: false,
     },
   ],
   scope_groups: [{ id: 'demandDeposits', label: 'Demand deposits', description: 'Current account data' }],
+  // Far enough away for every test but the ones about the session's end, which set their own.
+  session_expires_at: new Date(Date.now() + 3600_000).toISOString(),
+  return_on_expiry: `${tppCallback}?error=access_denied&state=tpp-state`,
 };
+
+const privacyPolicyUrl = 'https://www.tpi-bank.example/privacy';
 
 interface ApiCall {
   readonly method: string;
@@ -89,7 +109,14 @@ beforeAll(async () => {
     ],
     { cwd: repoRoot, stdio: 'pipe' },
   );
-  writeFileSync(join(outDir, 'config.json'), JSON.stringify({ apiBaseUrl, tenantName: 'TPI Bank' }));
+  writeFileSync(
+    join(outDir, 'config.json'),
+    JSON.stringify({
+      apiBaseUrl,
+      tenantName: 'TPI Bank',
+      branding: { logoUrl: null, primaryColour: '#0b5394', privacyPolicyUrl },
+    }),
+  );
   // The site as CloudFront serves it: config.json at the root, one page per portal.
   server = await startStaticServer(outDir, '/');
   browser = await launchChromium();
@@ -114,7 +141,10 @@ afterEach(async () => {
 });
 
 /** Stubs the consent-session API (with the CORS answers a cross-origin API gives) and the TPP's callback page. */
-async function stubApi(page: Page, load: { status: number; body: unknown } = { status: 200, body: session }) {
+async function stubApi(
+  page: Page,
+  load: { status: number; body: unknown; delay?: Promise<void> } = { status: 200, body: session },
+) {
   const calls: ApiCall[] = [];
   const pageOrigin = new URL(server.url).origin;
   const cors = { 'access-control-allow-origin': pageOrigin, 'access-control-allow-credentials': 'true' };
@@ -132,6 +162,7 @@ async function stubApi(page: Page, load: { status: number; body: unknown } = { s
     }
     calls.push(await describeCall(request));
     const decided = request.method() === 'POST';
+    if (!decided) await load.delay;
     await route.fulfill({
       status: decided ? 200 : load.status,
       headers: cors,
@@ -165,6 +196,7 @@ async function openConsentPage(page: Page) {
 const allow = (page: Page) => page.getByRole('button', { name: 'Allow', exact: true });
 const cancel = (page: Page) => page.getByRole('button', { name: 'Cancel', exact: true });
 const accountList = (page: Page) => page.getByRole('group', { name: 'Choose the accounts to share' });
+const privacy = (page: Page) => page.getByRole('checkbox', { name: 'I have read and agreed to the Privacy Policy' });
 
 test('shows the bank, the fintech and the requested data in plain language', async () => {
   // Prepare
@@ -181,19 +213,28 @@ test('shows the bank, the fintech and the requested data in plain language', asy
     'Enjoy Life wants to access your account information',
   );
   for (const line of [
+    'Your Account Details',
+    'Your Account Transactions',
     'Your account names, types and currencies',
-    'Your account and sort code numbers',
+    'Your account numbers and sort codes',
     'Your account balances',
     'Your incoming transactions',
     'Your outgoing transactions',
     'Your transaction details',
     'Transactions from 1 January 2026 to 31 December 2026',
     'Until 1 January 2027',
+    'On behalf of Budget Buddy Ltd',
   ]) {
     expect(text).toContain(line);
   }
   expect(text).not.toMatch(/Read[A-Z]\w+/);
-  expect(await page.getByRole('checkbox', { name: 'Demand deposits', exact: true }).isChecked()).toBe(true);
+  // Services are never pre-ticked; clusters are in the Guidelines' order.
+  expect(await page.getByRole('checkbox', { name: 'Demand deposits', exact: true }).isChecked()).toBe(false);
+  expect(text!.indexOf('Your Account Details')).toBeLessThan(text!.indexOf('Your Account Transactions'));
+  expect(await page.getByRole('link', { name: 'You can cancel access at any time' }).getAttribute('href')).toBe(
+    '../account/',
+  );
+  await checkScreen(page, 'consent-normal');
   // Only the consent load, with the session cookie. Chromium sometimes replays the very first cross-origin
   // request of a fresh browser at the interception layer, so the count is not asserted.
   expect(calls.length).toBeGreaterThan(0);
@@ -210,19 +251,27 @@ test('shows the bank, the fintech and the requested data in plain language', asy
   expect(page.url()).toBe(`${server.url}consent/?login_id=${loginId}`);
 });
 
-test('offers one unticked checkbox per account, named by nickname and masked number', async () => {
+test('offers one unticked checkbox per account, named by nickname and masked number, and "Select all"', async () => {
   // Prepare
   const page = await context.newPage();
   await stubApi(page);
 
   // Act
   await openConsentPage(page);
-
-  // Assess
   const current = accountList(page).getByRole('checkbox', { name: 'Everyday Current ••••5678' });
   const savings = accountList(page).getByRole('checkbox', { name: 'Rainy Day Saver ••••4321' });
-  expect(await accountList(page).getByRole('checkbox').count()).toBe(2);
-  expect([await current.isChecked(), await savings.isChecked()]).toEqual([false, false]);
+  const deposit = accountList(page).getByRole('checkbox', { name: 'TWD time deposit ••••0003' });
+  const before = [await current.isChecked(), await savings.isChecked(), await deposit.isChecked()];
+  await accountList(page).getByRole('checkbox', { name: 'Select all' }).check();
+
+  // Assess
+  expect(await accountList(page).getByRole('checkbox', { name: /••••/ }).count()).toBe(3);
+  expect(before).toEqual([false, false, false]);
+  expect([await current.isChecked(), await savings.isChecked(), await deposit.isChecked()]).toEqual([true, true, true]);
+  // A time deposit is named as the bank names it, not "savings account"; no balance is shown.
+  const text = await accountList(page).textContent();
+  expect(text).toContain('12-month time deposit · TWD');
+  expect(text).not.toMatch(/savings account · TWD|£|balance/i);
 });
 
 test('Allow stays disabled until an account is chosen, then posts exactly the choice and follows redirect_to', async () => {
@@ -235,18 +284,21 @@ test('Allow stays disabled until an account is chosen, then posts exactly the ch
 
   // Act
   await accountList(page).getByRole('checkbox', { name: 'Rainy Day Saver ••••4321' }).check();
+  const disabledBeforeAgreement = await allow(page).isDisabled();
+  await privacy(page).check();
+  await checkScreen(page, 'consent-privacy-agreed');
   await allow(page).click();
   await page.waitForURL(`${tppCallback}**`);
 
   // Assess
-  expect([disabledBeforeChoice, hintBeforeChoice]).toEqual([true, true]);
+  expect([disabledBeforeChoice, hintBeforeChoice, disabledBeforeAgreement]).toEqual([true, true, true]);
   expect(page.url()).toBe(`${tppCallback}?code=c0de&state=tpp-state`);
   expect(calls.filter((call) => call.method === 'POST')).toEqual([
     {
       method: 'POST',
       url: `${apiBaseUrl}/consent-api/account-access-consent/${loginId}/accept`,
       body: {
-        granted_scopes: ['openid', 'accounts', 'demandDeposits'],
+        granted_scopes: ['openid', 'accounts'],
         account_ids: ['acc-savings'],
         login_state: loginState,
       },
@@ -286,6 +338,59 @@ test('an expired session shows an alert and no Allow button', async () => {
 
   // Assess
   expect(await page.getByRole('alert').textContent()).toContain('Your session has expired');
+  expect(await allow(page).count()).toBe(0);
+  await checkScreen(page, 'consent-error');
+});
+
+test('while loading, the page says so', async () => {
+  // Prepare
+  const page = await context.newPage();
+  let release!: () => void;
+  await stubApi(page, { status: 200, body: session, delay: new Promise<void>((resolve) => (release = resolve)) });
+
+  // Act
+  await page.goto(
+    `${server.url}consent/?${new URLSearchParams({ login_id: loginId })}#${new URLSearchParams({ login_state: loginState })}`,
+  );
+  await page.getByRole('status').filter({ hasText: 'Loading the details of this request' }).waitFor();
+
+  // Assess
+  await checkScreen(page, 'consent-loading');
+  release();
+  await page.getByRole('heading', { level: 1 }).filter({ hasText: 'Enjoy Life' }).waitFor();
+});
+
+test("shows the time left from the server's session expiry and warns two minutes before the end", async () => {
+  // Prepare
+  const page = await context.newPage();
+  const expiresAt = new Date(Date.now() + 100_000).toISOString();
+  await stubApi(page, { status: 200, body: { ...session, session_expires_at: expiresAt } });
+
+  // Act
+  await openConsentPage(page);
+  const warning = page.getByRole('alert').filter({ hasText: 'Your session is about to end' });
+  await warning.waitFor();
+
+  // Assess
+  expect(await page.getByText('Time left to answer:').textContent()).toMatch(/1 minute \d+ seconds|\d+ seconds/);
+  await checkScreen(page, 'consent-session-warning');
+});
+
+test('when the session ends unanswered: a plain message and the way back to the fintech (access_denied)', async () => {
+  // Prepare
+  const page = await context.newPage();
+  const expiresAt = new Date(Date.now() + 2_000).toISOString();
+  await stubApi(page, { status: 200, body: { ...session, session_expires_at: expiresAt } });
+
+  // Act
+  await openConsentPage(page);
+  await page.getByRole('heading', { level: 1, name: 'Your session has ended' }).waitFor();
+  await checkScreen(page, 'consent-expired');
+  await page.getByRole('link', { name: 'Return to Enjoy Life' }).click();
+  await page.waitForURL(`${tppCallback}**`);
+
+  // Assess
+  expect(page.url()).toBe(`${tppCallback}?error=access_denied&state=tpp-state`);
   expect(await allow(page).count()).toBe(0);
 });
 

@@ -75,6 +75,7 @@ export function taiwanFintech(sandbox: TestSandbox, fintech: Tpp, browser: TestB
     }
     const accounts = page.getByRole('checkbox', { name: /••••/ });
     for (let i = 0; i < (await accounts.count()); i++) await accounts.nth(i).check();
+    await page.getByRole('checkbox', { name: 'I have read and agreed to the Privacy Policy' }).check();
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL((u) => u.origin === origin);
     const callback = new URL(page.url());

@@ -9,7 +9,7 @@ import { type Client, parseClient } from '../../lambdas/domain/client';
 import type { Consent, TokenRecord } from '../../lambdas/domain/model';
 import type { KeyService, SigningAlg } from '../../lambdas/ports/keys';
 import { SIGNING_PURPOSES } from '../../lambdas/ports/keys';
-import type { AuthorizationStore, ConsentStore, TokenStore } from '../../lambdas/ports/store';
+import type { AuthorizationStore, ConsentStore, TokenCollection, TokenStore } from '../../lambdas/ports/store';
 
 export const ISSUER = 'https://auth.bank.example';
 export const NOW = 1_800_000_000;
@@ -50,9 +50,18 @@ export function memoryTokens(): TokenStore & { readonly records: Map<string, Tok
     async revoke(tokenHash) {
       revokeWhere((t) => t.tokenHash === tokenHash);
     },
+    async list(collection, limit) {
+      return [...records.values()].filter((token) => inCollection(token, collection)).slice(0, limit);
+    },
     revokeByGrant: async (grantId) => revokeWhere((t) => t.grantId === grantId),
     revokeByConsent: async (consentId) => revokeWhere((t) => t.consentId === consentId),
   };
+}
+
+function inCollection(token: TokenRecord, collection: TokenCollection): boolean {
+  return collection.kind === 'consent'
+    ? token.consentId === collection.consentId
+    : token.consentId === undefined && token.grantId === collection.grantId;
 }
 
 export function memoryAuthorizations(

@@ -10,7 +10,12 @@ export function App({ view }: { view: View }) {
       {(config) => (
         <Layout bankName={config.tenantName} branding={config.branding}>
           {view.name === 'consent' ? (
-            <ConsentView apiBaseUrl={config.apiBaseUrl} loginId={view.loginId} loginState={view.loginState} />
+            <ConsentView
+              apiBaseUrl={config.apiBaseUrl}
+              loginId={view.loginId}
+              loginState={view.loginState}
+              privacyPolicyUrl={config.branding.privacyPolicyUrl}
+            />
           ) : (
             <NothingToDo />
           )}

@@ -59,13 +59,14 @@ export function dynamoConsentStore(doc: DynamoDBDocumentClient): ConsentStore {
         throw error;
       }
     },
-    listBySubject: (subject) =>
+    listBySubject: (subject, limit) =>
       queryIndex<Consent>(doc, {
         TableName,
         IndexName: 'bySubject',
         key: 'subject',
         value: subject,
         newestFirst: true,
+        limit,
       }),
     listByClient: (clientId) =>
       queryIndex<Consent>(doc, {

@@ -7,10 +7,10 @@ export function isConditionFailure(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as Error).name === 'ConditionalCheckFailedException';
 }
 
-/** Every item an index query returns, following LastEvaluatedKey across pages. */
+/** Every item an index query returns (or the first `limit`), following LastEvaluatedKey across pages. */
 export async function queryIndex<T>(
   doc: DynamoDBDocumentClient,
-  input: { TableName: string; IndexName: string; key: string; value: string; newestFirst?: boolean },
+  input: { TableName: string; IndexName: string; key: string; value: string; newestFirst?: boolean; limit?: number },
 ): Promise<T[]> {
   const items: T[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
@@ -24,11 +24,12 @@ export async function queryIndex<T>(
         ExpressionAttributeValues: { ':v': input.value },
         ScanIndexForward: !input.newestFirst,
         ExclusiveStartKey,
+        ...(input.limit !== undefined ? { Limit: input.limit - items.length } : {}),
       }),
     );
     items.push(...((page.Items ?? []) as T[]));
     ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  } while (ExclusiveStartKey && (input.limit === undefined || items.length < input.limit));
   return items;
 }
 

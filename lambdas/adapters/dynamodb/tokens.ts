@@ -1,4 +1,6 @@
+import { randomInt } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ACCESS_RING_PREFIX, ACCESS_RING_SLOTS } from '../../domain/connected-apps';
 import type { TokenRecord } from '../../domain/model';
 import type { TokenRejection, TokenStore, TokenUseRequest } from '../../ports/store';
 import { tableName } from '../../store/tables';
@@ -67,14 +69,22 @@ export function dynamoTokenStore(doc: DynamoDBDocumentClient): TokenStore {
         condition += ' AND certThumbprint = :cert';
         values[':cert'] = request.certThumbprint;
       }
+      const names: Record<string, string> = { '#kind': 'kind', '#uses': 'uses' };
+      let update = 'ADD #uses :one';
+      if (request.access) {
+        // The same write records the access (no second write on the hot path): the time, and one ring slot.
+        names['#slot'] = `${ACCESS_RING_PREFIX}${randomInt(ACCESS_RING_SLOTS)}`;
+        values[':access'] = { at: request.now, ...request.access };
+        update += ' SET lastUsedAt = :now, #slot = :access';
+      }
       try {
         const { Attributes } = await doc.send(
           new UpdateCommand({
             TableName,
             Key: { tokenHash },
-            UpdateExpression: 'ADD #uses :one',
+            UpdateExpression: update,
             ConditionExpression: condition,
-            ExpressionAttributeNames: { '#kind': 'kind', '#uses': 'uses' },
+            ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
             ReturnValues: 'ALL_NEW',
           }),
@@ -89,5 +99,14 @@ export function dynamoTokenStore(doc: DynamoDBDocumentClient): TokenStore {
     revoke,
     revokeByGrant: (grantId) => revokeByIndex('byGrant', 'grantId', grantId),
     revokeByConsent: (consentId) => revokeByIndex('byConsent', 'consentId', consentId),
+    async list(collection, limit) {
+      const keys =
+        collection.kind === 'consent'
+          ? { IndexName: 'byConsent', key: 'consentId', value: collection.consentId }
+          : { IndexName: 'byGrant', key: 'grantId', value: collection.grantId };
+      const items = await queryIndex<{ tokenHash: string }>(doc, { TableName, ...keys, limit });
+      const tokens = await Promise.all(items.map((item) => get(item.tokenHash)));
+      return tokens.filter((token): token is TokenRecord => token !== undefined);
+    },
   };
 }

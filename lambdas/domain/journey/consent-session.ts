@@ -5,10 +5,11 @@
  * grant and writes the single-use code the client redeems at the token endpoint.
  */
 import { AccessDenied, InvalidRequest, OAuthError } from '../../errors';
-import type { BankAccount, BankData } from '../../ports/bank-data';
-import type { GrantRegistry } from '../../ports/gateway';
+import type { BankData } from '../../ports/bank-data';
+import type { CurrentGrant, GrantRegistry } from '../../ports/gateway';
 import type { KeyService } from '../../ports/keys';
 import type { AuthorizationStore, ClientStore, ConsentStore, TokenStore } from '../../ports/store';
+import { accountName, hasSortCode, maskedNumber } from '../account-labels';
 import {
   type AuthorizationCodeRecord,
   CODE_TTL,
@@ -67,16 +68,15 @@ async function sessionConsent(login: LoginSessionRecord, consents: ConsentStore)
   return consent;
 }
 
-/** An account number as the consent page shows it: the last four characters only. */
-function maskedNumber(account: BankAccount): string {
-  const identification = account.Account?.[0]?.Identification ?? account.AccountId;
-  return `••••${identification.slice(-4)}`;
-}
-
 /** What the consent page shows: the client, what it asks for, and the customer's accounts to choose from. */
 export async function describeConsentSession(
   login: LoginSessionRecord,
-  deps: { readonly consents: ConsentStore; readonly clients: ClientStore; readonly bankData: BankData },
+  deps: {
+    readonly consents: ConsentStore;
+    readonly clients: ClientStore;
+    readonly bankData: BankData;
+    readonly issuer: string;
+  },
 ) {
   const [consent, client, accounts] = await Promise.all([
     sessionConsent(login, deps.consents),
@@ -92,6 +92,7 @@ export async function describeConsentSession(
       client_id: login.clientId,
       client_name: client?.clientName ?? login.clientId,
       logo_uri: client?.logoUri ?? null,
+      agent_name: client?.agentName ?? null,
     },
     permissions: consent?.permissions ?? [],
     requested_scopes: login.request.scope.split(' '),
@@ -102,13 +103,21 @@ export async function describeConsentSession(
     customer_name: login.customerName ?? null,
     accounts: accounts.map((account) => ({
       account_id: account.AccountId,
-      nickname: account.Nickname ?? account.Description ?? account.AccountSubType,
+      nickname: accountName(account),
       masked_number: maskedNumber(account),
       currency: account.Currency,
       account_type: account.AccountType,
       account_sub_type: account.AccountSubType,
+      description: account.Description ?? null,
+      has_sort_code: hasSortCode(account),
     })),
     scope_groups: offeredScopeGroups(login.request.scope.split(' ')),
+    // The page counts down to the server's session expiry; when it passes, this is the way back.
+    session_expires_at: new Date(login.expiresAt * 1000).toISOString(),
+    return_on_expiry: authorizationResponseUrl(login.request, deps.issuer, {
+      error: 'access_denied',
+      error_description: 'the consent session expired before the customer answered',
+    }),
   };
 }
 
@@ -206,7 +215,14 @@ export async function authoriseConsent(input: AuthoriseInput, deps: AuthoriseDep
     nonce: login.request.nonce,
   };
   await deps.authorizations.put(record);
-  if (!consent) await replacePreviousGrant(login.clientId, subject, { grantId: record.grantId, codeId }, now, deps);
+  if (!consent)
+    await replacePreviousGrant(
+      login.clientId,
+      subject,
+      { grantId: record.grantId, codeId, grantedAt: now, grantedScopes, accountIds },
+      now,
+      deps,
+    );
 
   const idToken =
     login.request.responseType === 'code id_token'
@@ -237,7 +253,7 @@ export async function authoriseConsent(input: AuthoriseInput, deps: AuthoriseDep
 async function replacePreviousGrant(
   clientId: string,
   subject: string,
-  grant: { readonly grantId: string; readonly codeId: string },
+  grant: CurrentGrant,
   now: number,
   deps: AuthoriseDeps,
 ): Promise<void> {
@@ -276,6 +292,8 @@ export async function rejectConsent(
   if (login.request.consentId) {
     rejected = !!(await deps.consents.transition(login.request.consentId, ['AwaitingAuthorisation'], {
       status: 'Rejected',
+      // The customer who said no sees it among her connected apps (Inactive, Rejected).
+      subject: login.subject,
       statusUpdateDateTime: new Date(now * 1000).toISOString(),
     }));
   }

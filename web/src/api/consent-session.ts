@@ -5,7 +5,13 @@ export interface ConsentSession {
   readonly login_id: string;
   readonly consent_id: string;
   readonly status: 'AwaitingAuthorisation' | 'Authorised' | 'Rejected' | 'Revoked';
-  readonly client: { readonly client_id: string; readonly client_name: string; readonly logo_uri: string | null };
+  readonly client: {
+    readonly client_id: string;
+    readonly client_name: string;
+    readonly logo_uri: string | null;
+    /** The agent the fintech acts for ("on behalf of"), when its registration names one. */
+    readonly agent_name?: string | null;
+  };
   readonly permissions: readonly string[];
   readonly requested_scopes: readonly string[];
   readonly expiration_date_time: string | null;
@@ -16,6 +22,10 @@ export interface ConsentSession {
   readonly accounts: readonly CustomerAccount[];
   /** Gateway API groups the customer may grant one by one; may be absent or empty. */
   readonly scope_groups?: readonly ScopeGroup[];
+  /** When the login session ends (ISO 8601), from the server's session record. */
+  readonly session_expires_at?: string | null;
+  /** Where the browser goes back to the fintech if the session ends unanswered (error=access_denied, state). */
+  readonly return_on_expiry?: string | null;
 }
 
 export interface CustomerAccount {
@@ -25,6 +35,10 @@ export interface CustomerAccount {
   readonly currency: string;
   readonly account_type: string;
   readonly account_sub_type: string;
+  /** The bank's product name, e.g. "12-month time deposit". */
+  readonly description?: string | null;
+  /** Only accounts identified by sort code and account number have a sort code to speak of. */
+  readonly has_sort_code?: boolean;
 }
 
 export interface ScopeGroup {

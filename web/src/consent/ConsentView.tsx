@@ -7,6 +7,7 @@ import { describeProblem, type Problem } from './problems';
 type LoadState =
   | { readonly phase: 'loading' }
   | { readonly phase: 'failed'; readonly problem: Problem }
+  | { readonly phase: 'expired'; readonly session: ConsentSession }
   | { readonly phase: 'ready'; readonly session: ConsentSession };
 
 /** The consent page: loads the pending consent for `login_id`, then lets the customer allow or cancel it. */
@@ -14,10 +15,13 @@ export function ConsentView({
   apiBaseUrl,
   loginId,
   loginState,
+  privacyPolicyUrl,
 }: {
   apiBaseUrl: string;
   loginId: string;
   loginState: string;
+  /** The bank's privacy policy, which the customer agrees to before Allow (tenant branding). */
+  privacyPolicyUrl?: string | null;
 }) {
   const api = useMemo(() => consentSessionApi(apiBaseUrl, loginId, loginState), [apiBaseUrl, loginId, loginState]);
   const [state, setState] = useState<LoadState>({ phase: 'loading' });
@@ -35,6 +39,7 @@ export function ConsentView({
 
   if (state.phase === 'loading') return <Status>Loading the details of this request…</Status>;
   if (state.phase === 'failed') return <Failed problem={state.problem} />;
+  if (state.phase === 'expired') return <Expired session={state.session} />;
   if (state.session.status !== 'AwaitingAuthorisation') {
     return (
       <Failed
@@ -50,7 +55,9 @@ export function ConsentView({
     <ConsentForm
       session={state.session}
       api={api}
+      privacyPolicyUrl={privacyPolicyUrl}
       onFinalProblem={(problem) => setState({ phase: 'failed', problem })}
+      onExpired={() => setState({ phase: 'expired', session: state.session })}
     />
   );
 }
@@ -60,6 +67,27 @@ function Failed({ problem }: { problem: Problem }) {
     <>
       <h1>Share your account information</h1>
       <Alert title={problem.title}>{problem.detail}</Alert>
+    </>
+  );
+}
+
+/** The login session ran out: nothing was shared; the way back tells the fintech (access_denied, its state). */
+function Expired({ session }: { session: ConsentSession }) {
+  const clientName = session.client.client_name;
+  return (
+    <>
+      <h1>Your session has ended</h1>
+      <Alert title="Nothing was shared">
+        For your security, we end a request that is not answered in time. {clientName} has not been given access to your
+        information.
+      </Alert>
+      {session.return_on_expiry && (
+        <p>
+          <a className="button button--primary" href={session.return_on_expiry}>
+            Return to {clientName}
+          </a>
+        </p>
+      )}
     </>
   );
 }

@@ -27,8 +27,12 @@ const accountSubTypes: Record<string, string> = {
   Savings: 'savings account',
 };
 
-/** "Personal current account · GBP": the OBUK AccountType and AccountSubType codes as words. */
+/**
+ * "Personal current account · GBP": the bank's own product name when it has one (a time deposit is a
+ * time deposit, even if its OBUK AccountSubType is Savings), else the AccountType and AccountSubType as words.
+ */
 export function describeAccount(account: CustomerAccount): string {
+  if (account.description) return [account.description, account.currency].filter(Boolean).join(' · ');
   const subType = Object.hasOwn(accountSubTypes, account.account_sub_type)
     ? accountSubTypes[account.account_sub_type]
     : account.account_sub_type;

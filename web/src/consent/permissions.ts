@@ -1,6 +1,7 @@
 /**
  * Open Banking UK permissions in plain language, grouped into the data clusters of the OBIE Customer
- * Experience Guidelines (what UK banks show on their consent screens).
+ * Experience Guidelines (AIS, "Permissions and Data Clusters"), with the Guidelines' cluster names, in the
+ * Guidelines' order: the customer sees clusters first and can open each to the permissions in it.
  */
 
 export interface DataCluster {
@@ -19,12 +20,12 @@ export type ClusterId =
   | 'other';
 
 const clusterTitles: Record<ClusterId, string> = {
-  accountDetails: 'Your account details',
-  regularPayments: 'Your regular payments',
-  transactions: 'Your account transactions',
-  statements: 'Your statements',
-  features: 'Your account features and benefits',
-  party: 'Your contact details',
+  accountDetails: 'Your Account Details',
+  regularPayments: 'Your Regular Payments',
+  transactions: 'Your Account Transactions',
+  statements: 'Your Statements',
+  features: 'Your Account Features and Benefits',
+  party: 'Contact and party details',
   other: 'Other information',
 };
 
@@ -38,7 +39,7 @@ interface PermissionText {
 /** Insertion order is display order within a cluster. */
 const permissionTexts: Record<string, PermissionText> = {
   ReadAccountsBasic: { cluster: 'accountDetails', text: 'Your account names, types and currencies' },
-  ReadAccountsDetail: { cluster: 'accountDetails', text: 'Your account and sort code numbers' },
+  ReadAccountsDetail: { cluster: 'accountDetails', text: 'Your account numbers' },
   ReadBalances: { cluster: 'accountDetails', text: 'Your account balances' },
   ReadPAN: { cluster: 'accountDetails', text: 'Your full card numbers, not just the last 4 digits' },
   ReadBeneficiariesBasic: {
@@ -95,16 +96,24 @@ const permissionTexts: Record<string, PermissionText> = {
 const clusterOrder = Object.keys(clusterTitles) as ClusterId[];
 const permissionOrder = Object.keys(permissionTexts);
 
+export interface DescribeOptions {
+  /** Some shared account has a sort code: only then do the words mention sort codes. */
+  readonly sortCodes?: boolean;
+}
+
 /** Data clusters in display order, each with its plain-language lines; a permission this page does not know is shown by its code rather than hidden. */
-export function describePermissions(permissions: readonly string[]): DataCluster[] {
+export function describePermissions(permissions: readonly string[], options: DescribeOptions = {}): DataCluster[] {
   const requested = new Set(permissions);
   const byCluster = new Map<ClusterId, string[]>();
   const add = (cluster: ClusterId, item: string) => byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), item]);
 
   for (const permission of permissionOrder) {
     const known = permissionTexts[permission];
-    if (requested.has(permission) && !(known.coveredBy && requested.has(known.coveredBy)))
-      add(known.cluster, known.text);
+    if (!requested.has(permission) || (known.coveredBy && requested.has(known.coveredBy))) continue;
+    add(
+      known.cluster,
+      permission === 'ReadAccountsDetail' && options.sortCodes ? 'Your account numbers and sort codes' : known.text,
+    );
   }
   for (const permission of requested) {
     if (!Object.hasOwn(permissionTexts, permission)) add('other', permission);
