@@ -95,11 +95,10 @@ function entryBody(
 async function listConnectedApps(call: PortalCall) {
   const { subject } = call.session;
   const { now } = call;
-  const { stores, grantRegistry, bankData } = wiring;
   const [consents, grants, held] = await Promise.all([
-    stores.consents.listBySubject(subject, MAX_CONSENTS),
-    grantRegistry.listBySubject(subject),
-    bankData.listAccounts(subject),
+    wiring.stores.consents.listBySubject(subject, MAX_CONSENTS),
+    wiring.grantRegistry.listBySubject(subject),
+    wiring.bankData.listAccounts(subject),
   ]);
   const accounts = new Map(held.map((account) => [account.AccountId, account]));
   const entries: Entry[] = [
@@ -108,7 +107,7 @@ async function listConnectedApps(call: PortalCall) {
   ];
   const clientIds = [...new Set(entries.map((entry) => entry.clientId))];
   const clients = new Map<string, Client | undefined>(
-    await Promise.all(clientIds.map(async (id) => [id, await stores.clients.get(id)] as const)),
+    await Promise.all(clientIds.map(async (id) => [id, await wiring.stores.clients.get(id)] as const)),
   );
   call.response = json(200, {
     apps: clientIds.map((clientId) => ({
