@@ -139,8 +139,7 @@ export const handlers: readonly HandlerSpec[] = [
     // Stop sharing is the one consent revocation (domain/journey/account-access-consents.ts): consent, then tokens.
     tables: {
       portalSessions: ['PutItem', 'UpdateItem'],
-      // PutItem: the consent use-cases module it shares with the TPP API also creates consents.
-      consents: ['GetItem', 'PutItem', 'Query', 'UpdateItem'],
+      consents: ['GetItem', 'Query', 'UpdateItem'],
       tokens: ['GetItem', 'Query', 'UpdateItem'],
       authorizations: ['Query'],
       clients: ['GetItem'],
