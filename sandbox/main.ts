@@ -11,7 +11,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type AppSummary, appPorts, startDemoApps } from './apps';
+import { type AppSummary, appPorts, DEFAULT_APP_PORTS, startDemoApps } from './apps';
 import { ensurePki } from './pki';
 import { PORT_NAMES, portEnvName, type RunningSandbox, type SandboxManifest, startSandbox } from './sandbox';
 import { REPO_ROOT } from './server';
@@ -149,13 +149,83 @@ ${manifest.apps
   }
 }
 
+const NEXT_STEPS = `
+Next steps
+  - Open the demo fintechs above in your browser (trust the sandbox CA first: README, "Trust the local CA").
+  - Run the TPP demo in another terminal: npm run tpp-demo
+  - Call an API with curl: README, "Try it as a TPP developer" (URLs from the manifest: mtls_base_url, issuer).
+`;
+
+const USAGE = `Usage: npm start [-- --help]
+
+Starts the Bankgate sandbox: TPI Bank, North Bank and the demo fintech apps on local HTTPS, until Ctrl-C.
+
+Ports (each moved by its environment variable; 0 = any free port):
+${[TPI_BANK, NORTH_BANK]
+  .flatMap((tenant) =>
+    PORT_NAMES.map(
+      (name) =>
+        `  ${portEnvName(tenant.portEnvPrefix, name).padEnd(36)}${tenant.defaultPorts[name]}  ${tenant.name} ${name}`,
+    ),
+  )
+  .join('\n')}
+  ${'BANKGATE_TPP_APP_PORT'.padEnd(36)}${DEFAULT_APP_PORTS.tpp}  TPP Sample App
+  ${'BANKGATE_ENJOY_LIFE_PORT'.padEnd(36)}${DEFAULT_APP_PORTS.enjoyLife}  Enjoy Life
+
+Other variables:
+  BANKGATE_DATA_DIR      data dir (tables, keys, certificates, manifest sandbox.json); default <repo>/.local
+  BANKGATE_TENANT        tpi-bank | north-bank: that one bank only, on BANKGATE_*_PORT
+  BANKGATE_SANDBOX_LOG   1: log every request
+
+Start afresh: npm run reset (deletes the data dir), then npm start.
+`;
+
+/** Every port variable with the port it stands for now, to name the one to change when a port is busy. */
+function portVariables(): Map<number, string> {
+  const variables = new Map<number, string>();
+  const add = (variable: string, fallback: number) =>
+    variables.set(Number(process.env[variable] ?? fallback), variable);
+  for (const tenant of [TPI_BANK, NORTH_BANK]) {
+    for (const name of PORT_NAMES) add(portEnvName(tenant.portEnvPrefix, name), tenant.defaultPorts[name]);
+  }
+  add('BANKGATE_TPP_APP_PORT', DEFAULT_APP_PORTS.tpp);
+  add('BANKGATE_ENJOY_LIFE_PORT', DEFAULT_APP_PORTS.enjoyLife);
+  return variables;
+}
+
+/** A start failure a newcomer can act on, in one line; undefined for anything else. */
+export function startFailure(error: unknown, dataDir: string): string | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const busy = code === 'EADDRINUSE' ? (error as { port?: number }).port : /EADDRINUSE[^\n]*?:(\d+)/.exec(message)?.[1];
+  if (busy !== undefined) {
+    const variable = portVariables().get(Number(busy));
+    const move = variable ? `set ${variable}=<free port> (or 0 for any)` : 'free it or move the sandbox to other ports';
+    return `Port ${busy} is in use (another sandbox or program?): stop it, or ${move}. npm start -- --help lists the ports.`;
+  }
+  // LevelDB (dynalite) holds a lock file per table folder: a second process on the same data dir cannot open it.
+  if (/\bLOCK\b|lock hold by current process|Resource temporarily unavailable/.test(message)) {
+    return `The data dir ${dataDir} is in use by another sandbox: stop that one, or set BANKGATE_DATA_DIR to another folder.`;
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
   // Lambda runs Node 22; the SDK's "upgrade Node" notice about the local Node 20 is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const dataDir = resolve(process.env.BANKGATE_DATA_DIR ?? join(REPO_ROOT, '.local'));
   const only = process.env.BANKGATE_TENANT;
-  const running = only ? await runOneBank(dataDir, tenantById(only)) : await runDemo(dataDir);
-  console.log(`${running.text}\nCtrl-C to stop.`);
+  const running = await (only ? runOneBank(dataDir, tenantById(only)) : runDemo(dataDir)).catch((error: unknown) => {
+    const plain = startFailure(error, dataDir);
+    if (!plain) throw error;
+    console.error(plain);
+    process.exit(1);
+  });
+  console.log(`${running.text}\n${only ? '' : NEXT_STEPS}Ctrl-C to stop.`);
 
   let stopping = false;
   const stop = (signal: string) => {

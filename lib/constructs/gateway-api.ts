@@ -109,11 +109,14 @@ export class GatewayApi extends Construct {
       this.api.root.resourceForPath(route.path).addMethod(route.method, integration);
     }
     for (const staticRoute of staticRoutes) this.addStaticRoute(staticRoute);
-    // Answers API Gateway gives itself (no route, throttled, too large, integration failure) carry HSTS too.
-    for (const type of [ResponseType.DEFAULT_4XX, ResponseType.DEFAULT_5XX]) {
+    // Answers API Gateway gives itself (no route, throttled, too large, integration failure) carry HSTS too,
+    // and speak the API's error format, never `{"message":...}`.
+    for (const [type, body, statusCode] of gatewayErrorBodies(props.surface)) {
       this.api.addGatewayResponse(`Gateway${type.responseType}`, {
         type,
+        statusCode,
         responseHeaders: { 'Strict-Transport-Security': `'${STRICT_TRANSPORT_SECURITY}'` },
+        templates: { 'application/json': body },
       });
     }
 
@@ -230,4 +233,39 @@ function accessLogFormat(surface: Surface): AccessLogFormat {
     fields.clientCertSerial = AccessLogField.contextIdentityClientCertSerialNumber();
   }
   return AccessLogFormat.custom(JSON.stringify(fields));
+}
+
+/**
+ * Bodies of API Gateway's own answers. A gateway response template is not run through VTL, so it cannot
+ * choose a format by path: the browser API (OAuth endpoints only) answers OAuth JSON (RFC 6749 §5.2 shape);
+ * the mTLS API serves OAuth endpoints and Open Banking APIs, so its body is OBErrorResponse1 that also
+ * carries `error` / `error_description` (each client reads its own fields; the sandbox picks by path,
+ * sandbox/server.ts). `$context.error.messageString` is API Gateway's message as a quoted JSON string.
+ * Unknown paths (MISSING_AUTHENTICATION_TOKEN, REST APIs' 403 for "no such resource") answer 404; other
+ * answers name API Gateway's response type (THROTTLED, REQUEST_TOO_LARGE, WAF_FILTERED...) as their Code.
+ */
+const TYPE = '$context.error.responseType';
+
+function gatewayErrorBodies(surface: Surface): [ResponseType, string, string | undefined][] {
+  const body = (error: string, code: string, obCode: string, message: string) =>
+    surface === 'browser'
+      ? `{"error":"${error}","error_description":${message}}`
+      : `{"error":"${error}","error_description":${message},"Code":"${code}","Id":"$context.requestId","Message":${message},"Errors":[{"ErrorCode":"${obCode}","Message":${message}}]}`;
+  return [
+    [
+      ResponseType.MISSING_AUTHENTICATION_TOKEN,
+      body('invalid_request', '404 Not Found', 'UK.OBIE.NotFound', '"no endpoint at this path"'),
+      '404',
+    ],
+    [
+      ResponseType.DEFAULT_4XX,
+      body('invalid_request', TYPE, 'UK.OBIE.Field.Invalid', '$context.error.messageString'),
+      undefined,
+    ],
+    [
+      ResponseType.DEFAULT_5XX,
+      body('server_error', TYPE, 'UK.OBIE.UnexpectedError', '$context.error.messageString'),
+      undefined,
+    ],
+  ];
 }

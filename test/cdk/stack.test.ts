@@ -379,11 +379,54 @@ describe('APIs', () => {
     // Assess
     for (const gateway of [stack.tppApi, stack.browserApi]) {
       const own = responses.filter((r) => mentions(r.RestApiId, logicalId(gateway.api)));
-      expect(own.map((r) => r.ResponseType).sort()).toEqual(['DEFAULT_4XX', 'DEFAULT_5XX']);
+      expect(own.map((r) => r.ResponseType).sort()).toEqual([
+        'DEFAULT_4XX',
+        'DEFAULT_5XX',
+        'MISSING_AUTHENTICATION_TOKEN',
+      ]);
       for (const response of own) {
         expect(response.ResponseParameters).toEqual({
           'gatewayresponse.header.Strict-Transport-Security': `'${STRICT_TRANSPORT_SECURITY}'`,
         });
+      }
+    }
+  });
+
+  it('answers unknown paths 404 in each API\'s error format, never {"message":...}', () => {
+    // Prepare: API Gateway substitutes $context values; messageString is a quoted JSON string.
+    const render = (response: { ResponseTemplates?: unknown }) =>
+      JSON.parse(
+        (response.ResponseTemplates as Record<string, string>)
+          ['application/json']!.replaceAll('$context.error.messageString', '"Missing Authentication Token"')
+          .replaceAll('$context.requestId', 'req-1')
+          .replaceAll('$context.error.responseType', 'THROTTLED'),
+      );
+    const responses = Object.values(resourcesOf(template, 'AWS::ApiGateway::GatewayResponse')).map((r) => r.Properties);
+    const of = (gateway: typeof stack.tppApi, type: string) =>
+      responses.find((r) => mentions(r.RestApiId, logicalId(gateway.api)) && r.ResponseType === type)!;
+    // Act
+    const browser = of(stack.browserApi, 'MISSING_AUTHENTICATION_TOKEN');
+    const mtls = of(stack.tppApi, 'MISSING_AUTHENTICATION_TOKEN');
+    // Assess
+    expect(browser.StatusCode).toBe('404');
+    expect(render(browser)).toEqual({
+      error: 'invalid_request',
+      error_description: 'no endpoint at this path',
+    });
+    expect(mtls.StatusCode).toBe('404');
+    expect(render(mtls)).toEqual({
+      error: 'invalid_request',
+      error_description: 'no endpoint at this path',
+      Code: '404 Not Found',
+      Id: 'req-1',
+      Message: 'no endpoint at this path',
+      Errors: [{ ErrorCode: 'UK.OBIE.NotFound', Message: 'no endpoint at this path' }],
+    });
+    for (const gateway of [stack.browserApi, stack.tppApi]) {
+      for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+        const body = render(of(gateway, type));
+        expect(body.error_description).toBe('Missing Authentication Token');
+        expect(body).not.toHaveProperty('message');
       }
     }
   });
