@@ -60,10 +60,18 @@ export const STAFF_LOGIN_CALLBACK_PATH = '/admin/api/callback';
  * A portal's API routes on the browser origin (`http/portal.ts`): its built-in sign-in and session calls,
  * its own calls, and the CORS preflight of each for pages served from the portal site's own origin.
  */
-export function portalApiRoutes(portal: string, own: readonly Pick<Route, 'method' | 'path'>[]): Route[] {
+export function portalApiRoutes(
+  portal: string,
+  own: readonly Pick<Route, 'method' | 'path'>[],
+  { federated = true }: { federated?: boolean } = {},
+): Route[] {
   const builtIn = [
-    { method: 'GET', path: '/sign-in' },
-    { method: 'GET', path: '/callback' },
+    ...(federated
+      ? ([
+          { method: 'GET', path: '/sign-in' },
+          { method: 'GET', path: '/callback' },
+        ] as const)
+      : []),
     { method: 'GET', path: '/session' },
     { method: 'POST', path: '/sign-out' },
   ] as const;
@@ -147,6 +155,36 @@ export const handlers: readonly HandlerSpec[] = [
     },
     keys: [],
     idpSecret: true,
+  },
+  {
+    id: 'developer-api',
+    description:
+      'Developer portal API: fintech accounts of their own (sign-up, password log-in), applications, API applications',
+    routes: portalApiRoutes(
+      'developer',
+      [
+        { method: 'POST', path: '/sign-up' },
+        { method: 'POST', path: '/log-in' },
+        { method: 'GET', path: '/profile' },
+        { method: 'POST', path: '/resubmit' },
+        { method: 'GET', path: '/status' },
+        { method: 'GET', path: '/catalog' },
+        { method: 'GET', path: '/applications' },
+        { method: 'POST', path: '/applications' },
+        { method: 'POST', path: '/api-applications' },
+      ],
+      { federated: false },
+    ),
+    tables: {
+      portalSessions: ['PutItem', 'UpdateItem'],
+      developers: ['GetItem', 'PutItem', 'UpdateItem'],
+      reviews: ['GetItem', 'PutItem', 'Query'],
+      clients: ['GetItem', 'PutItem'],
+      apis: ['GetItem', 'Query'],
+    },
+    keys: [],
+    // scrypt N=2^17, r=8 needs 128 MiB per hash on top of the runtime.
+    memorySize: 512,
   },
   {
     id: 'par',
@@ -236,12 +274,16 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'GET', path: '/admin/apis/{apiId}/jose-policy', surface: 'mtls' },
       { method: 'PUT', path: '/admin/apis/{apiId}/jose-policy', surface: 'mtls' },
       { method: 'GET', path: '/admin/audit', surface: 'mtls' },
+      { method: 'GET', path: '/admin/reviews', surface: 'mtls' },
+      { method: 'POST', path: '/admin/reviews/{reviewId}/decision', surface: 'mtls' },
     ],
     tables: {
       clients: ['GetItem', 'Query', 'UpdateItem'],
       apis: ['GetItem', 'PutItem', 'Query'],
       audit: ['PutItem', 'Query'],
       tokens: ['GetItem', 'UpdateItem'],
+      developers: ['UpdateItem'],
+      reviews: ['GetItem', 'PutItem', 'Query'],
     },
     keys: [],
   },

@@ -13,6 +13,7 @@ import { dynamoAdminStore } from './adapters/dynamodb/admin-store';
 import { dynamoApiCatalog } from './adapters/dynamodb/apis';
 import { dynamoAuditLog } from './adapters/dynamodb/audit';
 import { dynamoBankData } from './adapters/dynamodb/bank-data';
+import { dynamoDeveloperStore } from './adapters/dynamodb/developers';
 import { dynamoGrantRegistry } from './adapters/dynamodb/gateway-grants';
 import { createKmsKeyService } from './adapters/kms-keys';
 import { createOidcIdentityProvider, secretFromSecretsManager } from './adapters/oidc-identity-provider';
@@ -21,6 +22,7 @@ import type { AdminDeps } from './domain/admin/changes';
 import { httpsTransport, type UpstreamTransport } from './domain/gateway/upstream';
 import { checkUpstreamUrl } from './domain/gateway/upstream-address';
 import type { BankData } from './ports/bank-data';
+import type { DeveloperStore } from './ports/developers';
 import type { AdminStore, ApiCatalog, AuditLog, GrantRegistry } from './ports/gateway';
 import type { IdentityProvider } from './ports/identity-provider';
 import type { KeyService } from './ports/keys';
@@ -35,6 +37,8 @@ export interface Wiring {
   readonly apiCatalog: ApiCatalog;
   readonly adminStore: AdminStore;
   readonly auditLog: AuditLog;
+  /** Developer-portal accounts and the reviews of what they submit. */
+  readonly developers: DeveloperStore;
   /** KMS keys (endpoint from the AWS SDK configuration: `AWS_ENDPOINT_URL_KMS` locally). */
   readonly keys: KeyService;
   readonly identityProvider: IdentityProvider;
@@ -96,6 +100,9 @@ export const wiring: Wiring = {
   },
   get auditLog() {
     return part('auditLog', () => dynamoAuditLog(wiring.documentClient));
+  },
+  get developers() {
+    return part('developers', () => dynamoDeveloperStore(wiring.documentClient));
   },
   get keys() {
     return part('keys', () => {

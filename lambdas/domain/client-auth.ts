@@ -60,6 +60,7 @@ export async function authenticateClient(input: ClientAuthInput, deps: ClientAut
 async function loadClient(deps: ClientAuthDeps, clientId: string): Promise<Client> {
   const client = await deps.clients.get(clientId);
   if (!client) throw new InvalidClient('unknown client');
+  if (client.status === 'pending') throw new InvalidClient('the client is waiting for the bank to approve it');
   return client;
 }
 

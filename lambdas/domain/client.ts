@@ -81,6 +81,18 @@ const ClientFields = z
      */
     agentName: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
     logoUri: z.optional(z.url()),
+    /**
+     * `pending`: registered in the developer portal and not yet approved by the bank; it cannot authenticate
+     * (`invalid_client`). Absent: active (clients the bank registers itself).
+     */
+    status: z.optional(z.enum(['pending', 'active'])),
+    /**
+     * The gateway APIs (catalog ids) the bank approved for this client; the gateway refuses any other with
+     * 403. Absent: not restricted by API, only by scope group (clients the bank registers itself).
+     */
+    approvedApis: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(300)))),
+    /** The developer-portal account that registered the client. */
+    developer: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   })
   .check(
     z.superRefine((c, ctx) => {

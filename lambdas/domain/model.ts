@@ -60,4 +60,6 @@ export interface TokenRecord extends Partial<Grant> {
   readonly lastUsedAt?: number;
   readonly maxUses: number;
   readonly revoked: boolean;
+  /** The client's approved gateway APIs when the token was issued (absent: not restricted by API). */
+  readonly approvedApis?: readonly string[];
 }

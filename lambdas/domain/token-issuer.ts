@@ -40,6 +40,8 @@ export function mintToken(input: MintInput): MintedToken {
       uses: 0,
       maxUses: input.maxUses,
       revoked: false,
+      // Copied from the registration, so the gateway checks it from the token it already reads.
+      ...(input.client.approvedApis ? { approvedApis: input.client.approvedApis } : {}),
       ...input.grant,
     },
   };

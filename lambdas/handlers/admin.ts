@@ -7,11 +7,14 @@
  *   GET|PUT /admin/apis/{apiId}                        a gateway API's definition (PUT creates or replaces it)
  *   GET|PUT /admin/apis/{apiId}/jose-policy            request/response JOSE policy of a gateway API
  *   GET     /admin/audit[?entity=client:tsp2]          the change log (of one entity), newest first, bounded
+ *   GET     /admin/reviews                             the Approvals queue: open developer-portal submissions, oldest first
+ *   POST    /admin/reviews/{reviewId}/decision         approve, return (comment required) or deny one (`domain/admin/approvals.ts`)
  * The use-cases are `domain/admin/changes.ts`, shared with the admin console API (`admin-console.ts`). A GET
  * of a versioned entity answers its version as the ETag; a PUT with `If-Match` changes only that version.
  * Changes apply to the next call; each is written with its audit record, or not at all (409 `conflict`).
  */
 
+import { type ApprovalDeps, approvalQueue, DecisionBody, decide, reviewRecord } from '../domain/admin/approvals';
 import {
   type AdminCommand,
   auditTrail,
@@ -38,6 +41,13 @@ import { systemClock } from '../ports/clock';
 import { wiring } from '../wiring';
 
 const adminDeps = () => wiring.admin;
+
+const approvalDeps = (): ApprovalDeps => ({
+  store: wiring.adminStore,
+  reviews: wiring.developers,
+  clients: wiring.stores.clients,
+  catalog: wiring.apiCatalog,
+});
 
 interface AdminCall {
   readonly request: HttpRequest;
@@ -79,6 +89,11 @@ const routes: Record<string, Route> = {
     }
     const result = await replaceJosePolicy(adminDeps(), call.command, apiId!, body(call, JosePolicySchema));
     return json(200, result.value, versionTag(result.version));
+  },
+  '/admin/reviews': async () => json(200, { items: (await approvalQueue(approvalDeps())).map(reviewRecord) }),
+  '/admin/reviews/{reviewId}/decision': async (call, { reviewId }) => {
+    const { decision, comment } = body(call, DecisionBody);
+    return json(200, reviewRecord(await decide(approvalDeps(), call.command, reviewId!, decision, comment)));
   },
   '/admin/audit': async (call) => {
     const entity = query(call, 'entity');

@@ -7,7 +7,7 @@
  * response JOSE policy. Errors are OAuth JSON: `{ error, error_description }`.
  */
 import type { Client } from '../domain/client';
-import { requireGrantedGroup } from '../domain/gateway/authorization';
+import { requireApprovedApi, requireGrantedGroup } from '../domain/gateway/authorization';
 import {
   type ApiDefinition,
   apiIdOf,
@@ -81,6 +81,8 @@ async function authenticate(call: GatewayCall) {
 }
 
 function authorize(call: GatewayCall) {
+  // Approved by the bank for this client (developer-portal API application), from the token already read.
+  requireApprovedApi(call.token, call.api);
   // The group as required scope: a token whose request never named the group fails as insufficient_scope.
   requireScope(call.token, call.api.scopeGroup);
   ({ subject: call.subject } = requireGrantedGroup(call.token, call.api));

@@ -14,6 +14,7 @@ import {
   csrfTokenOf,
   newSessionRecord,
   type PortalPolicy,
+  type PortalPrincipal,
   type PortalSessionRecord,
   type PortalSignInRecord,
   SIGN_IN_TTL,
@@ -31,8 +32,11 @@ import { cookieValues, header } from './request';
 import { runSteps, type Step } from './steps';
 
 export interface PortalDefinition extends PortalPolicy {
-  /** The identity provider this portal's people sign in at (resolved on first sign-in). */
-  readonly identityProvider: () => IdentityProvider;
+  /**
+   * The identity provider this portal's people sign in at (resolved on first sign-in). Absent: the portal
+   * has accounts of its own and a route of its own calls `beginSession` (the developer portal's log-in).
+   */
+  readonly identityProvider?: () => IdentityProvider;
 }
 
 /** One call of a portal route; `session` is set before a route's own steps run. */
@@ -50,6 +54,12 @@ export interface PortalRoute {
   readonly path: string;
   /** Runs after the session (and, for POST, the CSRF token) has been checked; must set `response`. */
   readonly steps: readonly Step<PortalCall>[];
+  /**
+   * Callable without a session (sign-up, log-in); `session` is then unset. A public POST must be JSON:
+   * a cross-site form cannot send that, and a cross-origin script needs a CORS preflight only the portal
+   * site passes (login CSRF).
+   */
+  readonly public?: boolean;
 }
 
 /** The header a state-changing call carries the session's CSRF token in. */
@@ -85,9 +95,35 @@ const callbackUrl = (portal: PortalDefinition) => `${wiring.config.issuer}/${por
 
 // ---- Built-in routes ------------------------------------------------------------------------------
 
+function federation(portal: PortalDefinition): IdentityProvider {
+  if (!portal.identityProvider) throw new OAuthError('invalid_request', 'no such portal call', 404);
+  return portal.identityProvider();
+}
+
+/**
+ * Signs `principal` in: a NEW session (rotation: the one the browser held is ended), its cookie set on
+ * `call.response` (which the caller has set). The one way every portal's sign-in ends.
+ */
+export async function beginSession(call: PortalCall, principal: PortalPrincipal): Promise<void> {
+  const { portal, now, request } = call;
+  const previous = cookieSecret(request, sessionCookieName(portal.id));
+  if (previous) await wiring.stores.portalSessions.endSession(sessionRecordId(previous));
+  const sessionSecret = newOpaqueValue();
+  await wiring.stores.portalSessions.createSession(newSessionRecord(portal, principal, sessionSecret, now));
+  request.log.info('portal signed in', { portal: portal.id });
+  const { multiValueHeaders = {} } = call.response;
+  call.response.multiValueHeaders = {
+    ...multiValueHeaders,
+    'set-cookie': [
+      ...(multiValueHeaders['set-cookie'] ?? []),
+      setCookie(sessionCookieName(portal.id), sessionSecret, portal.absoluteSeconds, 'Strict'),
+    ],
+  };
+}
+
 async function startSignIn(call: PortalCall) {
   const { portal, now } = call;
-  const login = await portal.identityProvider().startLogin({ redirectUri: callbackUrl(portal) });
+  const login = await federation(portal).startLogin({ redirectUri: callbackUrl(portal) });
   const secret = newOpaqueValue();
   const record: PortalSignInRecord = {
     id: signInRecordId(secret),
@@ -119,7 +155,7 @@ async function completeSignIn(call: PortalCall) {
   }
   let person: Awaited<ReturnType<IdentityProvider['completeLogin']>>;
   try {
-    person = await portal.identityProvider().completeLogin({
+    person = await federation(portal).completeLogin({
       callbackUrl: callback.href,
       redirectUri: callbackUrl(portal),
       expected: signIn.idp,
@@ -136,23 +172,19 @@ async function completeSignIn(call: PortalCall) {
     call.response = back('refused');
     return;
   }
-  const previous = cookieSecret(request, sessionCookieName(portal.id));
-  if (previous) await wiring.stores.portalSessions.endSession(sessionRecordId(previous));
-  const sessionSecret = newOpaqueValue();
-  const session = newSessionRecord(portal, principal, sessionSecret, now);
-  await wiring.stores.portalSessions.createSession(session);
-  request.log.info('portal signed in', { portal: portal.id });
   call.response = {
     statusCode: 303,
     headers: { location: portalPageUrl(portal) },
-    multiValueHeaders: {
-      'set-cookie': [
-        setCookie(sessionCookieName(portal.id), sessionSecret, portal.absoluteSeconds, 'Strict'),
-        setCookie(signInCookieName(portal.id), '', 0, 'Lax'),
-      ],
-    },
+    multiValueHeaders: { 'set-cookie': [setCookie(signInCookieName(portal.id), '', 0, 'Lax')] },
     body: '',
   };
+  await beginSession(call, principal);
+}
+
+/** A public POST carries JSON (see `PortalRoute.public`). */
+function requireJson(call: PortalCall) {
+  const type = (header(call.request.event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new OAuthError('invalid_request', 'the request must be JSON', 415);
 }
 
 function describeSession(call: PortalCall) {
@@ -220,19 +252,23 @@ function corsHeaders(request: HttpRequest): Record<string, string> {
 }
 
 /** The routes every portal has, before its own. */
-function builtInRoutes(): readonly (PortalRoute & { readonly signedIn: boolean })[] {
+function builtInRoutes(portal: PortalDefinition): readonly PortalRoute[] {
   return [
-    { method: 'GET', path: '/sign-in', signedIn: false, steps: [startSignIn] },
-    { method: 'GET', path: '/callback', signedIn: false, steps: [completeSignIn] },
-    { method: 'GET', path: '/session', signedIn: true, steps: [describeSession] },
-    { method: 'POST', path: '/sign-out', signedIn: true, steps: [signOut] },
+    ...(portal.identityProvider
+      ? ([
+          { method: 'GET', path: '/sign-in', public: true, steps: [startSignIn] },
+          { method: 'GET', path: '/callback', public: true, steps: [completeSignIn] },
+        ] as const)
+      : []),
+    { method: 'GET', path: '/session', steps: [describeSession] },
+    { method: 'POST', path: '/sign-out', steps: [signOut] },
   ];
 }
 
 /** The Lambda handler of a portal's API: built-in sign-in and session routes plus `routes`. */
 export function portalHandler(portal: PortalDefinition, routes: readonly PortalRoute[]) {
   const prefix = `/${portal.id}/api`;
-  const all = [...builtInRoutes(), ...routes.map((route) => ({ ...route, signedIn: true }))];
+  const all = [...builtInRoutes(portal), ...routes];
   return httpHandler({ errors: 'oauth' }, async (request) => {
     const cors = corsHeaders(request);
     const { httpMethod, resource } = request.event;
@@ -240,9 +276,12 @@ export function portalHandler(portal: PortalDefinition, routes: readonly PortalR
     const route = all.find((r) => r.method === httpMethod && `${prefix}${r.path}` === resource);
     try {
       if (!route) throw new OAuthError('invalid_request', 'no such portal call', 404);
-      const guards: Step<PortalCall>[] = route.signedIn
-        ? [requireSession, ...(route.method === 'POST' ? [requireCsrfToken] : [])]
-        : [];
+      const post = route.method === 'POST';
+      const guards: Step<PortalCall>[] = route.public
+        ? post
+          ? [requireJson]
+          : []
+        : [requireSession, ...(post ? [requireCsrfToken] : [])];
       const call = { request, now: systemClock(), portal } as PortalCall;
       await runSteps(call, [...guards, ...route.steps]);
       call.response.headers = { ...call.response.headers, ...cors };

@@ -5,6 +5,7 @@
 import type { Client, TokenSettings } from '../domain/client';
 import type { GrantFacts } from '../domain/connected-apps';
 import type { ApiDefinition } from '../domain/gateway/catalog';
+import type { AccountStatus, Review } from './developers';
 
 export interface ApiCatalog {
   get(apiId: string): Promise<ApiDefinition | undefined>;
@@ -70,7 +71,31 @@ export type AdminChange =
       readonly version: number;
       readonly settings: TokenSettings;
     }
-  | { readonly kind: 'api'; readonly api: ApiDefinition; readonly version: number | undefined };
+  | { readonly kind: 'api'; readonly api: ApiDefinition; readonly version: number | undefined }
+  | {
+      readonly kind: 'review';
+      /** The decided review, written on condition that the stored one is still at `review.version - 1`. */
+      readonly review: Review;
+      readonly effect: ReviewEffect;
+    };
+
+/** What a review decision changes besides the review itself, in the same transaction. */
+export type ReviewEffect =
+  | { readonly kind: 'account'; readonly username: string; readonly status: AccountStatus; readonly comment?: string }
+  /** An approved application: its client leaves `pending` and may obtain tokens. */
+  | { readonly kind: 'activate-client'; readonly clientId: string }
+  /**
+   * An approved API application: the client's approved APIs and scopes as merged by the use-case, on
+   * condition that its approved set still has the size that was read (the set only grows: its size is its version).
+   */
+  | {
+      readonly kind: 'approve-apis';
+      readonly clientId: string;
+      readonly readSize: number;
+      readonly approvedApis: readonly string[];
+      readonly scopes: readonly string[];
+    }
+  | { readonly kind: 'none' };
 
 /** Another change came first: the entity is no longer at the version that was read. Nothing was written. */
 export class ConflictingChange extends Error {

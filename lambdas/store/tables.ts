@@ -123,6 +123,26 @@ export const tables = {
     indexes: [listedBy('at')],
     description: 'Administrative change log: who changed what, when, before and after.',
   },
+  developers: {
+    name: 'developers',
+    envVar: 'TABLE_DEVELOPERS',
+    partitionKey: S('username'),
+    indexes: [],
+    description:
+      'Developer-portal accounts: organisation, e-mail, scrypt password hash, review status, failed log-ins.',
+  },
+  reviews: {
+    name: 'reviews',
+    envVar: 'TABLE_REVIEWS',
+    partitionKey: S('reviewId'),
+    indexes: [
+      // Sparse: only open reviews carry `queue`, so the bank's Approvals queue is one bounded Query, oldest first.
+      { indexName: 'byQueue', partitionKey: S('queue'), sortKey: S('submittedAt'), projection: 'ALL' },
+      { indexName: 'byDeveloper', partitionKey: S('developer'), sortKey: S('submittedAt'), projection: 'ALL' },
+    ],
+    description:
+      'What fintechs submitted for the bank to approve (sign-ups, applications, API applications) and each decision.',
+  },
   bankData: {
     name: 'bank-data',
     envVar: 'TABLE_BANK_DATA',

@@ -51,10 +51,12 @@ function fakeDeps(clients: Client[], apis: readonly ApiDefinition[] = SAMPLE_CAT
           const current = settings.get(change.clientId);
           if (current?.version !== change.version) throw new ConflictingChange('lost');
           settings.set(change.clientId, { value: change.settings as TokenSettings, version: change.version + 1 });
-        } else {
+        } else if (change.kind === 'api') {
           const current = catalog.get(change.api.apiId);
           if (current?.version !== change.version) throw new ConflictingChange('lost');
           catalog.set(change.api.apiId, { value: change.api, version: (change.version ?? 0) + 1 });
+        } else {
+          throw new Error('no review changes in these tests');
         }
         log.push(entry);
       },

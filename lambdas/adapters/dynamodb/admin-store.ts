@@ -4,6 +4,8 @@
  *   1. the conditional write of the entity (a client's token settings, or an API definition), on
  *      condition that it is still at the `version` that was read, which it increments;
  *   2. the Put of the audit record, on condition that its key is new.
+ * A review decision writes the review (on its version) and what the decision changes (the developer
+ * account, or the application's client) as further items of the same transaction.
  * A lost race cancels the transaction (ConditionalCheckFailed, or TransactionConflict when another
  * transaction holds the item): ConflictingChange, and nothing is written.
  */
@@ -17,6 +19,7 @@ import { tableName } from '../../store/tables';
 import { apiItem, listApis, readApi } from './apis';
 import { auditItem } from './audit';
 import { listClients, readTokenSettings } from './clients';
+import { reviewItem } from './developers';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -42,7 +45,80 @@ function atVersion(keyAttribute: string, version: number): Condition {
       };
 }
 
-function entityWrite(change: AdminChange): TransactItem {
+/** The decided review (conditional on the version that was read) and what the decision changes. */
+function reviewWrites(change: Extract<AdminChange, { kind: 'review' }>): TransactItem[] {
+  const review: TransactItem = {
+    Put: {
+      TableName: tableName('reviews'),
+      Item: reviewItem(change.review),
+      ConditionExpression: '#version = :read',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':read': change.review.version - 1 },
+    },
+  };
+  const { effect } = change;
+  switch (effect.kind) {
+    case 'none':
+      return [review];
+    case 'account':
+      return [
+        review,
+        {
+          Update: {
+            TableName: tableName('developers'),
+            Key: { username: effect.username },
+            UpdateExpression:
+              effect.comment === undefined
+                ? 'SET #status = :status REMOVE #comment'
+                : 'SET #status = :status, #comment = :comment',
+            ConditionExpression: 'attribute_exists(username)',
+            ExpressionAttributeNames: { '#status': 'status', '#comment': 'comment' },
+            ExpressionAttributeValues: {
+              ':status': effect.status,
+              ...(effect.comment === undefined ? {} : { ':comment': effect.comment }),
+            },
+          },
+        },
+      ];
+    case 'activate-client':
+      return [
+        review,
+        {
+          Update: {
+            TableName: tableName('clients'),
+            Key: { clientId: effect.clientId },
+            UpdateExpression: 'SET #status = :active',
+            ConditionExpression: '#status = :pending',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':active': 'active', ':pending': 'pending' },
+          },
+        },
+      ];
+    case 'approve-apis':
+      return [
+        review,
+        {
+          Update: {
+            TableName: tableName('clients'),
+            Key: { clientId: effect.clientId },
+            UpdateExpression: 'SET approvedApis = :apis, scopes = :scopes',
+            ConditionExpression: 'size(approvedApis) = :size',
+            ExpressionAttributeValues: {
+              ':apis': effect.approvedApis,
+              ':scopes': effect.scopes,
+              ':size': effect.readSize,
+            },
+          },
+        },
+      ];
+  }
+}
+
+function entityWrites(change: AdminChange): TransactItem[] {
+  return change.kind === 'review' ? reviewWrites(change) : [entityWrite(change)];
+}
+
+function entityWrite(change: Exclude<AdminChange, { kind: 'review' }>): TransactItem {
   if (change.kind === 'token-settings') {
     const condition = atVersion('clientId', change.version);
     // `#version` is named by the condition.
@@ -92,7 +168,7 @@ export function dynamoAdminStore(doc: DynamoDBDocumentClient): AdminStore {
         await doc.send(
           new TransactWriteCommand({
             TransactItems: [
-              entityWrite(change),
+              ...entityWrites(change),
               {
                 Put: {
                   TableName: tableName('audit'),

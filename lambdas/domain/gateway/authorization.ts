@@ -16,3 +16,13 @@ export function requireGrantedGroup(token: TokenRecord, api: Pick<ApiDefinition,
   }
   return { subject: token.subject };
 }
+
+export const NOT_APPROVED = 'this API is not approved for the client; apply for it in the developer portal';
+
+/**
+ * A client the bank restricted to approved APIs (developer-portal clients) may call only those. The set is
+ * copied onto each token at issue, so an approval applies from the next token on, with no extra read here.
+ */
+export function requireApprovedApi(token: TokenRecord, api: Pick<ApiDefinition, 'apiId'>): void {
+  if (token.approvedApis !== undefined && !token.approvedApis.includes(api.apiId)) throw new AccessDenied(NOT_APPROVED);
+}
