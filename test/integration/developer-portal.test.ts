@@ -21,6 +21,9 @@ import { type Tpp, tppClient } from '../support/tpp';
 // scrypt at production cost on a shared CI machine.
 jest.setTimeout(240_000);
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers, read by shape in the assertions
+type Json = any;
+
 const PASSWORD = 'enjoy life every day 2026';
 const REDIRECT = 'https://enjoylife.example/callback';
 
@@ -58,7 +61,7 @@ describe('developer portal and Approvals (seed 004, TSP scenario)', () => {
     });
     const set = response.headers.getSetCookie().find((c) => c.startsWith('__Host-bankgate_developer='));
     if (set) cookie = set.split(';')[0]!;
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
+    return { status: response.status, body: (await response.json()) as Json };
   }
 
   async function logIn(username: string, password: string) {
@@ -73,12 +76,12 @@ describe('developer portal and Approvals (seed 004, TSP scenario)', () => {
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
+    return { status: response.status, body: (await response.json()) as Json };
   }
 
   async function openReview(type: string, developer: string) {
     const { body } = await admin('GET', '/admin/reviews');
-    return body.items.find((r: any) => r.type === type && r.developer === developer);
+    return body.items.find((r: Json) => r.type === type && r.developer === developer);
   }
 
   it('refuses a weak password and a taken username, naming the field', async () => {
@@ -122,8 +125,14 @@ describe('developer portal and Approvals (seed 004, TSP scenario)', () => {
     expect((await portal('GET', '/applications')).status).toBe(403);
 
     const signUp = await openReview('sign-up', 'tsp-new');
-    expect(signUp.submitted).toEqual({ username: 'tsp-new', organisation: 'Enjoy Life', email: 'dev@enjoylife.example' });
-    expect((await admin('POST', `/admin/reviews/${signUp.review_id}/decision`, { decision: 'return' })).status).toBe(400);
+    expect(signUp.submitted).toEqual({
+      username: 'tsp-new',
+      organisation: 'Enjoy Life',
+      email: 'dev@enjoylife.example',
+    });
+    expect((await admin('POST', `/admin/reviews/${signUp.review_id}/decision`, { decision: 'return' })).status).toBe(
+      400,
+    );
     const returned = await admin('POST', `/admin/reviews/${signUp.review_id}/decision`, {
       decision: 'return',
       comment: 'Please use your company e-mail address.',
@@ -139,10 +148,12 @@ describe('developer portal and Approvals (seed 004, TSP scenario)', () => {
     expect((await portal('POST', '/resubmit', edit)).status).toBe(200);
     const again = await openReview('sign-up', 'tsp-new');
     expect(again.submitted).toMatchObject(edit);
-    expect((await admin('POST', `/admin/reviews/${again.review_id}/decision`, { decision: 'approve' })).status).toBe(200);
+    expect((await admin('POST', `/admin/reviews/${again.review_id}/decision`, { decision: 'approve' })).status).toBe(
+      200,
+    );
 
     const status = await portal('GET', '/status');
-    expect(status.body.items[0].history.map((e: any) => [e.event, e.comment])).toEqual([
+    expect(status.body.items[0].history.map((e: Json) => [e.event, e.comment])).toEqual([
       ['submitted', undefined],
       ['returned', 'Please use your company e-mail address.'],
       ['resubmitted', undefined],
@@ -185,8 +196,11 @@ describe('developer portal and Approvals (seed 004, TSP scenario)', () => {
     expect(created).toMatchObject({ status: 201, body: { status: 'pending' } });
     const clientId = created.body.client_id as string;
 
-    const agent = new Agent({ connect: { ca: readFileSync(sandbox.manifest.ca), cert: issued.certPem, key: issued.keyPem } });
-    const mtlsFetch = ((url: string, init?: RequestInit) => fetch(url, { ...(init as object), dispatcher: agent })) as never;
+    const agent = new Agent({
+      connect: { ca: readFileSync(sandbox.manifest.ca), cert: issued.certPem, key: issued.keyPem },
+    });
+    const mtlsFetch = ((url: string, init?: RequestInit) =>
+      fetch(url, { ...(init as object), dispatcher: agent })) as never;
     const config = await oidc.discovery(
       new URL(sandbox.manifest.issuer),
       clientId,
@@ -200,10 +214,12 @@ describe('developer portal and Approvals (seed 004, TSP scenario)', () => {
     });
 
     const application = await openReview('application', 'tsp-new');
-    expect((await admin('POST', `/admin/reviews/${application.review_id}/decision`, { decision: 'approve' })).status).toBe(200);
+    expect(
+      (await admin('POST', `/admin/reviews/${application.review_id}/decision`, { decision: 'approve' })).status,
+    ).toBe(200);
 
     const catalog = (await portal('GET', '/catalog')).body.items;
-    const balances = catalog.find((a: any) => a.path === '/timeDeposit/balances');
+    const balances = catalog.find((a: Json) => a.path === '/timeDeposit/balances');
     expect(balances).toMatchObject({ method: 'GET', scope_group: 'time_deposits' });
     const applied = await portal('POST', '/api-applications', {
       client_id: clientId,
@@ -212,7 +228,9 @@ describe('developer portal and Approvals (seed 004, TSP scenario)', () => {
     });
     expect(applied.status).toBe(201);
     const apiApplication = await openReview('api-application', 'tsp-new');
-    expect((await admin('POST', `/admin/reviews/${apiApplication.review_id}/decision`, { decision: 'approve' })).status).toBe(200);
+    expect(
+      (await admin('POST', `/admin/reviews/${apiApplication.review_id}/decision`, { decision: 'approve' })).status,
+    ).toBe(200);
     expect((await portal('GET', '/applications')).body.items).toEqual([
       expect.objectContaining({ client_id: clientId, status: 'active', approved_apis: [balances.api_id] }),
     ]);

@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly error: string,
     readonly errorDescription?: string,
     readonly interactionId?: string,
+    /** Field name -> what is wrong with it, when the API names the fields of a form (`fields`). */
+    readonly fields: Readonly<Record<string, string>> = {},
   ) {
     super(errorDescription ?? error);
     this.name = 'ApiError';
@@ -43,12 +45,17 @@ export async function requestJson<T>(url: string, init: RequestOptions) {
   const body = await response.json().catch(() => undefined);
   const interactionId = response.headers.get('x-fapi-interaction-id') ?? undefined;
   if (!response.ok) {
-    const { error, error_description } = (body ?? {}) as { error?: unknown; error_description?: unknown };
+    const { error, error_description, fields } = (body ?? {}) as {
+      error?: unknown;
+      error_description?: unknown;
+      fields?: unknown;
+    };
     throw new ApiError(
       response.status,
       typeof error === 'string' ? error : 'server_error',
       typeof error_description === 'string' ? error_description : undefined,
       interactionId,
+      typeof fields === 'object' && fields !== null ? (fields as Record<string, string>) : {},
     );
   }
   if (body === undefined)

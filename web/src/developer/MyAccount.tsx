@@ -1,0 +1,471 @@
+/** "My Account": My Profile, Applications, API Application, Status, My API. */
+import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
+import { ApiError } from '../api/http';
+import { Alert, CallFailed, Status } from '../layout/Notice';
+import type { Profile, SignedIn } from './DeveloperPortal';
+import { STATUS_TEXT } from './DeveloperPortal';
+import { Field } from './Field';
+
+const SCREENS = ['My Profile', 'Applications', 'API Application', 'Status', 'My API'] as const;
+type Screen = (typeof SCREENS)[number];
+
+interface Application {
+  readonly client_id: string;
+  readonly client_name: string;
+  readonly profile: string;
+  readonly token_endpoint_auth_method: string;
+  readonly tls_client_auth_subject_dn?: string;
+  readonly status: 'pending' | 'active';
+  readonly approved_apis: readonly string[];
+}
+
+interface CatalogApi {
+  readonly api_id: string;
+  readonly name: string;
+  readonly method: string;
+  readonly path: string;
+  readonly scope_group: string;
+  readonly jose_policy: { readonly request: string; readonly response: string };
+}
+
+interface ReviewItem {
+  readonly review_id: string;
+  readonly type: string;
+  readonly state: string;
+  readonly submitted_at: string;
+  readonly submitted: Record<string, unknown>;
+  readonly history: readonly { at: string; event: string; by?: string; comment?: string }[];
+}
+
+const TYPE_TEXT: Record<string, string> = {
+  'sign-up': 'Sign-up',
+  application: 'Application',
+  'api-application': 'API application',
+};
+
+const when = (iso: string) => new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+
+/** GET a portal call into state, again whenever `reload` changes. */
+function useLoad<T>(signedIn: SignedIn, path: string, reload = 0) {
+  const [state, setState] = useState<{ data?: T; error?: unknown }>({});
+  useEffect(() => {
+    const abort = new AbortController();
+    signedIn.api.call<T>(path, { method: 'GET', signal: abort.signal }).then(
+      (data) => setState({ data }),
+      (error: unknown) => !abort.signal.aborted && setState({ error }),
+    );
+    return () => abort.abort();
+  }, [signedIn, path, reload]);
+  return state;
+}
+
+export function MyAccount({ signedIn, profile }: { signedIn: SignedIn; profile: Profile }) {
+  const [screen, setScreen] = useState<Screen>('My Profile');
+  return (
+    <>
+      <nav aria-label="My Account">
+        <h1>My Account</h1>
+        <ul className="menu">
+          {SCREENS.map((name) => (
+            <li key={name}>
+              <button
+                type="button"
+                className="button button--secondary"
+                aria-current={screen === name ? 'page' : undefined}
+                onClick={() => setScreen(name)}
+              >
+                {name}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {screen === 'My Profile' && <MyProfile profile={profile} />}
+      {screen === 'Applications' && <Applications signedIn={signedIn} />}
+      {screen === 'API Application' && <ApiApplication signedIn={signedIn} />}
+      {screen === 'Status' && <StatusList signedIn={signedIn} />}
+      {screen === 'My API' && <MyApi signedIn={signedIn} />}
+    </>
+  );
+}
+
+function MyProfile({ profile }: { profile: Profile }) {
+  return (
+    <section aria-labelledby="profile-heading">
+      <h2 id="profile-heading">My Profile</h2>
+      <dl>
+        <dt>Username</dt>
+        <dd>{profile.username}</dd>
+        <dt>Organisation</dt>
+        <dd>{profile.organisation}</dd>
+        <dt>E-mail</dt>
+        <dd>{profile.email}</dd>
+        <dt>Status</dt>
+        <dd>{STATUS_TEXT[profile.status]}</dd>
+        <dt>Member since</dt>
+        <dd>{when(profile.member_since)}</dd>
+      </dl>
+    </section>
+  );
+}
+
+const EMPTY_APPLICATION = {
+  client_name: '',
+  redirect_uris: '',
+  profile: 'fapi2',
+  token_endpoint_auth_method: 'tls_client_auth',
+  tls_client_auth_subject_dn: '',
+  certificate_pem: '',
+  tls_client_auth_issuer_dn: '',
+  jwks: '',
+  encryption_jwk: '',
+};
+
+function Applications({ signedIn }: { signedIn: SignedIn }) {
+  const [reload, setReload] = useState(0);
+  const list = useLoad<{ items: Application[] }>(signedIn, '/applications', reload);
+  const [form, setForm] = useState(EMPTY_APPLICATION);
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const [problem, setProblem] = useState<unknown>();
+  const [created, setCreated] = useState<string>();
+  const set = (key: keyof typeof form) => (value: string) => setForm({ ...form, [key]: value });
+  const profileId = useId();
+  const methodId = useId();
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setProblem(undefined);
+    setFields({});
+    try {
+      const result = await signedIn.api.call<{ client_id: string }>('/applications', {
+        method: 'POST',
+        body: form,
+        session: signedIn.session,
+      });
+      setCreated(result.client_id);
+      setForm(EMPTY_APPLICATION);
+      setReload(reload + 1);
+    } catch (error) {
+      if (error instanceof ApiError && Object.keys(error.fields).length > 0) setFields(error.fields);
+      else setProblem(error);
+    }
+  }
+
+  return (
+    <section aria-labelledby="applications-heading">
+      <h2 id="applications-heading">Applications</h2>
+      {list.error ? <CallFailed error={list.error} action="show your applications" /> : null}
+      {!list.data && !list.error && <Status>Loading…</Status>}
+      {list.data && list.data.items.length === 0 && <p>You have not registered an application yet.</p>}
+      {list.data && list.data.items.length > 0 && (
+        <table className="table">
+          <caption>Your applications</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Client ID</th>
+              <th scope="col">Authentication</th>
+              <th scope="col">Status</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.items.map((app) => (
+              <tr key={app.client_id}>
+                <td>{app.client_name}</td>
+                <td>
+                  <code>{app.client_id}</code>
+                </td>
+                <td>
+                  {app.token_endpoint_auth_method}
+                  {app.tls_client_auth_subject_dn ? ` (${app.tls_client_auth_subject_dn})` : ''}
+                </td>
+                <td>{STATUS_TEXT[app.status]}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {created && (
+        <Status>Application registered with client ID {created}. Status: Pending until the bank approves it.</Status>
+      )}
+      <h3>Register an application</h3>
+      {problem ? <CallFailed error={problem} action="register the application" /> : null}
+      {Object.keys(fields).length > 0 && <Alert title="Some fields need correcting">See the messages below.</Alert>}
+      <form onSubmit={submit} noValidate>
+        <Field
+          label="Name"
+          name="client_name"
+          value={form.client_name}
+          onChange={set('client_name')}
+          error={fields.client_name}
+        />
+        <Field
+          label="Redirect URIs"
+          name="redirect_uris"
+          value={form.redirect_uris}
+          onChange={set('redirect_uris')}
+          error={fields.redirect_uris}
+          hint="One or more https addresses, separated by spaces; each must match exactly."
+        />
+        <div className="field">
+          <label htmlFor={profileId}>Profile</label>
+          <select id={profileId} value={form.profile} onChange={(e) => set('profile')(e.target.value)}>
+            <option value="fapi2">FAPI 2.0</option>
+            <option value="fapi1-advanced">FAPI 1.0 Advanced</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={methodId}>Token endpoint authentication</label>
+          <select
+            id={methodId}
+            value={form.token_endpoint_auth_method}
+            onChange={(e) => set('token_endpoint_auth_method')(e.target.value)}
+          >
+            <option value="tls_client_auth">tls_client_auth (client certificate)</option>
+            <option value="private_key_jwt">private_key_jwt (signed assertion)</option>
+          </select>
+        </div>
+        {form.token_endpoint_auth_method === 'tls_client_auth' ? (
+          <>
+            <Field
+              label="Certificate subject DN"
+              name="tls_client_auth_subject_dn"
+              value={form.tls_client_auth_subject_dn}
+              onChange={set('tls_client_auth_subject_dn')}
+              error={fields.tls_client_auth_subject_dn}
+              hint="For example CN=my-app,O=My Fintech,C=TW. Or leave it empty and paste the certificate below."
+            />
+            <Field
+              label="Certificate (PEM)"
+              name="certificate_pem"
+              value={form.certificate_pem}
+              onChange={set('certificate_pem')}
+              error={fields.certificate_pem}
+              multiline
+            />
+            <Field
+              label="Issuer DN (optional)"
+              name="tls_client_auth_issuer_dn"
+              value={form.tls_client_auth_issuer_dn}
+              onChange={set('tls_client_auth_issuer_dn')}
+              error={fields.tls_client_auth_issuer_dn}
+            />
+          </>
+        ) : (
+          <Field
+            label="Signing keys (JWKS)"
+            name="jwks"
+            value={form.jwks}
+            onChange={set('jwks')}
+            error={fields.jwks}
+            hint='Public keys only, as {"keys": [...]}.'
+            multiline
+          />
+        )}
+        <Field
+          label="Encryption key for JWE responses (JWK, optional)"
+          name="encryption_jwk"
+          value={form.encryption_jwk}
+          onChange={set('encryption_jwk')}
+          error={fields.encryption_jwk}
+          multiline
+        />
+        <button type="submit" className="button button--primary">
+          Register application
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function ApiApplication({ signedIn }: { signedIn: SignedIn }) {
+  const catalog = useLoad<{ items: CatalogApi[] }>(signedIn, '/catalog');
+  const apps = useLoad<{ items: Application[] }>(signedIn, '/applications');
+  const [chosen, setChosen] = useState<readonly string[]>([]);
+  const [purpose, setPurpose] = useState('');
+  const [clientId, setClientId] = useState('');
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const [problem, setProblem] = useState<unknown>();
+  const [done, setDone] = useState(false);
+  const appId = useId();
+  const toggle = useCallback(
+    (apiId: string) => setChosen((now) => (now.includes(apiId) ? now.filter((id) => id !== apiId) : [...now, apiId])),
+    [],
+  );
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setProblem(undefined);
+    setFields({});
+    setDone(false);
+    try {
+      await signedIn.api.call('/api-applications', {
+        method: 'POST',
+        body: { client_id: clientId || apps.data?.items[0]?.client_id, api_ids: chosen, purpose },
+        session: signedIn.session,
+      });
+      setDone(true);
+      setChosen([]);
+      setPurpose('');
+    } catch (error) {
+      if (error instanceof ApiError && Object.keys(error.fields).length > 0) setFields(error.fields);
+      else setProblem(error);
+    }
+  }
+
+  if (catalog.error || apps.error) return <CallFailed error={catalog.error ?? apps.error} action="show the APIs" />;
+  if (!catalog.data || !apps.data) return <Status>Loading…</Status>;
+  return (
+    <section aria-labelledby="api-application-heading">
+      <h2 id="api-application-heading">API Application</h2>
+      {done && <Status>Request submitted successfully</Status>}
+      {problem ? <CallFailed error={problem} action="submit your request" /> : null}
+      {apps.data.items.length === 0 ? (
+        <p>Register an application first (Applications).</p>
+      ) : (
+        <form onSubmit={submit} noValidate>
+          <fieldset aria-describedby={fields.api_ids ? 'api-ids-error' : undefined}>
+            <legend>APIs</legend>
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Select</th>
+                  <th scope="col">Method</th>
+                  <th scope="col">Path</th>
+                  <th scope="col">Scope group</th>
+                  <th scope="col">JWT setting</th>
+                </tr>
+              </thead>
+              <tbody>
+                {catalog.data.items.map((api) => (
+                  <tr key={api.api_id}>
+                    <td>
+                      <label>
+                        <input
+                          type="checkbox"
+                          checked={chosen.includes(api.api_id)}
+                          onChange={() => toggle(api.api_id)}
+                        />{' '}
+                        {api.name}
+                      </label>
+                    </td>
+                    <td>{api.method}</td>
+                    <td>
+                      <code>{api.path}</code>
+                    </td>
+                    <td>{api.scope_group}</td>
+                    <td>
+                      Request: {api.jose_policy.request}, response: {api.jose_policy.response}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {fields.api_ids && (
+              <span id="api-ids-error" className="field__error">
+                {fields.api_ids}
+              </span>
+            )}
+          </fieldset>
+          <div className="field">
+            <label htmlFor={appId}>Application</label>
+            <select id={appId} value={clientId} onChange={(e) => setClientId(e.target.value)}>
+              {apps.data.items.map((app) => (
+                <option key={app.client_id} value={app.client_id}>
+                  {app.client_name} ({app.client_id})
+                </option>
+              ))}
+            </select>
+          </div>
+          <Field
+            label="Purpose"
+            name="purpose"
+            value={purpose}
+            onChange={setPurpose}
+            error={fields.purpose}
+            multiline
+          />
+          <button type="submit" className="button button--primary">
+            Submit
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function StatusList({ signedIn }: { signedIn: SignedIn }) {
+  const list = useLoad<{ items: ReviewItem[] }>(signedIn, '/status');
+  if (list.error) return <CallFailed error={list.error} action="show your requests" />;
+  if (!list.data) return <Status>Loading…</Status>;
+  return (
+    <section aria-labelledby="status-heading">
+      <h2 id="status-heading">Status</h2>
+      <table className="table">
+        <caption>Your requests, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Request</th>
+            <th scope="col">Submitted</th>
+            <th scope="col">State</th>
+            <th scope="col">History</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.data.items.map((review) => (
+            <tr key={review.review_id}>
+              <td>
+                {TYPE_TEXT[review.type]}
+                {typeof review.submitted.client_name === 'string' ? `: ${review.submitted.client_name}` : ''}
+              </td>
+              <td>{when(review.submitted_at)}</td>
+              <td>{STATUS_TEXT[review.state]}</td>
+              <td>
+                <ul>
+                  {review.history.map((event) => (
+                    <li key={`${event.at}-${event.event}`}>
+                      {when(event.at)}: {event.event}
+                      {event.by ? ` by ${event.by}` : ''}
+                      {event.comment ? ` — “${event.comment}”` : ''}
+                    </li>
+                  ))}
+                </ul>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function MyApi({ signedIn }: { signedIn: SignedIn }) {
+  const apps = useLoad<{ items: Application[] }>(signedIn, '/applications');
+  const catalog = useLoad<{ items: CatalogApi[] }>(signedIn, '/catalog');
+  if (apps.error || catalog.error) return <CallFailed error={apps.error ?? catalog.error} action="show your APIs" />;
+  if (!apps.data || !catalog.data) return <Status>Loading…</Status>;
+  const byId = new Map(catalog.data.items.map((api) => [api.api_id, api]));
+  return (
+    <section aria-labelledby="my-api-heading">
+      <h2 id="my-api-heading">My API</h2>
+      {apps.data.items.map((app) => (
+        <section key={app.client_id} aria-label={app.client_name}>
+          <h3>
+            {app.client_name} ({STATUS_TEXT[app.status]})
+          </h3>
+          {app.approved_apis.length === 0 ? (
+            <p>No API is approved for this application yet.</p>
+          ) : (
+            <ul>
+              {app.approved_apis.map((id) => (
+                <li key={id}>
+                  {byId.get(id)?.name ?? id}: {byId.get(id)?.method} <code>{byId.get(id)?.path}</code>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      ))}
+    </section>
+  );
+}
