@@ -18,6 +18,7 @@ import { dynamoGrantRegistry } from './adapters/dynamodb/gateway-grants';
 import { createKmsKeyService } from './adapters/kms-keys';
 import { createOidcIdentityProvider, secretFromSecretsManager } from './adapters/oidc-identity-provider';
 import { type Config, loadConfig } from './config';
+import type { ApprovalDeps } from './domain/admin/approvals';
 import type { AdminDeps } from './domain/admin/changes';
 import { httpsTransport, type UpstreamTransport } from './domain/gateway/upstream';
 import { checkUpstreamUrl } from './domain/gateway/upstream-address';
@@ -46,6 +47,8 @@ export interface Wiring {
   readonly staffIdentityProvider: IdentityProvider;
   /** The administration use-cases' dependencies, the same for the mTLS admin API and the admin console. */
   readonly admin: AdminDeps;
+  /** The approval use-cases' dependencies (developer-portal reviews), for both admin surfaces too. */
+  readonly approvals: ApprovalDeps;
   /** HTTPS to gateway upstreams, with the SSRF policy and extra CAs of the configuration. */
   readonly upstreamTransport: UpstreamTransport;
 }
@@ -116,6 +119,14 @@ export const wiring: Wiring = {
   },
   get staffIdentityProvider() {
     return part('staffIdentityProvider', () => relyingParty(wiring.config.staffIdp, 'BANKGATE_STAFF_IDP'));
+  },
+  get approvals() {
+    return part('approvals', () => ({
+      store: wiring.adminStore,
+      reviews: wiring.developers,
+      clients: wiring.stores.clients,
+      catalog: wiring.apiCatalog,
+    }));
   },
   get admin() {
     return part('admin', () => ({

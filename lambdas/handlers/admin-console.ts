@@ -11,6 +11,8 @@
  *   POST /apis                                       registers a new API
  *   POST /apis/{apiId}/jose-policy                   { version, request, response }
  *   GET  /audit[?entity=]                            the change log, newest first, bounded
+ *   GET  /reviews                                    Approvals: open developer-portal submissions, oldest first
+ *   POST /reviews/{reviewId}/decision                { decision: approve | return | deny, comment }
  */
 import {
   type AdminCommand,
@@ -27,6 +29,7 @@ import { ApiDefinitionBody, parseBody, TokenSettingsBody } from '../domain/admin
 import { admitAdministrator, staffActor } from '../domain/admin/staff';
 import { JosePolicySchema, SAMPLE_BANK_OPERATIONS } from '../domain/gateway/catalog';
 import { SCOPE_GROUPS } from '../domain/gateway/scope-groups';
+import { approvalRoutes } from '../http/approval-routes';
 import { json } from '../http/handler';
 import { type PortalCall, type PortalDefinition, type PortalRoute, portalHandler } from '../http/portal';
 import { oauthJsonBody } from '../http/request';
@@ -151,4 +154,4 @@ const routes: PortalRoute[] = [
   },
 ];
 
-export const handler = portalHandler(adminPortal, routes);
+export const handler = portalHandler(adminPortal, [...routes, ...approvalRoutes(command, logChange)]);

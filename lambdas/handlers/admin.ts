@@ -14,7 +14,7 @@
  * Changes apply to the next call; each is written with its audit record, or not at all (409 `conflict`).
  */
 
-import { type ApprovalDeps, approvalQueue, DecisionBody, decide, reviewRecord } from '../domain/admin/approvals';
+import { approvalQueue, DecisionBody, decide } from '../domain/admin/approvals';
 import {
   type AdminCommand,
   auditTrail,
@@ -31,6 +31,7 @@ import {
 } from '../domain/admin/changes';
 import { ApiDefinitionBody, parseBody, TokenSettingsBody } from '../domain/admin/records';
 import { ADMIN_SCOPE } from '../domain/client';
+import { reviewRecord } from '../domain/developer/reviews';
 import { JosePolicySchema } from '../domain/gateway/catalog';
 import { AccessDenied } from '../errors';
 import { authorizeBearer } from '../http/bearer';
@@ -41,13 +42,6 @@ import { systemClock } from '../ports/clock';
 import { wiring } from '../wiring';
 
 const adminDeps = () => wiring.admin;
-
-const approvalDeps = (): ApprovalDeps => ({
-  store: wiring.adminStore,
-  reviews: wiring.developers,
-  clients: wiring.stores.clients,
-  catalog: wiring.apiCatalog,
-});
 
 interface AdminCall {
   readonly request: HttpRequest;
@@ -90,10 +84,10 @@ const routes: Record<string, Route> = {
     const result = await replaceJosePolicy(adminDeps(), call.command, apiId!, body(call, JosePolicySchema));
     return json(200, result.value, versionTag(result.version));
   },
-  '/admin/reviews': async () => json(200, { items: (await approvalQueue(approvalDeps())).map(reviewRecord) }),
+  '/admin/reviews': async () => json(200, { items: (await approvalQueue(wiring.approvals)).map(reviewRecord) }),
   '/admin/reviews/{reviewId}/decision': async (call, { reviewId }) => {
     const { decision, comment } = body(call, DecisionBody);
-    return json(200, reviewRecord(await decide(approvalDeps(), call.command, reviewId!, decision, comment)));
+    return json(200, reviewRecord(await decide(wiring.approvals, call.command, reviewId!, decision, comment)));
   },
   '/admin/audit': async (call) => {
     const entity = query(call, 'entity');

@@ -13,7 +13,7 @@
  *   GET|POST /applications   -> the developer's clients (pending until approved) | register one
  *   POST /api-applications   -> apply for catalog APIs for one application
  */
-import { reviewRecord } from '../domain/admin/approvals';
+
 import {
   type DeveloperDeps,
   LOG_IN_REFUSED,
@@ -29,6 +29,7 @@ import {
   applyForApis,
   registerApplication,
 } from '../domain/developer/applications';
+import { reviewRecord } from '../domain/developer/reviews';
 import { InvalidRequest, OAuthError } from '../errors';
 import { json } from '../http/handler';
 import { beginSession, type PortalCall, type PortalDefinition, portalHandler } from '../http/portal';
@@ -123,7 +124,7 @@ async function showStatus(call: DeveloperCall) {
 }
 
 async function showCatalog(call: DeveloperCall) {
-  const page = await wiring.adminStore.apis({ limit: 100 });
+  const page = await wiring.apiCatalog.list({ limit: 100 });
   call.response = json(200, {
     items: page.items.map(({ value: api }) => ({
       api_id: api.apiId,

@@ -9,6 +9,8 @@ import type { AccountStatus, Review } from './developers';
 
 export interface ApiCatalog {
   get(apiId: string): Promise<ApiDefinition | undefined>;
+  /** The catalog in API-id order, a bounded page. */
+  list(page: PageRequest): Promise<Page<Versioned<ApiDefinition>>>;
   /** Validates and writes a definition. */
   put(api: ApiDefinition): Promise<void>;
 }

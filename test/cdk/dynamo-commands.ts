@@ -58,6 +58,8 @@ const RECEIVERS: Record<string, string> = {
   bankData: 'dynamoBankData',
   grantRegistry: 'dynamoGrantRegistry',
   portalSessions: 'dynamoPortalSessionStore',
+  developers: 'dynamoDeveloperStore',
+  reviews: 'dynamoDeveloperStore',
 };
 
 type Operation = { readonly table: TableKey | undefined; readonly action: string };
@@ -235,6 +237,7 @@ const WIRING_PARTS: Record<string, string> = {
   apiCatalog: 'dynamoApiCatalog',
   adminStore: 'dynamoAdminStore',
   auditLog: 'dynamoAuditLog',
+  developers: 'dynamoDeveloperStore',
 };
 
 /** The stores `wiring.stores` holds, by the names `createStores` gives them. */

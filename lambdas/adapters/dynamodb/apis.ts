@@ -55,6 +55,7 @@ export async function listApis(
 export function dynamoApiCatalog(doc: DynamoDBDocumentClient): ApiCatalog {
   const TableName = tableName('apis');
   return {
+    list: (page) => listApis(doc, page),
     async get(apiId) {
       return (await readApi(doc, apiId))?.value;
     },

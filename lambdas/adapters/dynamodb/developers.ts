@@ -31,13 +31,10 @@ function cancelled(error: unknown): boolean {
 }
 
 export function dynamoDeveloperStore(doc: DynamoDBDocumentClient): DeveloperStore {
-  const developers = () => tableName('developers');
-  const reviews = () => tableName('reviews');
-
   async function reviewQuery(IndexName: string, key: string, value: string, limit: number, newestFirst: boolean) {
     const { Items = [] } = await doc.send(
       new QueryCommand({
-        TableName: reviews(),
+        TableName: tableName('reviews'),
         IndexName,
         KeyConditionExpression: '#k = :v',
         ExpressionAttributeNames: { '#k': key },
@@ -52,7 +49,7 @@ export function dynamoDeveloperStore(doc: DynamoDBDocumentClient): DeveloperStor
   return {
     async account(username) {
       const { Item } = await doc.send(
-        new GetCommand({ TableName: developers(), Key: { username }, ConsistentRead: true }),
+        new GetCommand({ TableName: tableName('developers'), Key: { username }, ConsistentRead: true }),
       );
       return Item as DeveloperAccount | undefined;
     },
@@ -63,14 +60,14 @@ export function dynamoDeveloperStore(doc: DynamoDBDocumentClient): DeveloperStor
             TransactItems: [
               {
                 Put: {
-                  TableName: developers(),
+                  TableName: tableName('developers'),
                   Item: account,
                   ConditionExpression: 'attribute_not_exists(username)',
                 },
               },
               {
                 Put: {
-                  TableName: reviews(),
+                  TableName: tableName('reviews'),
                   Item: reviewItem(review),
                   ConditionExpression: 'attribute_not_exists(reviewId)',
                 },
@@ -88,7 +85,7 @@ export function dynamoDeveloperStore(doc: DynamoDBDocumentClient): DeveloperStor
       try {
         await doc.send(
           new UpdateCommand({
-            TableName: developers(),
+            TableName: tableName('developers'),
             Key: { username },
             UpdateExpression: 'SET failedLogins = :next, lockedUntil = :lock',
             ConditionExpression: 'failedLogins = :read AND lockedUntil <= :now',
@@ -104,7 +101,7 @@ export function dynamoDeveloperStore(doc: DynamoDBDocumentClient): DeveloperStor
     async clearLoginAttempts(username) {
       await doc.send(
         new UpdateCommand({
-          TableName: developers(),
+          TableName: tableName('developers'),
           Key: { username },
           UpdateExpression: 'SET failedLogins = :zero, lockedUntil = :zero',
           ConditionExpression: 'attribute_exists(username)',
@@ -119,7 +116,7 @@ export function dynamoDeveloperStore(doc: DynamoDBDocumentClient): DeveloperStor
             TransactItems: [
               {
                 Update: {
-                  TableName: developers(),
+                  TableName: tableName('developers'),
                   Key: { username: account.username },
                   UpdateExpression:
                     'SET organisation = :organisation, email = :email, #status = :reviewing REMOVE #comment',
@@ -135,7 +132,7 @@ export function dynamoDeveloperStore(doc: DynamoDBDocumentClient): DeveloperStor
               },
               {
                 Put: {
-                  TableName: reviews(),
+                  TableName: tableName('reviews'),
                   Item: reviewItem(review),
                   ConditionExpression: '#version = :read',
                   ExpressionAttributeNames: { '#version': 'version' },
@@ -154,7 +151,7 @@ export function dynamoDeveloperStore(doc: DynamoDBDocumentClient): DeveloperStor
     async submit(review) {
       await doc.send(
         new PutCommand({
-          TableName: reviews(),
+          TableName: tableName('reviews'),
           Item: reviewItem(review),
           ConditionExpression: 'attribute_not_exists(reviewId)',
         }),
@@ -163,7 +160,7 @@ export function dynamoDeveloperStore(doc: DynamoDBDocumentClient): DeveloperStor
     async review(reviewId) {
       if (!/^[\w-]{1,64}$/.test(reviewId)) return undefined;
       const { Item } = await doc.send(
-        new GetCommand({ TableName: reviews(), Key: { reviewId }, ConsistentRead: true }),
+        new GetCommand({ TableName: tableName('reviews'), Key: { reviewId }, ConsistentRead: true }),
       );
       return Item && asReview(Item);
     },

@@ -1,6 +1,7 @@
 import { type ReactNode, useEffect, useMemo, useState } from 'react';
 import type { PortalApi, PortalSession } from '../api/portal-session';
 import { ApiList } from './ApiList';
+import { Approvals } from './Approvals';
 import { AuditLog } from './AuditLog';
 import { type ConsoleApi, consoleApi } from './api';
 import { ClientManagement } from './ClientManagement';
@@ -17,6 +18,7 @@ interface Screen {
 const SCREENS: readonly Screen[] = [
   { id: 'clients', label: 'Client Management', render: (api) => <ClientManagement api={api} /> },
   { id: 'apis', label: 'API List', render: (api) => <ApiList api={api} /> },
+  { id: 'approvals', label: 'Approvals', render: (api) => <Approvals api={api} /> },
   { id: 'audit', label: 'Audit Log', render: (api) => <AuditLog api={api} /> },
 ];
 

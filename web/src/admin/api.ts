@@ -1,5 +1,6 @@
 /** The admin console's calls below `/admin/api` (lambdas/handlers/admin-console.ts) and their answers. */
 import type { PortalApi, PortalSession } from '../api/portal-session';
+import type { Decision, Review } from './Approvals';
 
 export type JoseMode = 'none' | 'jws' | 'jwe' | 'x-jws-signature';
 
@@ -91,6 +92,9 @@ export function consoleApi(api: PortalApi, session: PortalSession) {
     saveJosePolicy: (apiId: string, version: number, policy: ApiEntry['jose_policy']) =>
       post<Versioned<ApiEntry['jose_policy']>>(`/apis/${segment(apiId)}/jose-policy`, { version, ...policy }),
     registerApi: (definition: Omit<ApiEntry, 'api_id' | 'version'>) => post<ApiEntry>('/apis', definition),
+    reviews: (signal?: AbortSignal) => get<{ items: Review[] }>('/reviews', signal),
+    decide: (reviewId: string, decision: Decision, comment?: string) =>
+      post<Review>(`/reviews/${segment(reviewId)}/decision`, { decision, ...(comment ? { comment } : {}) }),
     audit: (entity: string | undefined, signal?: AbortSignal) =>
       get<{ changes: AuditChange[] }>(`/audit${entity ? `?entity=${segment(entity)}` : ''}`, signal),
   };
