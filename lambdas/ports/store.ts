@@ -123,7 +123,12 @@ export interface AuthorizationStore {
    * Single use: sets `used = true` only if the record exists, is unexpired and unused (one conditional
    * write: exactly one of N concurrent callers succeeds). On failure returns why, with the record if any.
    */
-  consume<R extends PushedRequestRecord | AuthorizationCodeRecord>(id: string, now: number): Promise<ConsumeResult<R>>;
+  consume<R extends PushedRequestRecord | AuthorizationCodeRecord>(
+    id: string,
+    now: number,
+    /** Only this client's record is used up: another client presenting it finds nothing and spends nothing. */
+    clientId?: string,
+  ): Promise<ConsumeResult<R>>;
   /** Updates a login session only if it is in status `from`; returns the new record or undefined. */
   advanceLogin(
     id: string,

@@ -106,6 +106,20 @@ describe('authorization request errors: PAR, /authorize and the consent page API
       await expectErrorPage(second, 'invalid_request_uri');
     });
 
+    it('does not use up a request_uri presented with another client_id: its own client can still use it', async () => {
+      // Prepare
+      const pushed = await push(fapi2, asForm(authorizationParameters(fapi2)));
+
+      // Act
+      const wrongClient = await authorize({ client_id: FAPI1_CLIENT, request_uri: pushed.body.request_uri });
+      const ownClient = await authorize({ client_id: FAPI2_CLIENT, request_uri: pushed.body.request_uri });
+
+      // Assess
+      await expectErrorPage(wrongClient, 'invalid_request_uri');
+      expect(ownClient.status).toBe(303);
+      expect(ownClient.headers.get('location')!.startsWith(sandbox.manifest.idp_issuer)).toBe(true);
+    });
+
     it('accepts a FAPI 1.0 Advanced client authenticated by its certificate with a signed request object', async () => {
       // Prepare
       const request = await requestObject(fapi1);

@@ -77,9 +77,9 @@ export function memoryAuthorizations(
       const record = records.get(id);
       return record && record.expiresAt > now ? (record as R) : undefined;
     },
-    async consume(id, now) {
+    async consume(id, now, clientId) {
       const record = records.get(id) as AuthorizationCodeRecord | undefined;
-      if (!record) return { ok: false, reason: 'unknown' };
+      if (!record || (clientId !== undefined && record.clientId !== clientId)) return { ok: false, reason: 'unknown' };
       if (record.used) return { ok: false, reason: 'used', record: record as never };
       if (record.expiresAt <= now) return { ok: false, reason: 'expired', record: record as never };
       const used = { ...record, used: true };

@@ -20,15 +20,20 @@ export function dynamoAuthorizationStore(doc: DynamoDBDocumentClient): Authoriza
       const record = await read(id);
       return record && record.expiresAt > now ? (record as R) : undefined;
     },
-    async consume(id, now) {
+    async consume(id, now, clientId) {
       try {
         const { Attributes } = await doc.send(
           new UpdateCommand({
             TableName,
             Key: { id },
             UpdateExpression: 'SET used = :true',
-            ConditionExpression: 'attribute_exists(id) AND used = :false AND expiresAt > :now',
-            ExpressionAttributeValues: { ':true': true, ':false': false, ':now': now },
+            ConditionExpression: `attribute_exists(id) AND used = :false AND expiresAt > :now${clientId === undefined ? '' : ' AND clientId = :clientId'}`,
+            ExpressionAttributeValues: {
+              ':true': true,
+              ':false': false,
+              ':now': now,
+              ...(clientId === undefined ? {} : { ':clientId': clientId }),
+            },
             ReturnValues: 'ALL_NEW',
           }),
         );
@@ -37,7 +42,9 @@ export function dynamoAuthorizationStore(doc: DynamoDBDocumentClient): Authoriza
         if (!isConditionFailure(error)) throw error;
         const record = (await read(id)) as never | undefined;
         if (!record) return { ok: false, reason: 'unknown' };
-        const { used, expiresAt } = record as { used: boolean; expiresAt: number };
+        const { used, expiresAt, clientId: owner } = record as { used: boolean; expiresAt: number; clientId: string };
+        // Another client's record: as if it did not exist (left unused for its own client).
+        if (clientId !== undefined && owner !== clientId) return { ok: false, reason: 'unknown' };
         return { ok: false, reason: used ? 'used' : expiresAt <= now ? 'expired' : 'unknown', record };
       }
     },

@@ -116,9 +116,13 @@ async function requestThatCounts(
     if (!requestUri.startsWith(REQUEST_URI_PREFIX))
       throw new AuthorizationRequestError('invalid_request_uri', 'request_uri is not a pushed request', false);
     const handle = requestUri.slice(REQUEST_URI_PREFIX.length);
-    // Single use at the moment of authorization: one conditional write.
-    const pushed = await deps.authorizations.consume<PushedRequestRecord>(pushedRequestRecordId(handle), now);
-    if (!pushed.ok || pushed.record.clientId !== client.clientId) {
+    // Single use at the moment of authorization, for its own client only: one conditional write.
+    const pushed = await deps.authorizations.consume<PushedRequestRecord>(
+      pushedRequestRecordId(handle),
+      now,
+      client.clientId,
+    );
+    if (!pushed.ok) {
       throw new AuthorizationRequestError(
         'invalid_request_uri',
         'request_uri is unknown, expired, already used or not for this client',
