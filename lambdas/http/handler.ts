@@ -9,6 +9,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { isRetryable, OAuthError, ObError, ProtocolError, ServerError, TemporarilyUnavailable } from '../errors';
 import { metrics, type RequestLog, requestLog } from './observability';
+import { PAGE_CSP, renderPage } from './page';
 import { header } from './request';
 import { STRICT_TRANSPORT_SECURITY } from './strict-transport';
 
@@ -63,19 +64,49 @@ export function html(statusCode: number, body: string, headers: Record<string, s
     statusCode,
     headers: {
       'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+      'content-security-policy': PAGE_CSP,
       ...headers,
     },
     body,
   };
 }
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** What a person reads for an error of a browser endpoint: customer words; the protocol code goes in small print. */
+function customerWords(known: ProtocolError): { title: string; paragraphs: string[] } {
+  const again = 'Go back to the app you came from and start again from there.';
+  if (!(known instanceof OAuthError) || known.status >= 500) {
+    return { title: 'Something went wrong', paragraphs: ['We could not complete your request just now.', again] };
+  }
+  if (known.error === 'invalid_request_uri' && /expired|already used/.test(known.description)) {
+    return {
+      title: 'This link has expired or was already used',
+      paragraphs: ['Links to sign in for an app work once, for a few minutes.', again],
+    };
+  }
+  if (known.error === 'invalid_request_uri' || known.error === 'invalid_request_object') {
+    return {
+      title: 'This link is not valid',
+      paragraphs: ['The link that brought you here was not made by an app we know, or was changed.', again],
+    };
+  }
+  if (known.error === 'invalid_client' || known.error === 'unauthorized_client') {
+    return {
+      title: 'This app is not known to us',
+      paragraphs: ['The app that sent you here is not registered with us, so we cannot let you sign in for it.', again],
+    };
+  }
+  return {
+    title: 'This link is not valid',
+    paragraphs: ['The app that sent you here made a request we cannot accept.', again],
+  };
 }
 
-function errorPage(title: string, message: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></main></body></html>`;
+function errorPage(known: ProtocolError, interactionId: string): string {
+  const code = known instanceof OAuthError ? known.error : 'server_error';
+  return renderPage(
+    { bankName: process.env.BANKGATE_TENANT_NAME ?? 'Bankgate' },
+    { ...customerWords(known), smallPrint: [`Error code: ${code}`, `Reference: ${interactionId}`] },
+  );
 }
 
 /** Maps any error to the protocol's error response. Unknown errors never leak internals. */
@@ -91,10 +122,7 @@ export function renderError(error: unknown, format: ErrorFormat, interactionId: 
         ? new ObError(500, 'Unexpected error', [{ ErrorCode: 'UK.OBIE.UnexpectedError', Message: 'Unexpected error' }])
         : new ServerError();
   }
-  if (format === 'html') {
-    const title = known instanceof OAuthError ? known.error : 'Error';
-    return html(known.status, errorPage(title, known.message), known.headers);
-  }
+  if (format === 'html') return html(known.status, errorPage(known, interactionId), known.headers);
   if (known instanceof ObError || format === 'openbanking') {
     const ob = known instanceof ObError ? known : toObError(known);
     return json(ob.status, { Code: ob.code, Id: interactionId, Message: ob.message, Errors: ob.errors }, ob.headers);

@@ -103,7 +103,9 @@ describe('authorization request errors: PAR, /authorize and the consent page API
       expect(pushed.body.expires_in).toBeLessThan(600);
       expect(first.status).toBe(303);
       expect(first.headers.get('location')!.startsWith(sandbox.manifest.idp_issuer)).toBe(true);
-      await expectErrorPage(second, 'invalid_request_uri');
+      expect(await expectErrorPage(second, 'invalid_request_uri')).toContain(
+        '<h1>This link has expired or was already used</h1>',
+      );
     });
 
     it('does not use up a request_uri presented with another client_id: its own client can still use it', async () => {
@@ -115,7 +117,7 @@ describe('authorization request errors: PAR, /authorize and the consent page API
       const ownClient = await authorize({ client_id: FAPI2_CLIENT, request_uri: pushed.body.request_uri });
 
       // Assess
-      await expectErrorPage(wrongClient, 'invalid_request_uri');
+      expect(await expectErrorPage(wrongClient, 'invalid_request_uri')).toContain('<h1>This link is not valid</h1>');
       expect(ownClient.status).toBe(303);
       expect(ownClient.headers.get('location')!.startsWith(sandbox.manifest.idp_issuer)).toBe(true);
     });

@@ -118,5 +118,9 @@ export async function expectErrorPage(response: Awaited<ReturnType<typeof author
   expect(response.status).toBe(400);
   expect(response.headers.get('location')).toBeNull();
   expect(response.headers.get('content-type')).toMatch(/^text\/html/);
-  expect(await response.text()).toContain(`<title>${error}</title>`);
+  const page = await response.text();
+  // Customer words first, the protocol code only in small print.
+  expect(page).toMatch(/<h1>[A-Z][^<]+<\/h1>/);
+  expect(page).toContain(`Error code: ${error}`);
+  return page;
 }

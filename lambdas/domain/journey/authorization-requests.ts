@@ -123,11 +123,11 @@ async function requestThatCounts(
       client.clientId,
     );
     if (!pushed.ok) {
-      throw new AuthorizationRequestError(
-        'invalid_request_uri',
-        'request_uri is unknown, expired, already used or not for this client',
-        false,
-      );
+      const why =
+        pushed.reason === 'unknown'
+          ? 'request_uri is not valid for this client'
+          : 'request_uri has expired or was already used';
+      throw new AuthorizationRequestError('invalid_request_uri', why, false);
     }
     return pushed.record.request;
   }
