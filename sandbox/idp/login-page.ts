@@ -1,50 +1,50 @@
-/** The demo IdP's sign-in page: a plain, accessible HTML form that posts back to its own interaction URL. */
-
-const escapeHtml = (value: string) =>
-  value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
+/** The demo IdP's pages: its sign-in form (posts back to its own interaction URL) and its landing page. */
+import { escapeHtml, PAGE_CSP, renderPage } from '../../lambdas/http/page';
 
 /** No scripts, no framing; the form posts only to this origin (the follow-up redirect leaves it, so no form-action). */
-export const LOGIN_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
+export const LOGIN_PAGE_CSP = PAGE_CSP;
 
 export function renderLoginPage(input: {
   bankName: string;
+  primaryColour?: string | null;
   action: string;
   username?: string;
   error?: string;
 }): string {
-  const bankName = escapeHtml(input.bankName);
   const alert = input.error ? `<p role="alert" class="error">${escapeHtml(input.error)}</p>` : '';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${bankName} – Sign in</title>
-<style>
-  body { font-family: system-ui, sans-serif; margin: 0; background: #f4f6f8; color: #1b1f24; }
-  main { max-width: 22rem; margin: 4rem auto; padding: 2rem; background: #fff; border-radius: 8px; }
-  label { display: block; margin-top: 1rem; font-weight: 600; }
-  input { box-sizing: border-box; width: 100%; padding: .5rem; margin-top: .25rem; font-size: 1rem; }
-  button { margin-top: 1.5rem; width: 100%; padding: .6rem; font-size: 1rem; background: #0b5394; color: #fff; border: 0; border-radius: 4px; }
-  .error { color: #a4141b; font-weight: 600; }
-</style>
-</head>
-<body>
-<main>
-<h1>${bankName}</h1>
-${alert}
+  return renderPage(
+    { bankName: input.bankName, primaryColour: input.primaryColour },
+    {
+      title: `Sign in to ${input.bankName}`,
+      paragraphs: [],
+      trustedHtml: `${alert}
 <form method="post" action="${escapeHtml(input.action)}">
   <label for="username">Username</label>
   <input id="username" name="username" autocomplete="username" required value="${escapeHtml(input.username ?? '')}">
   <label for="password">Password</label>
   <input id="password" name="password" type="password" autocomplete="current-password" required>
   <button type="submit">Sign in</button>
-</form>
-</main>
-</body>
-</html>
-`;
+</form>`,
+    },
+  );
+}
+
+/** The IdP's root: what it is, and where to go. */
+export function renderIdpLandingPage(input: { bankName: string; primaryColour?: string | null; bankOrigin?: string }) {
+  return renderPage(
+    { bankName: input.bankName, primaryColour: input.primaryColour },
+    {
+      title: `${input.bankName}: sign-in service (sandbox)`,
+      paragraphs: [
+        `This stands in for ${input.bankName}'s own identity provider: customers and staff sign in here when an app or a portal sends them.`,
+        'There is nothing to do on this page by itself.',
+      ],
+      links: [
+        { href: '/.well-known/openid-configuration', label: 'OpenID Provider discovery document' },
+        ...(input.bankOrigin
+          ? [{ href: `${input.bankOrigin}/`, label: `${input.bankName}: the sandbox's start page` }]
+          : []),
+      ],
+    },
+  );
 }

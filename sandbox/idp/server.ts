@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { LOGIN_PAGE_CSP, renderLoginPage } from './login-page';
+import { LOGIN_PAGE_CSP, renderIdpLandingPage, renderLoginPage } from './login-page';
 import { loadOrCreateIdpSecrets } from './persisted-keys';
 
 export interface DemoCustomer {
@@ -65,7 +65,13 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
   const bankName = opts.bankName ?? 'TPI Bank';
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const uid = INTERACTION_PATH.exec(new URL(req.url ?? '/', issuer).pathname)?.[1];
+    const pathname = new URL(req.url ?? '/', issuer).pathname;
+    if (pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const bankOrigin = opts.clients[0]?.redirect_uris[0] && new URL(opts.clients[0].redirect_uris[0]).origin;
+      sendHtml(res, 200, renderIdpLandingPage({ bankName, bankOrigin }));
+      return;
+    }
+    const uid = INTERACTION_PATH.exec(pathname)?.[1];
     if (uid === undefined) {
       providerCallback(req, res);
       return;

@@ -189,3 +189,13 @@ test('a restarted IdP on the same data directory keeps its signing key', async (
   expect(before).toHaveLength(1);
   expect(after).toEqual(before);
 });
+
+it('answers its root with a landing page naming the bank and linking its discovery and the bank', async () => {
+  const response = await fetchTrustingTestCa(`${idp.issuer}/`);
+  const page = await response.text();
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+  expect(page).toContain('<h1>TPI Bank: sign-in service (sandbox)</h1>');
+  expect(page).toContain('href="/.well-known/openid-configuration"');
+  expect(page).toContain('href="https://bankgate.test/"');
+});
