@@ -180,35 +180,40 @@ export async function addTransactions(server: Server): Promise<TransactionSuppor
     if (identities.size !== targets.length) {
       throw validation('Transaction request cannot include multiple operations on one item');
     }
-    // Items touch distinct items, so each condition sees its item as before the transaction, in any order.
-    const reasons: CancellationReason[] = [];
+    // Distinct items and the gate held alone: the items are applied at once, each with its own condition.
     let failure: DynamoError | undefined;
-    for (const [index, item] of items.entries()) {
-      const target = targets[index]!;
-      try {
-        target.before = await apply(item);
-        target.applied = true;
-        reasons.push({ Code: 'None' });
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') {
-          failure ??= errorOf(error);
-          reasons.push({ Code: 'None' });
-          continue;
+    const reasons: CancellationReason[] = await Promise.all(
+      items.map(async (item, index): Promise<CancellationReason> => {
+        const target = targets[index]!;
+        try {
+          target.before = await apply(item);
+          target.applied = true;
+          return { Code: 'None' };
+        } catch (error) {
+          if ((error as Error).name !== 'ConditionalCheckFailedException') {
+            failure ??= errorOf(error);
+            return { Code: 'None' };
+          }
+          const returnOld = (item.Put ?? item.Update ?? item.Delete ?? item.ConditionCheck)
+            ?.ReturnValuesOnConditionCheckFailure;
+          const current =
+            returnOld === 'ALL_OLD'
+              ? (
+                  await store.send(
+                    new GetItemCommand({ TableName: target.table, Key: target.key, ConsistentRead: true }),
+                  )
+                ).Item
+              : undefined;
+          return { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', Item: current };
         }
-        const returnOld = (item.Put ?? item.Update ?? item.Delete ?? item.ConditionCheck)
-          ?.ReturnValuesOnConditionCheckFailure;
-        const current =
-          returnOld === 'ALL_OLD'
-            ? (await store.send(new GetItemCommand({ TableName: target.table, Key: target.key, ConsistentRead: true })))
-                .Item
-            : undefined;
-        reasons.push({ Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', Item: current });
-      }
-    }
+      }),
+    );
     const cancelled = failure ?? reasons.some((reason) => reason.Code !== 'None');
-    for (const [index, target] of targets.entries()) {
-      if (target.applied && (cancelled || items[index]!.ConditionCheck)) await restore(target);
-    }
+    await Promise.all(
+      targets.map((target, index) =>
+        target.applied && (cancelled || items[index]!.ConditionCheck) ? restore(target) : undefined,
+      ),
+    );
     if (failure) throw failure;
     if (cancelled) {
       const codes = reasons.map((reason) => reason.Code).join(', ');

@@ -20,6 +20,8 @@ export interface Consent {
   readonly grantedScopes?: readonly string[];
   /** Authorizations-table id of the code the latest authorisation issued (withdrawn by a re-authorisation). */
   readonly authorizationCodeId?: string;
+  /** The latest authorisation's grant: token issuance is conditional on it, so a re-authorisation ends the earlier one. */
+  readonly grantId?: string;
 }
 
 export type TokenKind = 'access' | 'refresh';
@@ -29,7 +31,7 @@ export type TokenKind = 'access' | 'refresh';
  * that a resource call needs no second lookup. Built by `grantFromConsent()` (`domain/grant.ts`).
  */
 export interface Grant {
-  /** Tokens issued from one code carry it; a replayed code revokes them (byGrant index). */
+  /** Tokens issued from one code carry it; a replayed code or RFC 7009 revocation ends them all. */
   readonly grantId: string;
   readonly subject: string;
   readonly authTime: number;

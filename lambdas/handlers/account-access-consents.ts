@@ -6,8 +6,9 @@
  * The use-cases are `domain/journey/account-access-consents.ts`.
  */
 import { consentResponse } from '../domain/consents';
-import { createConsent, ownConsent, revokeConsent } from '../domain/journey/account-access-consents';
+import { createConsent, ownConsent } from '../domain/journey/account-access-consents';
 import type { Consent, TokenRecord } from '../domain/model';
+import { revokeConsent } from '../domain/revocation';
 import { ObError } from '../errors';
 import { authorizeBearer } from '../http/bearer';
 import { type HttpRequest, type HttpResponse, httpHandler, json, noContent } from '../http/handler';
@@ -81,9 +82,13 @@ function read(call: ConsentCall) {
   call.response = json(200, consentResponse(call.consent, selfUrl(call.consent.consentId)));
 }
 
+/**
+ * Deletes (revokes) a consent: Revoked first, then every token of it swept, then 204 (`revokeConsent`).
+ * Idempotent: repeating it re-sweeps the tokens, which also completes a sweep interrupted by a crash.
+ */
 async function revoke(call: ConsentCall) {
-  const { revoked, tokensRevoked } = await revokeConsent(call.consent, call.now, wiring.stores);
-  if (revoked) metrics.addMetric(Metric.ConsentsRevoked, 'Count', 1);
+  const { ended, tokensRevoked } = await revokeConsent(wiring.stores, call.consent.consentId, call.now);
+  if (ended) metrics.addMetric(Metric.ConsentsRevoked, 'Count', 1);
   call.request.log.info('consent deleted', { consentId: call.consent.consentId, tokensRevoked });
   call.response = noContent();
 }

@@ -6,6 +6,9 @@
  *   GET     /admin/apis?limit&cursor                   the gateway API catalog, a bounded page
  *   GET|PUT /admin/apis/{apiId}                        a gateway API's definition (PUT creates or replaces it)
  *   GET|PUT /admin/apis/{apiId}/jose-policy            request/response JOSE policy of a gateway API
+ *   GET     /admin/certificates/revoked                the certificate revocation list (entries in force)
+ *   GET|PUT|DELETE /admin/certificates/revoked/{entryId}  one entry: `thumbprint` (x5t#S256) or `issuer_dn` +
+ *                                                      `serial_number`, and `reason`; PUT also revokes its tokens
  *   GET     /admin/audit[?entity=client:tsp2]          the change log (of one entity), newest first, bounded
  *   GET     /admin/reviews                             the Approvals queue: open developer-portal submissions, oldest first
  *   POST    /admin/reviews/{reviewId}/decision         approve, return (comment required) or deny one (`domain/admin/approvals.ts`)
@@ -30,12 +33,19 @@ import {
   replaceTokenSettings,
 } from '../domain/admin/changes';
 import { ApiDefinitionBody, parseBody, TokenSettingsBody } from '../domain/admin/records';
+import {
+  liftRevokedCertificate,
+  listRevokedCertificates,
+  parseRevokedCertificateBody,
+  putRevokedCertificate,
+  readRevokedCertificate,
+} from '../domain/admin/revoked-certificates';
 import { ADMIN_SCOPE } from '../domain/client';
 import { reviewRecord } from '../domain/developer/reviews';
 import { JosePolicySchema } from '../domain/gateway/catalog';
 import { AccessDenied } from '../errors';
 import { authorizeBearer } from '../http/bearer';
-import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
+import { type HttpRequest, type HttpResponse, httpHandler, json, noContent } from '../http/handler';
 import { ifMatchVersion, oauthJsonBody, versionTag } from '../http/request';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
@@ -88,6 +98,21 @@ const routes: Record<string, Route> = {
   '/admin/reviews/{reviewId}/decision': async (call, { reviewId }) => {
     const { decision, comment } = body(call, DecisionBody);
     return json(200, reviewRecord(await decide(wiring.approvals, call.command, reviewId!, decision, comment)));
+  },
+  '/admin/certificates/revoked': async () => json(200, await listRevokedCertificates(wiring.stores)),
+  '/admin/certificates/revoked/{entryId}': async (call, { entryId }) => {
+    switch (call.request.event.httpMethod) {
+      case 'GET':
+        return json(200, await readRevokedCertificate(wiring.stores, entryId!));
+      case 'DELETE':
+        await liftRevokedCertificate(wiring.stores, call.command, entryId!);
+        return noContent();
+      default: {
+        const body = parseRevokedCertificateBody(oauthJsonBody(call.request.event));
+        const result = await putRevokedCertificate(wiring.stores, call.command, entryId!, body);
+        return json(result.created ? 201 : 200, result.value);
+      }
+    }
   },
   '/admin/audit': async (call) => {
     const entity = query(call, 'entity');

@@ -4,6 +4,7 @@
  * Unknown tokens, and tokens of other clients, get the same 200 and no effect (RFC 7009 §2.2).
  */
 
+import { revokeGrantTokens } from '../domain/revocation';
 import { hashSecret } from '../domain/tokens';
 import { authenticateClientStep, parseTokenParameter, type TokenCall } from '../http/client-steps';
 import { httpHandler } from '../http/handler';
@@ -16,10 +17,10 @@ async function revokeToken({ client, token, request }: TokenCall) {
   const tokenHash = hashSecret(token);
   const record = await tokens.get(tokenHash);
   if (!record || record.clientId !== client.clientId) return;
-  // The presented token first, by its key (strongly consistent); then the rest of its grant via the index.
+  // The presented token first, by its key; then the rest of its grant (consistent sweeps, `revokeGrantTokens`).
   await tokens.revoke(tokenHash);
   const grantRevoked = record.kind === 'refresh' && record.grantId !== undefined;
-  const alsoRevoked = grantRevoked ? await tokens.revokeByGrant(record.grantId!) : 0;
+  const alsoRevoked = grantRevoked ? await revokeGrantTokens({ tokens }, record) : 0;
   request.log.info('token revoked', { clientId: client.clientId, kind: record.kind, grantRevoked, alsoRevoked });
 }
 

@@ -1,5 +1,6 @@
 /** POST /token (mTLS origin): client authentication, then one grant, issuing certificate-bound tokens. */
 
+import { presentedCertificateKeys } from '../domain/certificate-revocation';
 import type { Client } from '../domain/client';
 import { type ClientCertificate, requireCertificate } from '../domain/client-auth';
 import { authorizationCodeGrant } from '../domain/grants/authorization-code';
@@ -67,6 +68,7 @@ async function performGrant(exchange: TokenExchange) {
       client,
       params,
       certThumbprint: certificate.thumbprint,
+      certificateKeys: presentedCertificateKeys(certificate),
       now,
     });
     exchange.response = json(200, tokens);

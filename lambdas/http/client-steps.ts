@@ -1,4 +1,5 @@
 /** Steps shared by the client-authenticated mTLS OAuth endpoints: token, PAR, introspection, revocation. */
+import { presentedCertificateKeys } from '../domain/certificate-revocation';
 import type { Client } from '../domain/client';
 import { authenticateClient } from '../domain/client-auth';
 import { InvalidClient, InvalidRequest } from '../errors';
@@ -44,16 +45,23 @@ async function authenticateRequestClient(
   params: ReadonlyMap<string, string>,
   now: number,
 ): Promise<Client> {
+  const certificate = clientCertificate(request.event);
   try {
-    return await authenticateClient(
-      { params, certificate: clientCertificate(request.event), now },
-      {
-        clients: wiring.stores.clients,
-        once: wiring.stores.once,
-        issuer: wiring.config.issuer,
-        adminCaThumbprint: wiring.config.adminCaThumbprint,
-      },
-    );
+    const [client, revoked] = await Promise.all([
+      authenticateClient(
+        { params, certificate, now },
+        {
+          clients: wiring.stores.clients,
+          once: wiring.stores.once,
+          issuer: wiring.config.issuer,
+          adminCaThumbprint: wiring.config.adminCaThumbprint,
+        },
+      ),
+      // The tenant's revocation list, read alongside the client (API Gateway's mTLS checks no CRL or OCSP).
+      certificate && wiring.stores.revokedCertificates.isRevoked(presentedCertificateKeys(certificate)),
+    ]);
+    if (revoked) throw new InvalidClient('the client certificate has been revoked');
+    return client;
   } catch (error) {
     if (error instanceof InvalidClient) {
       metrics.addMetric(Metric.ClientAuthFailures, 'Count', 1);

@@ -142,4 +142,9 @@ export interface GrantRegistry {
   replace(clientId: string, subject: string, grant: CurrentGrant, expiresAt: number): Promise<CurrentGrant | undefined>;
   /** The customer's grants, current and ended, by a Query on the registry's index by customer (bounded). */
   listBySubject(subject: string): Promise<GrantFacts[]>;
+  /**
+   * Ends the client's current grant for the customer (one conditional write) and returns the grant ended,
+   * by this call or an earlier one, so the caller sweeps its tokens (again).
+   */
+  revoke(clientId: string, subject: string): Promise<CurrentGrant | undefined>;
 }

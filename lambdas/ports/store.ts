@@ -67,12 +67,51 @@ export interface TokenUseRequest {
   readonly access?: { readonly api: string; readonly interactionId: string };
 }
 
-/** The tokens of one consent, or of one consent-less grant. */
+/** Revocation-list lookup keys of one certificate (`domain/certificate-revocation.ts`). */
+export interface CertificateKeys {
+  /** By `x5t#S256` thumbprint. */
+  readonly thumbprint: string;
+  /** By issuer DN + serial number. */
+  readonly issuerSerial: string;
+}
+
+/** The consent or consent-less grant tokens are issued from, as it must still stand when they are written. */
+export type GrantAuthority =
+  | { readonly kind: 'consent'; readonly consentId: string; readonly clientId: string; readonly grantId: string }
+  | { readonly kind: 'grant'; readonly clientId: string; readonly subject: string; readonly grantId: string };
+
+/** What must still hold when tokens are written: checked in the same transaction that writes them. */
+export interface IssuanceGuard {
+  /** Absent for client_credentials tokens (no customer grant). */
+  readonly grant?: GrantAuthority;
+  /** Refresh grant: the presented refresh token is still not revoked. */
+  readonly refreshTokenHash?: string;
+  /** The certificate the tokens are bound to: not on the revocation list. */
+  readonly certificate: CertificateKeys;
+}
+
+/** Why an issuance transaction was cancelled; nothing was written. */
+export class IssuanceRefused extends Error {
+  override readonly name = 'IssuanceRefused';
+  constructor(readonly reason: 'grant_revoked' | 'refresh_token_revoked' | 'certificate_revoked') {
+    super(`token issuance refused: ${reason}`);
+  }
+}
+
+/** A set of tokens revocation sweeps together. */
 export type TokenCollection =
   | { readonly kind: 'consent'; readonly consentId: string }
-  | { readonly kind: 'grant'; readonly grantId: string };
+  | { readonly kind: 'grant'; readonly grantId: string }
+  /** Every token bound to a certificate, by one of its revocation-list keys. */
+  | { readonly kind: 'certificate'; readonly key: string };
 
 export interface TokenStore {
+  /**
+   * Writes the tokens, their items in every collection revocation sweeps, and the guard's condition
+   * checks in ONE transaction. Throws IssuanceRefused (nothing written) when a condition fails.
+   */
+  issue(records: readonly TokenRecord[], guard: IssuanceGuard): Promise<void>;
+  /** Writes one record as it is, in no collection (test fixtures and benchmarks seed tokens with it). */
   put(record: TokenRecord): Promise<void>;
   /**
    * Validates and counts one use in a single conditional update: the token exists, is of the kind,
@@ -82,10 +121,11 @@ export interface TokenStore {
   /** Reads without counting a use (introspection). */
   get(tokenHash: string): Promise<TokenRecord | undefined>;
   revoke(tokenHash: string): Promise<void>;
-  /** Marks every token of a grant revoked; returns how many. */
-  revokeByGrant(grantId: string): Promise<number>;
-  /** Marks every token of a consent revoked; returns how many. */
-  revokeByConsent(consentId: string): Promise<number>;
+  /**
+   * Marks revoked every token of the collection that a strongly consistent read finds (optionally only
+   * those of one grant, or all but one grant's); returns how many.
+   */
+  sweep(collection: TokenCollection, grants?: { readonly only?: string; readonly except?: string }): Promise<number>;
   /** Up to `limit` tokens of a consent or grant, as stored (the customer's dashboard reads their use from them). */
   list(collection: TokenCollection, limit: number): Promise<TokenRecord[]>;
 }

@@ -1,8 +1,8 @@
 /**
  * Every DynamoDB table Bankgate uses, defined once. The CDK stack creates them from this list and the
  * sandbox creates the same tables in dynalite, so names, keys, indexes and the TTL attribute never drift.
- * All tables are single-item-conditional-write designs: no transactions (dynalite has none, and one
- * conditional write is the moment of truth under concurrency).
+ * Hot paths are single-item conditional writes (one write is the moment of truth under concurrency);
+ * token issuance, revocation-list and admin changes are transactions (the sandbox adds them to dynalite).
  */
 export type AttributeType = 'S' | 'N';
 
@@ -72,13 +72,30 @@ export const tables = {
     name: 'tokens',
     envVar: 'TABLE_TOKENS',
     partitionKey: S('tokenHash'),
-    indexes: [
-      { indexName: 'byGrant', partitionKey: S('grantId'), projection: 'KEYS_ONLY' },
-      { indexName: 'byConsent', partitionKey: S('consentId'), projection: 'KEYS_ONLY' },
-    ],
+    indexes: [],
     ttlAttribute: TTL_ATTRIBUTE,
     description:
       'Access and refresh tokens keyed by sha256(token); each item carries binding, scope, consent and usage counter.',
+  },
+  tokenCollections: {
+    name: 'token-collections',
+    envVar: 'TABLE_TOKEN_COLLECTIONS',
+    // Base-table item collections, not a GSI: revocation reads them with a strongly consistent Query.
+    partitionKey: S('collection'),
+    sortKey: S('tokenHash'),
+    indexes: [],
+    ttlAttribute: TTL_ATTRIBUTE,
+    description:
+      'One item per token in each collection revocation sweeps: its consent or grant, its certificate (thumbprint, issuer + serial).',
+  },
+  revokedCertificates: {
+    name: 'revoked-certificates',
+    envVar: 'TABLE_REVOKED_CERTIFICATES',
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    indexes: [],
+    description:
+      'Certificate revocation list: entries (partition `entries`) and one lookup item per revoked thumbprint or issuer + serial.',
   },
   authorizations: {
     name: 'authorizations',

@@ -89,17 +89,21 @@ async function consentIdsOfClient(): Promise<string[]> {
   return (await wiring.stores.consents.listByClient(CLIENT)).map((consent) => consent.consentId);
 }
 
-/** Token records of a grant (the byGrant index), read straight from the table. */
-async function tokensOfGrant(grantId: string) {
+/** Token records of a consent's grant (its token collection), read straight from the tables. */
+async function tokensOfGrant({ consentId, grantId }: { consentId: string; grantId: string }) {
   const { Items = [] } = await wiring.documentClient.send(
     new QueryCommand({
-      TableName: tableName('tokens'),
-      IndexName: 'byGrant',
-      KeyConditionExpression: 'grantId = :g',
-      ExpressionAttributeValues: { ':g': grantId },
+      TableName: tableName('tokenCollections'),
+      KeyConditionExpression: '#c = :c',
+      ExpressionAttributeNames: { '#c': 'collection' },
+      ExpressionAttributeValues: { ':c': `consent:${consentId}` },
+      ConsistentRead: true,
     }),
   );
-  return Promise.all(Items.map(async (item) => (await wiring.stores.tokens.get(item.tokenHash as string))!));
+  const tokens = await Promise.all(
+    Items.map(async (item) => (await wiring.stores.tokens.get(item.tokenHash as string))!),
+  );
+  return tokens.filter((token) => token.grantId === grantId);
 }
 
 /** An Authorised consent of the demo TPP and a fresh authorization code for it, written through the stores. */
@@ -143,7 +147,7 @@ async function seedCode() {
   } as never);
   const exchange = () =>
     tokenRequest({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri });
-  return { grantId, exchange };
+  return { consentId, grantId, exchange };
 }
 
 beforeAll(async () => {
@@ -189,36 +193,34 @@ describe('KMS faults', () => {
     expect(retried.status).toBe(400);
     expect(retried.body.error).toBe('invalid_grant');
     // Whatever was stored before the signature failed is revoked by the replay: no usable orphan.
-    for (const token of await tokensOfGrant(grant.grantId)) expect(token.revoked).toBe(true);
+    for (const token of await tokensOfGrant(grant)) expect(token.revoked).toBe(true);
   });
 });
 
 describe('store faults', () => {
   it('answers client_credentials with OAuth 503 and no token when the token write is throttled', async () => {
     // Prepare
-    storeFaults.fail({ operation: 'PutItem', table: 'tokens', kind: 'throttling' });
+    storeFaults.fail({ operation: 'TransactWriteItems', kind: 'throttling' });
     // Act
     const answer = await tokenRequest({ grant_type: 'client_credentials', scope: 'accounts' });
     // Assess
-    expect(storeFaults.failed).toEqual([{ operation: 'PutItem', table: tableName('tokens') }]);
+    expect(storeFaults.failed).toEqual([{ operation: 'TransactWriteItems', table: '' }]);
     expectOAuthUnavailable(answer);
     expect(answer.body.access_token).toBeUndefined();
   });
 
-  it('issues no token of an authorization code whose second token write fails, and never redeems it twice', async () => {
+  it('issues no token of an authorization code whose token write fails, and never redeems it twice', async () => {
     // Prepare
     const grant = await seedCode();
-    storeFaults.fail({ operation: 'PutItem', table: 'tokens', nth: 2, kind: 'timeout' });
+    storeFaults.fail({ operation: 'TransactWriteItems', kind: 'timeout' });
     // Act
     const failed = await grant.exchange();
     const retried = await grant.exchange();
-    // Assess
+    // Assess: the tokens are one transaction, so nothing of the failed exchange was stored.
     expect(storeFaults.failed).toHaveLength(1);
     expectOAuthUnavailable(failed);
     expect(retried.body.error).toBe('invalid_grant');
-    const stored = await tokensOfGrant(grant.grantId);
-    expect(stored.length).toBeLessThanOrEqual(1);
-    for (const token of stored) expect(token.revoked).toBe(true);
+    expect(await tokensOfGrant(grant)).toEqual([]);
   });
 
   it('answers the code exchange with 503 when redeeming the code is throttled, and the code still works after', async () => {

@@ -33,7 +33,16 @@ export async function seedAuthorisedConsent(stores: Stores, clientId: string): P
 /** An unredeemed code for that consent, with its PKCE verifier (the store keeps only hashes). */
 export async function seedAuthorizationCode(
   stores: Stores,
-  grant: { clientId: string; consentId: string; redirectUri: string; scope: string; lifetime: number; nonce?: string },
+  grant: {
+    clientId: string;
+    /** Absent: a consent-less grant (the registry must name `grantId`). */
+    consentId?: string;
+    grantId?: string;
+    redirectUri: string;
+    scope: string;
+    lifetime: number;
+    nonce?: string;
+  },
 ): Promise<{ code: string; verifier: string }> {
   const now = Math.floor(Date.now() / 1000);
   const code = randomBytes(32).toString('base64url');
@@ -48,7 +57,7 @@ export async function seedAuthorizationCode(
     codeChallenge: hashSecret(verifier),
     scope: grant.scope,
     nonce: grant.nonce,
-    grantId: randomBytes(16).toString('base64url'),
+    grantId: grant.grantId ?? randomBytes(16).toString('base64url'),
     subject: CUSTOMER,
     authTime: now,
     consentId: grant.consentId,

@@ -7,6 +7,7 @@ import type { Consent } from '../../lambdas/domain/model';
 import { hashSecret } from '../../lambdas/domain/tokens';
 import {
   authorisedConsent,
+  CERTIFICATE_KEYS,
   ISSUER,
   type LocalKeys,
   localKeyService,
@@ -57,10 +58,11 @@ beforeAll(async () => {
 });
 
 function prepare(options: { record?: AuthorizationCodeRecord; consent?: Consent; client?: Client } = {}) {
+  const consents = memoryConsents([options.consent ?? authorisedConsent()]);
   const deps = {
     authorizations: memoryAuthorizations([options.record ?? codeRecord()]),
-    consents: memoryConsents([options.consent ?? authorisedConsent()]),
-    tokens: memoryTokens(),
+    consents,
+    tokens: memoryTokens({ consents }),
     keys: localKeys.keys,
     issuer: ISSUER,
     lifetimes: LIFETIMES,
@@ -69,7 +71,10 @@ function prepare(options: { record?: AuthorizationCodeRecord; consent?: Consent;
   const exchange = (params: Record<string, string | undefined> = {}) => {
     const all = { code: CODE, redirect_uri: REDIRECT_URI, code_verifier: VERIFIER, ...params };
     const present = Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined);
-    return authorizationCodeGrant({ client, params: new Map(present), certThumbprint: THUMBPRINT, now: NOW }, deps);
+    return authorizationCodeGrant(
+      { client, params: new Map(present), certThumbprint: THUMBPRINT, certificateKeys: CERTIFICATE_KEYS, now: NOW },
+      deps,
+    );
   };
   return { deps, exchange };
 }
@@ -196,7 +201,10 @@ describe('authorization_code grant', () => {
     ['a revoked consent', { consent: authorisedConsent({ status: 'Revoked' }) }, {}, /Revoked/],
     [
       'an expired consent',
-      { consent: authorisedConsent({ expirationDateTime: new Date((NOW - 1) * 1000).toISOString() }) },
+      {
+        consent: authorisedConsent({ expirationDateTime: new Date((NOW - 1) * 1000).toISOString() }),
+        record: codeRecord({ consentExpiresAt: NOW - 1 }),
+      },
       {},
       /expired/,
     ],
@@ -239,7 +247,7 @@ describe('authorization_code grant', () => {
     // Prepare
     const { deps, exchange } = prepare();
     const storeFailure = Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
-    deps.tokens.put = async () => {
+    deps.tokens.issue = async () => {
       throw storeFailure;
     };
 

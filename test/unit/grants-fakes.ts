@@ -9,26 +9,60 @@ import { type Client, parseClient } from '../../lambdas/domain/client';
 import type { Consent, TokenRecord } from '../../lambdas/domain/model';
 import type { KeyService, SigningAlg } from '../../lambdas/ports/keys';
 import { SIGNING_PURPOSES } from '../../lambdas/ports/keys';
-import type { AuthorizationStore, ConsentStore, TokenCollection, TokenStore } from '../../lambdas/ports/store';
+import {
+  type AuthorizationStore,
+  type ConsentStore,
+  type IssuanceGuard,
+  IssuanceRefused,
+  type TokenCollection,
+  type TokenStore,
+} from '../../lambdas/ports/store';
 
 export const ISSUER = 'https://auth.bank.example';
 export const NOW = 1_800_000_000;
 export const THUMBPRINT = 'cert-thumbprint-of-tpp';
 
-export function memoryTokens(): TokenStore & { readonly records: Map<string, TokenRecord> } {
+export const CERTIFICATE_KEYS = { thumbprint: `x5t#S256:${THUMBPRINT}`, issuerSerial: 'issuer-serial:ca:1f' };
+
+/**
+ * Tokens with the issuance guard of the DynamoDB adapter: the consent (from `consents`), the consent-less
+ * grant (`currentGrants`, key `clientId subject`), the refresh token and the revocation list
+ * (`revokedCertificates`) are checked before anything is written.
+ */
+export function memoryTokens(
+  options: { consents?: ConsentStore & { records: Map<string, Consent> }; currentGrants?: Map<string, string> } = {},
+): TokenStore & { readonly records: Map<string, TokenRecord>; readonly revokedCertificates: Set<string> } {
   const records = new Map<string, TokenRecord>();
-  const revokeWhere = (match: (t: TokenRecord) => boolean) => {
-    let count = 0;
-    for (const [hash, token] of records) {
-      if (match(token)) {
-        records.set(hash, { ...token, revoked: true });
-        count += 1;
-      }
+  const revokedCertificates = new Set<string>();
+  const refusal = (guard: IssuanceGuard): IssuanceRefused['reason'] | undefined => {
+    const { grant } = guard;
+    if (grant?.kind === 'consent') {
+      const consent = options.consents?.records.get(grant.consentId);
+      const current =
+        consent?.status === 'Authorised' &&
+        consent.clientId === grant.clientId &&
+        (consent.grantId === undefined || consent.grantId === grant.grantId);
+      if (!current) return 'grant_revoked';
     }
-    return count;
+    if (grant?.kind === 'grant' && options.currentGrants?.get(`${grant.clientId} ${grant.subject}`) !== grant.grantId) {
+      return 'grant_revoked';
+    }
+    if (guard.refreshTokenHash !== undefined && records.get(guard.refreshTokenHash)?.revoked !== false) {
+      return 'refresh_token_revoked';
+    }
+    const { thumbprint, issuerSerial } = guard.certificate;
+    if (revokedCertificates.has(thumbprint) || revokedCertificates.has(issuerSerial)) return 'certificate_revoked';
+    return undefined;
   };
   return {
     records,
+    revokedCertificates,
+    async issue(tokens, guard) {
+      const refused = refusal(guard);
+      if (refused) throw new IssuanceRefused(refused);
+      if (tokens.some((t) => records.has(t.tokenHash))) throw new Error('TransactionCanceledException');
+      for (const token of tokens) records.set(token.tokenHash, token);
+    },
     async put(record) {
       if (records.has(record.tokenHash)) throw new Error('ConditionalCheckFailedException');
       records.set(record.tokenHash, record);
@@ -48,17 +82,28 @@ export function memoryTokens(): TokenStore & { readonly records: Map<string, Tok
     },
     get: async (tokenHash) => records.get(tokenHash),
     async revoke(tokenHash) {
-      revokeWhere((t) => t.tokenHash === tokenHash);
+      const token = records.get(tokenHash);
+      if (token) records.set(tokenHash, { ...token, revoked: true });
+    },
+    async sweep(collection, grants = {}) {
+      let count = 0;
+      for (const [hash, token] of records) {
+        if (!inCollection(token, collection)) continue;
+        if (grants.only !== undefined && token.grantId !== grants.only) continue;
+        if (grants.except !== undefined && token.grantId === grants.except) continue;
+        records.set(hash, { ...token, revoked: true });
+        count += 1;
+      }
+      return count;
     },
     async list(collection, limit) {
       return [...records.values()].filter((token) => inCollection(token, collection)).slice(0, limit);
     },
-    revokeByGrant: async (grantId) => revokeWhere((t) => t.grantId === grantId),
-    revokeByConsent: async (consentId) => revokeWhere((t) => t.consentId === consentId),
   };
 }
 
 function inCollection(token: TokenRecord, collection: TokenCollection): boolean {
+  if (collection.kind === 'certificate') return collection.key === `x5t#S256:${token.certThumbprint}`;
   return collection.kind === 'consent'
     ? token.consentId === collection.consentId
     : token.consentId === undefined && token.grantId === collection.grantId;

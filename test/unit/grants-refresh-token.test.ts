@@ -10,6 +10,7 @@ import type { Consent, TokenRecord } from '../../lambdas/domain/model';
 import { hashSecret } from '../../lambdas/domain/tokens';
 import {
   authorisedConsent,
+  CERTIFICATE_KEYS,
   ISSUER,
   type LocalKeys,
   localKeyService,
@@ -53,11 +54,14 @@ beforeAll(async () => {
   localKeys = await localKeyService('ES256');
 });
 
-function prepare(options: { token?: TokenRecord; consent?: Consent; client?: Client } = {}) {
-  const tokens = memoryTokens();
+function prepare(
+  options: { token?: TokenRecord; consent?: Consent; client?: Client; currentGrants?: Map<string, string> } = {},
+) {
+  const consents = memoryConsents([options.consent ?? authorisedConsent()]);
+  const tokens = memoryTokens({ consents, currentGrants: options.currentGrants });
   tokens.records.set(hashSecret(REFRESH_TOKEN), options.token ?? refreshRecord());
   const deps = {
-    consents: memoryConsents([options.consent ?? authorisedConsent()]),
+    consents,
     tokens,
     keys: localKeys.keys,
     issuer: ISSUER,
@@ -70,6 +74,7 @@ function prepare(options: { token?: TokenRecord; consent?: Consent; client?: Cli
         client,
         params: new Map(Object.entries({ refresh_token: REFRESH_TOKEN, ...params })),
         certThumbprint,
+        certificateKeys: CERTIFICATE_KEYS,
         now: NOW,
       },
       deps,
@@ -78,9 +83,9 @@ function prepare(options: { token?: TokenRecord; consent?: Consent; client?: Cli
 }
 
 describe('refresh_token grant', () => {
-  it("issues a new access token with the consent's current accounts, keeping the refresh token", async () => {
-    // Prepare: the customer re-authorised with another account selection since the refresh token was issued.
-    const consent = authorisedConsent({ accountIds: ['acc-2', 'acc-3'], grantedScopes: ['demandDeposits', 'cards'] });
+  it("issues a new access token with the grant's accounts, keeping the refresh token", async () => {
+    // Prepare
+    const consent = authorisedConsent({ grantId: 'grant-1' });
     const { deps, refresh } = prepare({ consent });
 
     // Act
@@ -93,10 +98,9 @@ describe('refresh_token grant', () => {
       kind: 'access',
       grantId: 'grant-1',
       certThumbprint: THUMBPRINT,
-      accountIds: ['acc-2', 'acc-3'],
-      permissions: consent.permissions,
-      grantedScopes: ['demandDeposits', 'cards'],
-      transactionFromDateTime: consent.transactionFromDateTime,
+      accountIds: ['acc-1'],
+      permissions: ['ReadAccountsBasic'],
+      grantedScopes: ['demandDeposits'],
     });
     expect(deps.tokens.records.get(hashSecret(REFRESH_TOKEN))).toMatchObject({ uses: 1, revoked: false });
 
@@ -160,9 +164,24 @@ describe('refresh_token grant', () => {
     ['of a revoked consent', { consent: authorisedConsent({ status: 'Revoked' }) }, {}, /Revoked/],
     [
       'of an expired consent',
-      { consent: authorisedConsent({ expirationDateTime: new Date(NOW * 1000).toISOString() }) },
+      {
+        consent: authorisedConsent({ expirationDateTime: new Date(NOW * 1000).toISOString() }),
+        token: refreshRecord({ expiresAt: NOW, consentExpiresAt: NOW }),
+      },
       {},
       /expired/,
+    ],
+    [
+      'of a consent re-authorised since (another grant)',
+      { consent: authorisedConsent({ grantId: 'grant-2' }) },
+      {},
+      /replaced by a later authorisation/,
+    ],
+    [
+      'of a consent-less grant replaced since',
+      { token: refreshRecord({ consentId: undefined }), currentGrants: new Map([['tpp-a cust-1', 'grant-2']]) },
+      {},
+      /replaced by a later authorisation/,
     ],
   ])(
     'refuses a refresh token %s with invalid_grant',
@@ -183,13 +202,50 @@ describe('refresh_token grant', () => {
     },
   );
 
+  it('issues nothing when the refresh token is revoked between its use and the issuance (a racing revocation)', async () => {
+    // Prepare: the revocation's sweep marks the refresh token right after this refresh counted its use.
+    const { deps, refresh } = prepare();
+    const use = deps.tokens.use.bind(deps.tokens);
+    deps.tokens.use = async (hash, request) => {
+      const counted = await use(hash, request);
+      await deps.tokens.revoke(hash);
+      return counted;
+    };
+
+    // Act
+    const refreshing = refresh();
+
+    // Assess
+    await expect(refreshing).rejects.toMatchObject({ error: 'invalid_grant', description: /revoked/ });
+    expect(deps.tokens.records.size).toBe(1);
+  });
+
+  it('refuses with invalid_client when the certificate is on the revocation list', async () => {
+    // Prepare
+    const { deps, refresh } = prepare();
+    deps.tokens.revokedCertificates.add(CERTIFICATE_KEYS.issuerSerial);
+
+    // Act
+    const refreshing = refresh();
+
+    // Assess
+    await expect(refreshing).rejects.toMatchObject({ error: 'invalid_client', status: 401 });
+    expect(deps.tokens.records.size).toBe(1);
+  });
+
   it('requires the refresh_token parameter', async () => {
     // Prepare
     const { deps } = prepare();
 
     // Act
     const refreshing = refreshTokenGrant(
-      { client: tppClient(), params: new Map(), certThumbprint: THUMBPRINT, now: NOW },
+      {
+        client: tppClient(),
+        params: new Map(),
+        certThumbprint: THUMBPRINT,
+        certificateKeys: CERTIFICATE_KEYS,
+        now: NOW,
+      },
       deps,
     );
 

@@ -148,7 +148,8 @@ function entityWrite(change: Exclude<AdminChange, { kind: 'review' }>): Transact
   };
 }
 
-function lostRace(error: unknown): boolean {
+/** The transaction was cancelled because another change came first. */
+export function lostRace(error: unknown): boolean {
   const { name, CancellationReasons: reasons = [] } = error as {
     name?: string;
     CancellationReasons?: { Code?: string }[];

@@ -2,17 +2,25 @@
  * GrantRegistry on the `authorizations` table: item `grant:<clientId>:<subject>` (`storeKey`) names the client's current
  * consent-less grant for the customer. One PutItem swaps it and returns the previous one (ALL_OLD); the
  * item expires with the longest-lived token the grant can have. `grantSubject` (only on these items) keys
- * the sparse index the customer's dashboard lists her grants by.
+ * the sparse index the customer's dashboard lists her grants by. Token issuance ConditionChecks that the
+ * item still names the grant (`tokens.ts`), so swapping or revoking it is the revocation's moment of truth.
  */
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { GrantFacts } from '../../domain/connected-apps';
-import type { GrantRegistry } from '../../ports/gateway';
+import type { CurrentGrant, GrantRegistry } from '../../ports/gateway';
 import { tableName } from '../../store/tables';
-import { queryIndex } from './document-client';
+import { isConditionFailure, queryIndex } from './document-client';
 import { storeKey } from './store-key';
 
 /** Bounded: one item per fintech the customer ever granted consent-less access to. */
 const MAX_GRANTS = 100;
+
+export const grantRegistryId = (clientId: string, subject: string) => storeKey('grant', clientId, subject);
+
+function endedGrant(item: Record<string, unknown> | undefined): CurrentGrant | undefined {
+  if (typeof item?.revokedGrantId !== 'string') return undefined;
+  return { grantId: item.revokedGrantId, codeId: item.codeId as string | undefined };
+}
 
 export function dynamoGrantRegistry(doc: DynamoDBDocumentClient): GrantRegistry {
   const TableName = tableName('authorizations');
@@ -22,7 +30,7 @@ export function dynamoGrantRegistry(doc: DynamoDBDocumentClient): GrantRegistry 
         new PutCommand({
           TableName,
           Item: {
-            id: storeKey('grant', clientId, subject),
+            id: grantRegistryId(clientId, subject),
             kind: 'grant',
             clientId,
             subject,
@@ -48,5 +56,25 @@ export function dynamoGrantRegistry(doc: DynamoDBDocumentClient): GrantRegistry 
         value: subject,
         limit: MAX_GRANTS,
       }),
+    async revoke(clientId, subject) {
+      const Key = { id: grantRegistryId(clientId, subject) };
+      try {
+        const { Attributes } = await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key,
+            // The ended grant stays named, so a repeated revocation sweeps it again (finishing a crashed one).
+            UpdateExpression: 'SET revokedGrantId = grantId REMOVE grantId',
+            ConditionExpression: 'attribute_exists(grantId)',
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return endedGrant(Attributes);
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const { Item } = await doc.send(new GetCommand({ TableName, Key, ConsistentRead: true }));
+        return endedGrant(Item);
+      }
+    },
   };
 }

@@ -1,5 +1,6 @@
 /** The DynamoDB adapters behind the store ports (built once per process by `wiring.ts`). */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CertificateRevocationList } from '../../ports/certificate-revocation';
 import type {
   AuthorizationStore,
   ClientStore,
@@ -13,6 +14,7 @@ import { dynamoClientStore } from './clients';
 import { dynamoConsentStore } from './consents';
 import { dynamoOnceStore } from './once';
 import { dynamoPortalSessionStore } from './portal-sessions';
+import { dynamoRevokedCertificates } from './revoked-certificates';
 import { dynamoTokenStore } from './tokens';
 
 export interface Stores {
@@ -22,6 +24,7 @@ export interface Stores {
   readonly once: OnceStore;
   readonly authorizations: AuthorizationStore;
   readonly portalSessions: PortalSessionStore;
+  readonly revokedCertificates: CertificateRevocationList;
 }
 
 /** `tenant.idTokenSigningAlg`: registrations are checked against the tenant's ID token key. */
@@ -33,5 +36,6 @@ export function createStores(doc: DynamoDBDocumentClient, tenant: { idTokenSigni
     once: dynamoOnceStore(doc),
     authorizations: dynamoAuthorizationStore(doc),
     portalSessions: dynamoPortalSessionStore(doc),
+    revokedCertificates: dynamoRevokedCertificates(doc),
   };
 }

@@ -1,10 +1,39 @@
+/**
+ * TokenStore on the `tokens` table, with the `token-collections` table revocation sweeps. Issuance is ONE
+ * `TransactWriteItems`: the token Puts, one item per token in each collection it belongs to (its consent or
+ * consent-less grant, its certificate by thumbprint and by issuer + serial), and ConditionChecks that the
+ * consent/grant is still current, the presented refresh token unrevoked and the certificate not on the
+ * revocation list. Revocation writes its authority first (consent, grant registry, refresh token or list
+ * entry), then sweeps the collection with a strongly consistent Query: a concurrent issuance either
+ * serialised before that write (its collection item is visible to the Query) or after it (its
+ * ConditionCheck fails). Resource calls stay one conditional UpdateItem (`use`).
+ */
 import { randomInt } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ACCESS_RING_PREFIX, ACCESS_RING_SLOTS } from '../../domain/connected-apps';
 import type { TokenRecord } from '../../domain/model';
-import type { TokenRejection, TokenStore, TokenUseRequest } from '../../ports/store';
+import {
+  type IssuanceGuard,
+  IssuanceRefused,
+  type TokenCollection,
+  type TokenRejection,
+  type TokenStore,
+  type TokenUseRequest,
+} from '../../ports/store';
 import { tableName } from '../../store/tables';
-import { isConditionFailure, queryIndex } from './document-client';
+import { isConditionFailure } from './document-client';
+import { grantRegistryId } from './gateway-grants';
+import { REVOCATION_LOOKUP_SK } from './revoked-certificates';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** Why a token failed the use condition (read only on the failure path). */
 function rejectionOf(token: TokenRecord | undefined, request: TokenUseRequest): TokenRejection {
@@ -17,8 +46,106 @@ function rejectionOf(token: TokenRecord | undefined, request: TokenUseRequest): 
   return 'quota_exceeded';
 }
 
+/** Partition key of a collection; certificate keys are already the revocation list's own keys. */
+function collectionKey(collection: TokenCollection): string {
+  switch (collection.kind) {
+    case 'consent':
+      return `consent:${collection.consentId}`;
+    case 'grant':
+      return `grant:${collection.grantId}`;
+    default:
+      return collection.key;
+  }
+}
+
+/** The consent's collection for consent tokens, the grant's for consent-less customer tokens, none for client_credentials. */
+function grantCollectionOf(record: TokenRecord): TokenCollection | undefined {
+  if (record.consentId !== undefined) return { kind: 'consent', consentId: record.consentId };
+  if (record.grantId !== undefined) return { kind: 'grant', grantId: record.grantId };
+  return undefined;
+}
+
+/** Lost races of concurrent transactions on one item (DynamoDB cancels rather than waits): retried. */
+const CONFLICT_RETRIES = 3;
+const SWEEP_PARALLELISM = 16;
+
+interface Check {
+  readonly item: TransactItem;
+  readonly refusal: IssuanceRefused['reason'];
+}
+
+function guardChecks(guard: IssuanceGuard): Check[] {
+  const checks: Check[] = [];
+  const { grant } = guard;
+  if (grant?.kind === 'consent') {
+    checks.push({
+      refusal: 'grant_revoked',
+      item: {
+        ConditionCheck: {
+          TableName: tableName('consents'),
+          Key: { consentId: grant.consentId },
+          // A consent authorised before grant ids were recorded has none; any re-authorisation sets one.
+          ConditionExpression:
+            '#status = :authorised AND clientId = :client AND (attribute_not_exists(grantId) OR grantId = :grant)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':authorised': 'Authorised',
+            ':client': grant.clientId,
+            ':grant': grant.grantId,
+          },
+        },
+      },
+    });
+  } else if (grant?.kind === 'grant') {
+    checks.push({
+      refusal: 'grant_revoked',
+      item: {
+        ConditionCheck: {
+          TableName: tableName('authorizations'),
+          Key: { id: grantRegistryId(grant.clientId, grant.subject) },
+          ConditionExpression: 'grantId = :grant',
+          ExpressionAttributeValues: { ':grant': grant.grantId },
+        },
+      },
+    });
+  }
+  if (guard.refreshTokenHash !== undefined) {
+    checks.push({
+      refusal: 'refresh_token_revoked',
+      item: {
+        ConditionCheck: {
+          TableName: tableName('tokens'),
+          Key: { tokenHash: guard.refreshTokenHash },
+          ConditionExpression: 'revoked = :false',
+          ExpressionAttributeValues: { ':false': false },
+        },
+      },
+    });
+  }
+  for (const key of [guard.certificate.thumbprint, guard.certificate.issuerSerial]) {
+    checks.push({
+      refusal: 'certificate_revoked',
+      item: {
+        ConditionCheck: {
+          TableName: tableName('revokedCertificates'),
+          Key: { pk: key, sk: REVOCATION_LOOKUP_SK },
+          ConditionExpression: 'attribute_not_exists(entryId)',
+        },
+      },
+    });
+  }
+  return checks;
+}
+
+function cancellationCodes(error: unknown): string[] | undefined {
+  const { name, CancellationReasons } = error as { name?: string; CancellationReasons?: { Code?: string }[] };
+  if (name !== 'TransactionCanceledException') return undefined;
+  return (CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+}
+
 export function dynamoTokenStore(doc: DynamoDBDocumentClient): TokenStore {
   const TableName = tableName('tokens');
+  const Collections = tableName('tokenCollections');
 
   async function get(tokenHash: string): Promise<TokenRecord | undefined> {
     const { Item } = await doc.send(new GetCommand({ TableName, Key: { tokenHash }, ConsistentRead: true }));
@@ -41,13 +168,44 @@ export function dynamoTokenStore(doc: DynamoDBDocumentClient): TokenStore {
     }
   }
 
-  async function revokeByIndex(IndexName: string, key: string, value: string): Promise<number> {
-    const items = await queryIndex<{ tokenHash: string }>(doc, { TableName, IndexName, key, value });
-    for (const item of items) await revoke(item.tokenHash);
-    return items.length;
+  function issuanceItems(records: readonly TokenRecord[], guard: IssuanceGuard): TransactItem[] {
+    return records.flatMap((record): TransactItem[] => {
+      const grantCollection = grantCollectionOf(record);
+      const collections = [
+        ...(grantCollection ? [collectionKey(grantCollection)] : []),
+        guard.certificate.thumbprint,
+        guard.certificate.issuerSerial,
+      ];
+      return [
+        { Put: { TableName, Item: record, ConditionExpression: 'attribute_not_exists(tokenHash)' } },
+        ...collections.map((collection) => ({
+          Put: {
+            TableName: Collections,
+            Item: { collection, tokenHash: record.tokenHash, grantId: record.grantId, expiresAt: record.expiresAt },
+          },
+        })),
+      ];
+    });
   }
 
   return {
+    async issue(records, guard) {
+      const checks = guardChecks(guard);
+      const TransactItems = [...checks.map((check) => check.item), ...issuanceItems(records, guard)];
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await doc.send(new TransactWriteCommand({ TransactItems }));
+          return;
+        } catch (error) {
+          const codes = cancellationCodes(error);
+          if (!codes) throw error;
+          const failed = checks.find((_, i) => codes[i] === 'ConditionalCheckFailed');
+          if (failed) throw new IssuanceRefused(failed.refusal);
+          if (!codes.includes('TransactionConflict') || attempt === CONFLICT_RETRIES) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
+        }
+      }
+    },
     async put(record) {
       await doc.send(
         new PutCommand({ TableName, Item: record, ConditionExpression: 'attribute_not_exists(tokenHash)' }),
@@ -97,15 +255,45 @@ export function dynamoTokenStore(doc: DynamoDBDocumentClient): TokenStore {
     },
     get,
     revoke,
-    revokeByGrant: (grantId) => revokeByIndex('byGrant', 'grantId', grantId),
-    revokeByConsent: (consentId) => revokeByIndex('byConsent', 'consentId', consentId),
+    async sweep(collection, grants = {}) {
+      let count = 0;
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        // Strongly consistent: every issuance that committed before the caller's authority write is seen.
+        const page = await doc.send(
+          new QueryCommand({
+            TableName: Collections,
+            KeyConditionExpression: '#collection = :collection',
+            ExpressionAttributeNames: { '#collection': 'collection' },
+            ExpressionAttributeValues: { ':collection': collectionKey(collection) },
+            ConsistentRead: true,
+            ExclusiveStartKey,
+          }),
+        );
+        const hashes = ((page.Items ?? []) as { tokenHash: string; grantId?: string }[])
+          .filter((item) => grants.only === undefined || item.grantId === grants.only)
+          .filter((item) => grants.except === undefined || item.grantId !== grants.except)
+          .map((item) => item.tokenHash);
+        for (let i = 0; i < hashes.length; i += SWEEP_PARALLELISM) {
+          await Promise.all(hashes.slice(i, i + SWEEP_PARALLELISM).map(revoke));
+        }
+        count += hashes.length;
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return count;
+    },
     async list(collection, limit) {
-      const keys =
-        collection.kind === 'consent'
-          ? { IndexName: 'byConsent', key: 'consentId', value: collection.consentId }
-          : { IndexName: 'byGrant', key: 'grantId', value: collection.grantId };
-      const items = await queryIndex<{ tokenHash: string }>(doc, { TableName, ...keys, limit });
-      const tokens = await Promise.all(items.map((item) => get(item.tokenHash)));
+      // Eventually consistent is enough for a dashboard; revocation uses `sweep`.
+      const { Items } = await doc.send(
+        new QueryCommand({
+          TableName: Collections,
+          KeyConditionExpression: '#collection = :collection',
+          ExpressionAttributeNames: { '#collection': 'collection' },
+          ExpressionAttributeValues: { ':collection': collectionKey(collection) },
+          Limit: limit,
+        }),
+      );
+      const tokens = await Promise.all(((Items ?? []) as { tokenHash: string }[]).map((item) => get(item.tokenHash)));
       return tokens.filter((token): token is TokenRecord => token !== undefined);
     },
   };

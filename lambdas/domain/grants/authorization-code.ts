@@ -1,12 +1,14 @@
 /**
  * `authorization_code` grant (RFC 6749 §4.1.3, RFC 7636, FAPI): the code is redeemed by ONE conditional
- * write, then bound to the client, redirect URI and PKCE verifier, and the consent is checked again.
+ * write, then bound to the client, redirect URI and PKCE verifier; the tokens are written in one
+ * transaction conditional on the consent (or consent-less grant) still being this authorisation's.
  */
 import { InvalidGrant, InvalidRequest } from '../../errors';
 import type { AuthorizationStore, ConsentStore } from '../../ports/store';
 import { type AuthorizationCodeRecord, codeRecordId } from '../authorization';
 import type { Client } from '../client';
 import { grantOf } from '../grant';
+import { revokeGrantTokens } from '../revocation';
 import { requireActiveConsent } from './consent';
 import { type IssueDeps, issueCustomerTokens } from './issue';
 import { isWellFormedCodeVerifier, pkceMatches } from './pkce';
@@ -33,9 +35,16 @@ export async function authorizationCodeGrant(
   const presented = readCodeRequest(request.params);
   const code = await redeemCode(presented.code, request.now, deps);
   checkCodeBinding(code, request.client, presented);
-  if (code.consentId !== undefined) {
-    await requireActiveConsent(deps.consents, code.consentId, request.client.clientId, request.now);
+  if (code.consentExpiresAt !== undefined && code.consentExpiresAt <= request.now) {
+    throw new InvalidGrant('the consent of this grant has expired');
   }
+  const { consentId } = code;
+  // The consent is not read first: the issuance's ConditionCheck is the check; it is read only to explain a refusal.
+  const explainRevokedGrant = async () => {
+    if (consentId !== undefined) {
+      await requireActiveConsent(deps.consents, consentId, request.client.clientId, request.now);
+    }
+  };
   return issueCustomerTokens(
     request,
     {
@@ -45,6 +54,7 @@ export async function authorizationCodeGrant(
       nonce: code.nonce,
     },
     deps,
+    explainRevokedGrant,
   );
 }
 
@@ -72,7 +82,7 @@ async function redeemCode(code: string, now: number, deps: AuthorizationCodeDeps
   if (redeemed.ok) return redeemed.record;
   switch (redeemed.reason) {
     case 'used':
-      if (redeemed.record) await deps.tokens.revokeByGrant(redeemed.record.grantId);
+      if (redeemed.record) await revokeGrantTokens(deps, redeemed.record);
       throw new InvalidGrant('authorization code has already been used; the tokens issued from it are revoked');
     case 'expired':
       throw new InvalidGrant('authorization code has expired');

@@ -2,6 +2,7 @@
 import { InvalidScope } from '../../errors';
 import type { TokenStore } from '../../ports/store';
 import { clientCredentialsScope, mintToken } from '../token-issuer';
+import { writeTokens } from './issue';
 import type { GrantRequest, TokenResponse } from './types';
 
 export interface ClientCredentialsDeps {
@@ -11,7 +12,7 @@ export interface ClientCredentialsDeps {
 }
 
 export async function clientCredentialsGrant(
-  { client, params, certThumbprint, now }: GrantRequest,
+  { client, params, certThumbprint, certificateKeys, now }: GrantRequest,
   deps: ClientCredentialsDeps,
 ): Promise<TokenResponse> {
   const scope = clientCredentialsScope(client, params.get('scope'));
@@ -25,6 +26,7 @@ export async function clientCredentialsGrant(
     ttl: client.tokenSettings.accessTokenTtl ?? deps.defaultTtl,
     maxUses: client.tokenSettings.accessTokenMaxUses ?? 0,
   });
-  await deps.tokens.put(token.record);
+  // Conditional on the certificate not being on the revocation list (no customer grant to check).
+  await writeTokens(deps.tokens, [token.record], { certificate: certificateKeys });
   return { access_token: token.value, token_type: 'Bearer', expires_in: token.record.expiresAt - now, scope };
 }

@@ -1,6 +1,7 @@
 /** Issuing the tokens of a customer grant (authorization_code, refresh_token): records first, then the values. */
+import { InvalidClient, InvalidGrant } from '../../errors';
 import type { KeyService } from '../../ports/keys';
-import type { TokenStore } from '../../ports/store';
+import { type GrantAuthority, IssuanceRefused, type TokenStore } from '../../ports/store';
 import { mintIdToken } from '../id-token';
 import type { Grant } from '../model';
 import { mintToken } from '../token-issuer';
@@ -22,6 +23,41 @@ export interface IssueInput {
   readonly keptRefreshTokenExpiresAt?: number;
   /** The authorization request's nonce (code exchange only). */
   readonly nonce?: string;
+  /** Refresh grant: the presented refresh token, which must still be unrevoked when the tokens are written. */
+  readonly refreshTokenHash?: string;
+}
+
+/** What the tokens of a customer grant depend on: its consent, or the consent-less grant in the registry. */
+export function grantAuthority(clientId: string, grant: Grant): GrantAuthority {
+  return grant.consentId !== undefined
+    ? { kind: 'consent', consentId: grant.consentId, clientId, grantId: grant.grantId }
+    : { kind: 'grant', clientId, subject: grant.subject, grantId: grant.grantId };
+}
+
+/**
+ * Writes the tokens in one transaction conditional on the guard (`TokenStore.issue`); a failed condition
+ * becomes the endpoint's error. `explainRevokedGrant` may throw a more precise invalid_grant.
+ */
+export async function writeTokens(
+  tokens: TokenStore,
+  records: Parameters<TokenStore['issue']>[0],
+  guard: Parameters<TokenStore['issue']>[1],
+  explainRevokedGrant: () => Promise<void> = async () => {},
+): Promise<void> {
+  try {
+    await tokens.issue(records, guard);
+  } catch (error) {
+    if (!(error instanceof IssuanceRefused)) throw error;
+    switch (error.reason) {
+      case 'certificate_revoked':
+        throw new InvalidClient('the client certificate has been revoked');
+      case 'refresh_token_revoked':
+        throw new InvalidGrant('refresh token has been revoked');
+      default:
+        await explainRevokedGrant();
+        throw new InvalidGrant('the grant has been revoked or replaced by a later authorisation');
+    }
+  }
 }
 
 export function hasOpenIdScope(scope: string): boolean {
@@ -32,6 +68,7 @@ export async function issueCustomerTokens(
   request: GrantRequest,
   input: IssueInput,
   deps: IssueDeps,
+  explainRevokedGrant?: () => Promise<void>,
 ): Promise<TokenResponse> {
   const { client, certThumbprint, now } = request;
   const { tokenSettings } = client;
@@ -71,11 +108,16 @@ export async function issueCustomerTokens(
       accessToken: access.value,
       refreshTokenExpiresAt: refresh?.record.expiresAt ?? input.keptRefreshTokenExpiresAt,
     });
+  const records = refresh ? [access.record, refresh.record] : [access.record];
+  const guard = {
+    grant: grantAuthority(client.clientId, input.grant),
+    refreshTokenHash: input.refreshTokenHash,
+    certificate: request.certificateKeys,
+  };
   // Every step must succeed before any value is returned: no token leaves without its stored record.
   const [idToken] = await Promise.all([
     hasOpenIdScope(input.scope) ? signIdToken() : undefined,
-    deps.tokens.put(access.record),
-    refresh ? deps.tokens.put(refresh.record) : undefined,
+    writeTokens(deps.tokens, records, guard, explainRevokedGrant),
   ]);
 
   return {

@@ -1,11 +1,14 @@
 /**
  * `refresh_token` grant (RFC 6749 §6): ONE conditional use of the refresh token checks expiry, revocation,
- * the certificate binding and the usage quota atomically; the consent is then checked again and its
- * current account selection goes into the new access token. The refresh token is not rotated (FAPI 2.0).
+ * the certificate binding and the usage quota atomically; the access token is then written in one
+ * transaction conditional on the refresh token still being unrevoked and its consent (or consent-less
+ * grant) still being the authorisation it came from — a re-authorisation revokes the earlier grant's
+ * refresh tokens, so the token's own grant facts are the consent's current ones. The refresh token is not
+ * rotated (FAPI 2.0).
  */
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../../errors';
 import type { ConsentStore, TokenRejection } from '../../ports/store';
-import { grantFromConsent, grantOf } from '../grant';
+import { grantOf } from '../grant';
 import type { Grant, TokenRecord } from '../model';
 import { hashSecret } from '../tokens';
 import { requireActiveConsent } from './consent';
@@ -32,23 +35,28 @@ export async function refreshTokenGrant(request: GrantRequest, deps: RefreshToke
   const refreshToken = request.params.get('refresh_token');
   if (!refreshToken) throw new InvalidRequest('refresh_token is required');
 
-  const token = await redeemRefreshToken(refreshToken, request, deps);
+  const tokenHash = hashSecret(refreshToken);
+  const token = await redeemRefreshToken(tokenHash, request, deps);
   const scope = narrowedScope(token.scope, request.params.get('scope'));
-  const consent =
-    token.consentId === undefined
-      ? undefined
-      : await requireActiveConsent(deps.consents, token.consentId, request.client.clientId, request.now);
+  const { consentId } = token;
+  // Read only to explain a refusal: the issuance's ConditionCheck is the check.
+  const explainRevokedGrant = async () => {
+    if (consentId !== undefined) {
+      await requireActiveConsent(deps.consents, consentId, request.client.clientId, request.now);
+    }
+  };
 
   return issueCustomerTokens(
     request,
     {
       scope,
-      // The grant as the consent stands now: a re-authorization may have changed the accounts or permissions.
-      grant: grantFromConsent(grantOf(token), consent),
+      grant: grantOf(token),
       withRefreshToken: false,
       keptRefreshTokenExpiresAt: token.expiresAt,
+      refreshTokenHash: tokenHash,
     },
     deps,
+    explainRevokedGrant,
   );
 }
 
@@ -59,11 +67,11 @@ const isCustomerGrantToken = (token: TokenRecord): token is CustomerGrantToken =
   token.grantId !== undefined && token.subject !== undefined && token.authTime !== undefined;
 
 async function redeemRefreshToken(
-  value: string,
+  tokenHash: string,
   request: GrantRequest,
   deps: RefreshTokenDeps,
 ): Promise<CustomerGrantToken> {
-  const use = await deps.tokens.use(hashSecret(value), {
+  const use = await deps.tokens.use(tokenHash, {
     kind: 'refresh',
     now: request.now,
     certThumbprint: request.certThumbprint,

@@ -1,4 +1,5 @@
 /** What every grant receives and returns at the token endpoint. */
+import type { CertificateKeys } from '../../ports/store';
 import type { Client } from '../client';
 
 export interface GrantRequest {
@@ -8,6 +9,8 @@ export interface GrantRequest {
   readonly params: ReadonlyMap<string, string>;
   /** `x5t#S256` of the mTLS client certificate: every issued token is bound to it (RFC 8705). */
   readonly certThumbprint: string;
+  /** The certificate's revocation-list keys: issuance is conditional on it not being listed. */
+  readonly certificateKeys: CertificateKeys;
   /** Epoch seconds. */
   readonly now: number;
 }

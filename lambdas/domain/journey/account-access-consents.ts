@@ -1,9 +1,10 @@
 /**
  * The TPP's side of an Open Banking UK account-access consent: create it (idempotently per
- * `x-idempotency-key`), read its own, and delete (revoke) it together with its tokens.
+ * `x-idempotency-key`) and read its own. Deleting (revoking) it is `revokeConsent` of `domain/revocation.ts`,
+ * the one revocation mechanism.
  */
 import { ObError } from '../../errors';
-import type { ConsentStore, OnceStore, TokenStore } from '../../ports/store';
+import type { ConsentStore, OnceStore } from '../../ports/store';
 import { newConsent, newConsentId, parseConsentRequest } from '../consents';
 import type { Consent } from '../model';
 import { hashSecret } from '../tokens';
@@ -78,23 +79,4 @@ export async function ownConsent(consents: ConsentStore, consentId: string, clie
     throw ObError.forbidden('UK.OBIE.Resource.ConsentMismatch', 'The consent belongs to another client');
   }
   return consent;
-}
-
-/**
- * Deletes (revokes) a consent and makes its tokens inactive at once. Idempotent: repeating it re-sweeps
- * the tokens, which also completes a sweep interrupted by a crash.
- */
-export async function revokeConsent(
-  consent: Consent,
-  now: number,
-  deps: { readonly consents: ConsentStore; readonly tokens: TokenStore },
-): Promise<{ readonly revoked: boolean; readonly tokensRevoked: number }> {
-  let revoked = false;
-  if (consent.status === 'AwaitingAuthorisation' || consent.status === 'Authorised') {
-    revoked = !!(await deps.consents.transition(consent.consentId, [consent.status], {
-      status: 'Revoked',
-      statusUpdateDateTime: new Date(now * 1000).toISOString(),
-    }));
-  }
-  return { revoked, tokensRevoked: await deps.tokens.revokeByConsent(consent.consentId) };
 }

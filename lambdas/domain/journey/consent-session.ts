@@ -22,6 +22,7 @@ import { grantedScopesOf, offeredScopeGroups } from '../gateway/scope-groups';
 import { grantFromConsent } from '../grant';
 import { mintIdToken } from '../id-token';
 import type { Consent } from '../model';
+import { endReplacedConsentGrant, endReplacedGrant } from '../revocation';
 import { matchesHash, newIdentifier, newOpaqueValue } from '../tokens';
 
 const LOGIN_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -169,10 +170,12 @@ export async function authoriseConsent(input: AuthoriseInput, deps: AuthoriseDep
 
   const code = newOpaqueValue();
   const codeId = codeRecordId(code);
+  const grantId = newIdentifier();
   let authorised: Consent | undefined;
   if (consent) {
     // Conditional on the status, the customer and the code as read: of two customers (or two pages) racing
     // on one consent exactly one authorises it, and only the winner's code exists for the record it wrote.
+    // Naming the new grant is the re-authorisation's moment of truth: the earlier grant's issuances now fail.
     authorised = await deps.consents.transition(
       consent.consentId,
       ['AwaitingAuthorisation', 'Authorised'],
@@ -182,6 +185,7 @@ export async function authoriseConsent(input: AuthoriseInput, deps: AuthoriseDep
         accountIds,
         grantedScopes,
         authorizationCodeId: codeId,
+        grantId,
         statusUpdateDateTime: new Date(now * 1000).toISOString(),
       },
       { subject: consent.subject, authorizationCodeId: consent.authorizationCodeId },
@@ -192,14 +196,13 @@ export async function authoriseConsent(input: AuthoriseInput, deps: AuthoriseDep
       throw new InvalidRequest('the consent can no longer be authorised');
     }
     if (consent.status === 'Authorised') {
-      // Re-authorisation replaces the earlier grant: what was removed stops working at once.
-      await withdrawCode(deps.authorizations, consent.authorizationCodeId, now);
-      await deps.tokens.revokeByConsent(consent.consentId);
+      // Re-authorisation replaces the earlier grant: what was removed stops working before the answer.
+      await endReplacedConsentGrant(deps, consent, grantId, now);
     }
   }
 
   const grant = grantFromConsent(
-    { grantId: newIdentifier(), subject, authTime: login.authTime ?? now, acr: login.acr, accountIds, grantedScopes },
+    { grantId, subject, authTime: login.authTime ?? now, acr: login.acr, accountIds, grantedScopes },
     authorised && { ...authorised, accountIds, grantedScopes },
   );
   const record: AuthorizationCodeRecord = {
@@ -248,7 +251,7 @@ export async function authoriseConsent(input: AuthoriseInput, deps: AuthoriseDep
 
 /**
  * Without a consent (gateway scope groups only) the client's grant for this customer is the latest one:
- * re-authorisation replaces it, and the earlier grant's tokens are revoked at once.
+ * naming it in the registry ends the earlier grant (its issuances now fail), whose tokens are then swept.
  */
 async function replacePreviousGrant(
   clientId: string,
@@ -261,16 +264,7 @@ async function replacePreviousGrant(
   const lifetime = Math.max(client?.tokenSettings.refreshTokenTtl ?? 0, deps.refreshTokenTtl);
   const previous = await deps.grantRegistry.replace(clientId, subject, grant, now + lifetime);
   if (previous === undefined || previous.grantId === grant.grantId) return;
-  await withdrawCode(deps.authorizations, previous.codeId, now);
-  await deps.tokens.revokeByGrant(previous.grantId);
-}
-
-/**
- * An earlier authorisation's code that was never redeemed must not outlive its replacement: using it up
- * here makes a later redemption a replay (invalid_grant), and tokens of the replaced grant are never issued.
- */
-async function withdrawCode(authorizations: AuthorizationStore, codeId: string | undefined, now: number) {
-  if (codeId) await authorizations.consume(codeId, now);
+  await endReplacedGrant(deps, previous, now);
 }
 
 export interface RejectInput {
