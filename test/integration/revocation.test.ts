@@ -8,7 +8,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as x509 from '@peculiar/x509';
-import { fetch } from 'undici';
+import { Agent, fetch } from 'undici';
 import { endReplacedGrant, revokeGrant } from '../../lambdas/domain/revocation';
 import { hashSecret } from '../../lambdas/domain/tokens';
 import { certificateThumbprint } from '../../lambdas/http/request';
@@ -36,6 +36,8 @@ let sandbox: TestSandbox;
 let tppToken: string;
 let adminToken: string;
 let redirectUri: string;
+/** One keep-alive agent per client, patient with TLS handshakes of 40 racing requests on a busy machine. */
+const agents: Record<string, Agent> = {};
 
 async function send(
   clientId: string,
@@ -50,7 +52,7 @@ async function send(
       ...(init.bearer ? { authorization: `Bearer ${init.bearer}` } : {}),
     },
     body: init.form ? new URLSearchParams(init.form).toString() : init.json ? JSON.stringify(init.json) : undefined,
-    dispatcher: sandbox.mtlsAgent(clientId),
+    dispatcher: agents[clientId],
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : {} };
@@ -143,6 +145,12 @@ const issuedBy = (answers: readonly Answer[]) =>
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();
+  for (const clientId of [CLIENT, ADMIN]) {
+    const { cert, key } = sandbox.client(clientId);
+    agents[clientId] = new Agent({
+      connect: { ca: sandbox.caPem, cert: readFileSync(cert), key: readFileSync(key), timeout: 60_000 },
+    });
+  }
   redirectUri = sandbox.client(CLIENT).redirect_uris[0]!;
   [tppToken, adminToken] = await Promise.all([
     clientCredentials(CLIENT, 'accounts'),
@@ -151,6 +159,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await Promise.all(Object.values(agents).map((agent) => agent.close()));
   await sandbox?.stop();
 });
 
