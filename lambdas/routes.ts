@@ -145,11 +145,12 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'GET', path: '/consents' },
       { method: 'POST', path: '/consents/{consentId}/revoke' },
     ]),
-    // Stop sharing is the one consent revocation (domain/journey/account-access-consents.ts): consent, then tokens.
+    // Stop sharing is the one consent revocation (domain/revocation.ts): consent, then the tokens' consistent sweep.
     tables: {
       portalSessions: ['PutItem', 'UpdateItem'],
       consents: ['GetItem', 'Query', 'UpdateItem'],
-      tokens: ['GetItem', 'Query', 'UpdateItem'],
+      tokens: ['GetItem', 'UpdateItem'],
+      tokenCollections: ['Query'],
       authorizations: ['Query'],
       clients: ['GetItem'],
       bankData: ['Query'],

@@ -16,8 +16,8 @@ import {
   usageOf,
 } from '../domain/connected-apps';
 import { SCOPE_GROUPS } from '../domain/gateway/scope-groups';
-import { revokeConsent } from '../domain/journey/account-access-consents';
 import type { Consent } from '../domain/model';
+import { revokeConsent } from '../domain/revocation';
 import { OAuthError } from '../errors';
 import { json } from '../http/handler';
 import { type PortalCall, type PortalDefinition, portalHandler } from '../http/portal';
@@ -167,8 +167,9 @@ async function stopSharingConsent(call: PortalCall) {
   const consent = consentId.length <= 128 ? await wiring.stores.consents.get(consentId) : undefined;
   // Another customer's consent looks exactly like one that does not exist.
   if (!consent || consent.subject !== call.session.subject) throw notFound();
-  const result = await revokeConsent(consent, call.now, wiring.stores);
-  call.request.log.info('customer stopped sharing', { consentId, clientId: consent.clientId, ended: result.revoked });
+  // The one revocation mechanism (as TPP DELETE): Revoked first, then the consistent sweep, then the answer.
+  const result = await revokeConsent(wiring.stores, consentId, call.now);
+  call.request.log.info('customer stopped sharing', { consentId, clientId: consent.clientId, ended: result.ended });
   call.response = json(200, { revoked: true, tokens_revoked: result.tokensRevoked });
 }
 

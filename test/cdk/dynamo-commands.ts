@@ -3,7 +3,8 @@
  * every command the handler's code can reach. Two steps:
  * 1. Adapters (lambdas/adapters/dynamodb): each function or object member ("unit") sends the commands written
  *    in it (`new GetCommand(...)`, the items of a `TransactWriteCommand`) plus those of the units it calls;
- *    a command's table is the `tableName('<key>')` next to it, else the one table of its file, else its caller's.
+ *    a command's table is the `tableName('<key>')` (or a constant set to one, `TableName: Collections`) next to it,
+ *    else the one table of its file, else its caller's.
  * 2. Handlers: the code a handler can reach (its file, then each top-level function, constant or class of
  *    another lambdas/ file that reached code names, transitively) calls store methods through a receiver
  *    named after the store (`wiring.stores.tokens.use(`, `deps.tokens.put(`, `bankData.listAccounts(`), for
@@ -60,6 +61,7 @@ const RECEIVERS: Record<string, string> = {
   portalSessions: 'dynamoPortalSessionStore',
   developers: 'dynamoDeveloperStore',
   reviews: 'dynamoDeveloperStore',
+  revokedCertificates: 'dynamoRevokedCertificates',
 };
 
 type Operation = { readonly table: TableKey | undefined; readonly action: string };
@@ -103,6 +105,19 @@ function tablesIn(text: string): TableKey[] {
   return [...text.matchAll(/tableName\('(\w+)'\)/g)].map(([, key]) => key as TableKey);
 }
 
+/** Constants of a file set to a table (`const Collections = tableName('tokenCollections')`), by name. */
+function tableAliases(source: string): Map<string, TableKey> {
+  return new Map(
+    [...source.matchAll(/\b(\w+)\s*=\s*tableName\('(\w+)'\)/g)].map(([, alias, key]) => [alias!, key as TableKey]),
+  );
+}
+
+/** The tables a unit names by alias: `TableName: Collections`, or the shorthand `TableName` for its own alias. */
+function aliasedTablesIn(body: string, aliases: Map<string, TableKey>): TableKey[] {
+  const named = [...body.matchAll(/\bTableName(?:\s*:\s*(\w+))?\s*[,}\n]/g)].map(([, alias]) => alias ?? 'TableName');
+  return [...new Set(named.flatMap((alias) => (aliases.has(alias) ? [aliases.get(alias)!] : [])))];
+}
+
 function adapterUnits(): Unit[] {
   return readdirSync(ADAPTERS)
     .filter((name) => name.endsWith('.ts'))
@@ -121,8 +136,9 @@ export function adapterOperations(): Map<string, Operation[]> {
     if (cached) return cached;
     if (visiting.has(unit)) return [];
     visiting.add(unit);
-    const fileTables = [...new Set(tablesIn(read(unit.file)))];
-    const own = tablesIn(unit.body);
+    const source = read(unit.file);
+    const fileTables = [...new Set(tablesIn(source))];
+    const own = [...new Set([...tablesIn(unit.body), ...aliasedTablesIn(unit.body, tableAliases(source))])];
     const defaultTable = own.length === 1 ? own[0] : fileTables.length === 1 ? fileTables[0] : undefined;
     const ops: Operation[] = [];
     for (const [, command] of unit.body.matchAll(/new (\w+)Command\(/g)) {
@@ -136,6 +152,13 @@ export function adapterOperations(): Map<string, Operation[]> {
       /\b(Put|Update|Delete|ConditionCheck):\s*\{\s*TableName:\s*tableName\('(\w+)'\)/g,
     )) {
       ops.push({ table: key as TableKey, action: TRANSACT_ITEM_ACTIONS[item!]! });
+    }
+    const aliases = tableAliases(source);
+    for (const [, item, alias] of unit.body.matchAll(
+      /\b(Put|Update|Delete|ConditionCheck):\s*\{\s*TableName(?:\s*:\s*(\w+))?\s*[,}\n]/g,
+    )) {
+      const table = aliases.get(alias ?? 'TableName');
+      if (table) ops.push({ table, action: TRANSACT_ITEM_ACTIONS[item!]! });
     }
     // Units it calls: helpers of its file (or imported from another adapter) and members of its factory.
     for (const [, called] of unit.body.matchAll(/\b(\w+)\s*(?:<(?:[^<>\n]|<[^<>\n]*>)*>)?\(/g)) {

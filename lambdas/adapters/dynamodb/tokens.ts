@@ -275,7 +275,7 @@ export function dynamoTokenStore(doc: DynamoDBDocumentClient): TokenStore {
           .filter((item) => grants.except === undefined || item.grantId !== grants.except)
           .map((item) => item.tokenHash);
         for (let i = 0; i < hashes.length; i += SWEEP_PARALLELISM) {
-          await Promise.all(hashes.slice(i, i + SWEEP_PARALLELISM).map(revoke));
+          await Promise.all(hashes.slice(i, i + SWEEP_PARALLELISM).map((hash) => revoke(hash)));
         }
         count += hashes.length;
         ExclusiveStartKey = page.LastEvaluatedKey;
