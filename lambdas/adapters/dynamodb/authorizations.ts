@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import type { AuthorizationRecord, LoginSessionRecord } from '../../domain/authorization';
 import type { AuthorizationStore } from '../../ports/store';
 import { tableName } from '../../store/tables';
-import { isConditionFailure } from './document-client';
+import { isConditionFailure, setChanges, updateIf } from './document-client';
 
 export function dynamoAuthorizationStore(doc: DynamoDBDocumentClient): AuthorizationStore {
   const TableName = tableName('authorizations');
@@ -48,33 +48,17 @@ export function dynamoAuthorizationStore(doc: DynamoDBDocumentClient): Authoriza
         return { ok: false, reason: used ? 'used' : expiresAt <= now ? 'expired' : 'unknown', record };
       }
     },
-    async advanceLogin(id, from, changes, now) {
+    advanceLogin(id, from, changes, now) {
       const names: Record<string, string> = { '#status': 'status' };
       const values: Record<string, unknown> = { ':from': from, ':now': now };
-      const sets = Object.entries(changes)
-        .filter(([, value]) => value !== undefined)
-        .map(([field, value]) => {
-          names[`#${field}`] = field;
-          values[`:${field}`] = value;
-          return `#${field} = :${field}`;
-        });
-      try {
-        const { Attributes } = await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: { id },
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: 'attribute_exists(id) AND #status = :from AND expiresAt > :now',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return Attributes as LoginSessionRecord;
-      } catch (error) {
-        if (isConditionFailure(error)) return undefined;
-        throw error;
-      }
+      return updateIf<LoginSessionRecord>(doc, {
+        TableName,
+        Key: { id },
+        UpdateExpression: setChanges(changes, names, values),
+        ConditionExpression: 'attribute_exists(id) AND #status = :from AND expiresAt > :now',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      });
     },
   };
 }

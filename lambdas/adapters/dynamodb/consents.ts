@@ -1,8 +1,8 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Consent } from '../../domain/model';
 import type { ConsentStore } from '../../ports/store';
 import { tableName } from '../../store/tables';
-import { isConditionFailure, queryIndex } from './document-client';
+import { queryIndex, setChanges, updateIf } from './document-client';
 
 export function dynamoConsentStore(doc: DynamoDBDocumentClient): ConsentStore {
   const TableName = tableName('consents');
@@ -17,16 +17,10 @@ export function dynamoConsentStore(doc: DynamoDBDocumentClient): ConsentStore {
       const { Item } = await doc.send(new GetCommand({ TableName, Key: { consentId }, ConsistentRead: true }));
       return Item as Consent | undefined;
     },
-    async transition(consentId, from, changes, unchanged) {
+    transition(consentId, from, changes, unchanged) {
       const names: Record<string, string> = { '#status': 'status' };
       const values: Record<string, unknown> = {};
-      const sets: string[] = [];
-      for (const [field, value] of Object.entries(changes)) {
-        if (value === undefined) continue;
-        names[`#${field}`] = field;
-        values[`:${field}`] = value;
-        sets.push(`#${field} = :${field}`);
-      }
+      const update = setChanges(changes, names, values);
       const allowed = from.map((status, i) => {
         values[`:from${i}`] = status;
         return `:from${i}`;
@@ -41,23 +35,14 @@ export function dynamoConsentStore(doc: DynamoDBDocumentClient): ConsentStore {
           conditions.push(`#${field} = :was_${field}`);
         }
       }
-      try {
-        const { Attributes } = await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: { consentId },
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: conditions.join(' AND '),
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return Attributes as Consent;
-      } catch (error) {
-        if (isConditionFailure(error)) return undefined;
-        throw error;
-      }
+      return updateIf<Consent>(doc, {
+        TableName,
+        Key: { consentId },
+        UpdateExpression: update,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      });
     },
     listBySubject: (subject, limit) =>
       queryIndex<Consent>(doc, {

@@ -1,10 +1,45 @@
 /** Helpers the DynamoDB adapters share (the document client itself is built by `wiring.ts`). */
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { InvalidCursor, type Page, type PageRequest } from '../../ports/gateway';
 import { LISTING_ATTRIBUTE, LISTING_INDEX } from '../../store/tables';
 
 export function isConditionFailure(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as Error).name === 'ConditionalCheckFailedException';
+}
+
+/** One conditional UpdateItem: the item as updated, or undefined when its condition failed. */
+export async function updateIf<R>(doc: DynamoDBDocumentClient, input: UpdateCommandInput): Promise<R | undefined> {
+  try {
+    const { Attributes } = await doc.send(new UpdateCommand({ ReturnValues: 'ALL_NEW', ...input }));
+    return Attributes as R;
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * `SET #field = :field, ...` for the defined fields of `changes`, their placeholders added to `names` and
+ * `values` (an undefined field is left as it is).
+ */
+export function setChanges(
+  changes: Readonly<Record<string, unknown>>,
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+): string {
+  const sets = Object.entries(changes)
+    .filter(([, value]) => value !== undefined)
+    .map(([field, value]) => {
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      return `#${field} = :${field}`;
+    });
+  return `SET ${sets.join(', ')}`;
 }
 
 /** Every item an index query returns (or the first `limit`), following LastEvaluatedKey across pages. */

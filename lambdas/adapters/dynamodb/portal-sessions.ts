@@ -1,21 +1,14 @@
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { PortalSessionRecord, PortalSignInRecord } from '../../domain/portal-session';
 import type { PortalSessionStore } from '../../ports/store';
 import { tableName } from '../../store/tables';
-import { isConditionFailure } from './document-client';
+import { updateIf } from './document-client';
 
 export function dynamoPortalSessionStore(doc: DynamoDBDocumentClient): PortalSessionStore {
   const TableName = tableName('portalSessions');
 
-  /** One conditional UpdateItem; undefined when the condition failed. */
-  async function update<R>(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {
-    try {
-      const { Attributes } = await doc.send(new UpdateCommand({ TableName, ReturnValues: 'ALL_NEW', ...input }));
-      return Attributes as R;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+  function update<R>(input: Omit<UpdateCommandInput, 'TableName'>) {
+    return updateIf<R>(doc, { TableName, ...input });
   }
 
   return {
