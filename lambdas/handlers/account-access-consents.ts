@@ -10,7 +10,7 @@ import { createConsent, ownConsent } from '../domain/journey/account-access-cons
 import type { Consent, TokenRecord } from '../domain/model';
 import { revokeConsent } from '../domain/revocation';
 import { ObError } from '../errors';
-import { authorizeBearer } from '../http/bearer';
+import { bearerStep } from '../http/bearer';
 import { type HttpRequest, type HttpResponse, httpHandler, json, noContent } from '../http/handler';
 import { metrics } from '../http/observability';
 import { header, jsonBody, rawBody } from '../http/request';
@@ -32,13 +32,13 @@ interface ConsentCall {
 }
 
 /** The TPP's client_credentials token: consents are managed by the TPP itself, not on a customer's behalf. */
-async function tppToken(call: ConsentCall) {
-  const token = await authorizeBearer(call.request, { tokens: wiring.stores.tokens, now: call.now }, 'accounts');
-  if (token.subject !== undefined) {
+function tppToken(call: ConsentCall) {
+  if (call.token.subject !== undefined) {
     throw ObError.forbidden('UK.OBIE.Unauthorised', 'account-access-consents require a client_credentials token');
   }
-  call.token = token;
 }
+
+const bearer = bearerStep('accounts');
 
 function idempotencyKey(request: HttpRequest): string | undefined {
   const key = header(request.event, 'x-idempotency-key');
@@ -94,9 +94,9 @@ async function revoke(call: ConsentCall) {
 }
 
 const methods: Record<string, readonly Step<ConsentCall>[]> = {
-  POST: [tppToken, create],
-  GET: [tppToken, findOwnConsent, read],
-  DELETE: [tppToken, findOwnConsent, revoke],
+  POST: [bearer, tppToken, create],
+  GET: [bearer, tppToken, findOwnConsent, read],
+  DELETE: [bearer, tppToken, findOwnConsent, revoke],
 };
 
 export const handler = httpHandler({ errors: 'openbanking' }, async (request) => {

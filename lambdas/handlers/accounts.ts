@@ -21,8 +21,9 @@ import {
   transactionsView,
   transactionWindow,
 } from '../domain/account-information';
+import type { TokenRecord } from '../domain/model';
 import { ObError } from '../errors';
-import { authorizeBearer } from '../http/bearer';
+import { bearerStep } from '../http/bearer';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
 import { runSteps } from '../http/steps';
 import type { BankAccount, TransactionWindow } from '../ports/bank-data';
@@ -136,6 +137,7 @@ interface AccountCall {
   readonly request: HttpRequest;
   readonly now: number;
   resource: Resource;
+  token: TokenRecord;
   access: AccountAccess;
   response: HttpResponse;
 }
@@ -146,10 +148,9 @@ function findResource(call: AccountCall) {
   call.resource = resource;
 }
 
-/** One conditional write: validity, certificate binding and quota; the token carries the consent's terms. */
-async function authorizeToken(call: AccountCall) {
-  const token = await authorizeBearer(call.request, { tokens: wiring.stores.tokens, now: call.now }, 'accounts');
-  call.access = accountAccess(token, call.now);
+/** The token carries the consent's terms. */
+function consentedAccess(call: AccountCall) {
+  call.access = accountAccess(call.token, call.now);
 }
 
 async function read(call: AccountCall) {
@@ -158,6 +159,11 @@ async function read(call: AccountCall) {
 }
 
 export const handler = httpHandler({ errors: 'openbanking' }, async (request) => {
-  const call = await runSteps({ request, now: systemClock() } as AccountCall, [findResource, authorizeToken, read]);
+  const call = await runSteps({ request, now: systemClock() } as AccountCall, [
+    findResource,
+    bearerStep('accounts'),
+    consentedAccess,
+    read,
+  ]);
   return call.response;
 });

@@ -43,8 +43,9 @@ import {
 import { ADMIN_SCOPE } from '../domain/client';
 import { reviewRecord } from '../domain/developer/reviews';
 import { JosePolicySchema } from '../domain/gateway/catalog';
+import type { TokenRecord } from '../domain/model';
 import { AccessDenied } from '../errors';
-import { authorizeBearer } from '../http/bearer';
+import { bearerStep } from '../http/bearer';
 import { type HttpRequest, type HttpResponse, httpHandler, json, noContent } from '../http/handler';
 import { ifMatchVersion, oauthJsonBody, versionTag } from '../http/request';
 import { runSteps } from '../http/steps';
@@ -55,6 +56,8 @@ const adminDeps = () => wiring.admin;
 
 interface AdminCall {
   readonly request: HttpRequest;
+  readonly now: number;
+  token: TokenRecord;
   command: AdminCommand;
   response: HttpResponse;
 }
@@ -120,8 +123,8 @@ const routes: Record<string, Route> = {
   },
 };
 
-async function authorizeAdminClient(call: AdminCall) {
-  const token = await authorizeBearer(call.request, { tokens: wiring.stores.tokens, now: systemClock() }, ADMIN_SCOPE);
+function adminClient(call: AdminCall) {
+  const { token } = call;
   // The bank's own automation acts as a client, never on a customer's behalf.
   if (token.subject !== undefined) throw new AccessDenied('a client_credentials token is required');
   call.command = {
@@ -141,6 +144,10 @@ async function route(call: AdminCall) {
 }
 
 export const handler = httpHandler({ errors: 'oauth' }, async (request) => {
-  const call = await runSteps({ request } as AdminCall, [authorizeAdminClient, route]);
+  const call = await runSteps({ request, now: systemClock() } as AdminCall, [
+    bearerStep(ADMIN_SCOPE),
+    adminClient,
+    route,
+  ]);
   return call.response;
 });

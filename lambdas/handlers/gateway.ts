@@ -30,7 +30,7 @@ import { taiwanHeaders } from '../domain/gateway/taiwan-headers';
 import { callUpstream, requireOwnIdentityHeaders, UpstreamUnavailable } from '../domain/gateway/upstream';
 import type { TokenRecord } from '../domain/model';
 import { InvalidRequest, OAuthError, ServerError } from '../errors';
-import { authenticateBearer, requireScope } from '../http/bearer';
+import { bearerStep, requireScope } from '../http/bearer';
 import { type HttpRequest, type HttpResponse, httpHandler } from '../http/handler';
 import { header } from '../http/request';
 import { runSteps } from '../http/steps';
@@ -74,10 +74,6 @@ async function findApi(call: GatewayCall) {
 
 function checkTaiwanHeaders(call: GatewayCall) {
   if (call.api.taiwanHeaders) taiwanHeaders(read(call));
-}
-
-async function authenticate(call: GatewayCall) {
-  call.token = await authenticateBearer(call.request, { tokens: wiring.stores.tokens, now: call.now });
 }
 
 function authorize(call: GatewayCall) {
@@ -233,7 +229,8 @@ async function protectResponse(call: GatewayCall) {
 
 export const handler = httpHandler({ errors: 'oauth' }, async (request) => {
   const call = await runSteps({ request, now: systemClock() } as GatewayCall, [
-    authenticate,
+    // The API's scope group is required once the API is known (`authorize`).
+    bearerStep(),
     findApi,
     checkTaiwanHeaders,
     authorize,

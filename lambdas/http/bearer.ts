@@ -3,10 +3,11 @@
  * certificate binding (RFC 8705) and its usage quota, and counts the use.
  */
 import type { TokenRecord } from '../domain/model';
-import { hashSecret } from '../domain/tokens';
+import { hashSecret, tokenRefusal } from '../domain/tokens';
 import { InsufficientScope, InvalidToken, OAuthError } from '../errors';
 import { Metric } from '../metric-names';
 import type { TokenStore } from '../ports/store';
+import { wiring } from '../wiring';
 import type { HttpRequest } from './handler';
 import { metrics } from './observability';
 import { clientCertificate, header } from './request';
@@ -46,21 +47,32 @@ export async function authenticateBearer(
     access: { api: `${request.event.httpMethod} ${request.event.resource}`, interactionId: request.interactionId },
   });
   if (!use.ok) {
-    switch (use.reason) {
-      case 'quota_exceeded':
-        metrics.addMetric(Metric.QuotaExceeded, 'Count', 1);
-        throw new QuotaExceeded();
-      case 'certificate_mismatch':
-        throw new InvalidToken('the access token is bound to a different client certificate');
-      case 'expired':
-        throw new InvalidToken('the access token has expired');
-      case 'revoked':
-        throw new InvalidToken('the access token has been revoked');
-      default:
-        throw new InvalidToken('the access token is not valid');
-    }
+    if (use.reason === 'quota_exceeded') metrics.addMetric(Metric.QuotaExceeded, 'Count', 1);
+    throw tokenRefusal<OAuthError>(use.reason, {
+      token: 'the access token',
+      invalid: (description) => new InvalidToken(description),
+      quotaExceeded: () => new QuotaExceeded(),
+    });
   }
   return use.token;
+}
+
+/** The context of a bearer-token endpoint: the token's record once checked. */
+export interface BearerCall {
+  readonly request: HttpRequest;
+  readonly now: number;
+  token: TokenRecord;
+}
+
+/**
+ * The step a resource endpoint checks its caller with: the bearer token validated and its use counted (one
+ * conditional write), then `requiredScope` when given (else the endpoint checks what the token may do).
+ */
+export function bearerStep(requiredScope?: string) {
+  return async (call: BearerCall): Promise<void> => {
+    call.token = await authenticateBearer(call.request, { tokens: wiring.stores.tokens, now: call.now });
+    if (requiredScope !== undefined) requireScope(call.token, requiredScope);
+  };
 }
 
 export function requireScope(token: TokenRecord, requiredScope: string): void {

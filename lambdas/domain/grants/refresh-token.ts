@@ -10,7 +10,7 @@ import { InvalidGrant, InvalidRequest, InvalidScope } from '../../errors';
 import type { ConsentStore, TokenRejection } from '../../ports/store';
 import { grantOf } from '../grant';
 import type { Grant, TokenRecord } from '../model';
-import { hashSecret } from '../tokens';
+import { hashSecret, tokenRefusal } from '../tokens';
 import { requireActiveConsent } from './consent';
 import { type IssueDeps, issueCustomerTokens } from './issue';
 import type { GrantRequest, TokenResponse } from './types';
@@ -85,18 +85,12 @@ async function redeemRefreshToken(
 }
 
 function refusal(reason: TokenRejection): InvalidGrant {
-  switch (reason) {
-    case 'quota_exceeded':
-      return new RefreshQuotaExceeded();
-    case 'expired':
-      return new InvalidGrant('refresh token has expired');
-    case 'revoked':
-      return new InvalidGrant('refresh token has been revoked');
-    case 'certificate_mismatch':
-      return new InvalidGrant('refresh token is bound to a different client certificate');
-    default:
-      return new InvalidGrant(INVALID);
-  }
+  return tokenRefusal<InvalidGrant>(reason, {
+    token: 'refresh token',
+    unknown: INVALID,
+    invalid: (description) => new InvalidGrant(description),
+    quotaExceeded: () => new RefreshQuotaExceeded(),
+  });
 }
 
 /** RFC 6749 §6: a requested scope must not include any scope the refresh token does not have. */
