@@ -1,10 +1,13 @@
-/** How the bank's pages name a customer's account without showing its full number. */
+/** How the bank names a customer's account without showing its full number. */
 import type { BankAccount } from '../ports/bank-data';
 
-/** "••••0001": the last four characters of the account's first identification. */
-export function maskedNumber(account: BankAccount): string {
+/**
+ * "••••0001": the last four characters of the account's first identification (else its id) behind four mask
+ * characters — `•` on pages people read, `*` in machine-read API answers (ASCII).
+ */
+export function maskedNumber(account: BankAccount, mask: '•' | '*' = '•'): string {
   const identification = account.Account?.[0]?.Identification ?? account.AccountId;
-  return `••••${identification.slice(-4)}`;
+  return `${mask.repeat(4)}${identification.slice(-4)}`;
 }
 
 /** Only an account identified by sort code and account number has a sort code to mention. */

@@ -7,6 +7,7 @@
 import { InvalidRequest } from '../../errors';
 import type { BankAccount, BankBalance, BankData } from '../../ports/bank-data';
 import * as z from '../../validation';
+import { maskedNumber } from '../account-labels';
 import { newIdentifier } from '../tokens';
 import type { SampleBankOperation } from './catalog';
 
@@ -19,11 +20,6 @@ export interface SampleBankCall {
 }
 
 const isTimeDeposit = (account: BankAccount) => account.MaturityDate !== undefined;
-
-function maskedNumber(account: BankAccount): string {
-  const identification = account.Account?.[0]?.Identification ?? account.AccountId;
-  return `****${identification.slice(-4)}`;
-}
 
 function available(balances: readonly BankBalance[], accountId: string) {
   const balance =
@@ -75,7 +71,7 @@ const operations: Record<SampleBankOperation, (bank: BankData, call: SampleBankC
     return {
       accounts: accounts.map((account) => ({
         accountId: account.AccountId,
-        accountNumber: maskedNumber(account),
+        accountNumber: maskedNumber(account, '*'),
         nickname: account.Nickname ?? null,
         currency: account.Currency,
         type: account.AccountSubType,
@@ -89,7 +85,7 @@ const operations: Record<SampleBankOperation, (bank: BankData, call: SampleBankC
     return {
       timeDeposits: accounts.map((account) => ({
         accountId: account.AccountId,
-        accountNumber: maskedNumber(account),
+        accountNumber: maskedNumber(account, '*'),
         currency: account.Currency,
         maturityDate: account.MaturityDate,
         balance: available(balances, account.AccountId),
