@@ -32,7 +32,7 @@ import type { TokenRecord } from '../domain/model';
 import { InvalidRequest, OAuthError, ServerError } from '../errors';
 import { bearerStep, requireScope } from '../http/bearer';
 import { type HttpRequest, type HttpResponse, httpHandler } from '../http/handler';
-import { header } from '../http/request';
+import { header, mediaType, rawBodyBytes } from '../http/request';
 import { runSteps } from '../http/steps';
 import { systemClock } from '../ports/clock';
 import { wiring } from '../wiring';
@@ -54,15 +54,6 @@ interface GatewayCall {
 }
 
 const read = (call: GatewayCall) => (name: string) => header(call.request.event, name);
-
-function rawBytes(call: GatewayCall): Uint8Array {
-  const { body, isBase64Encoded } = call.request.event;
-  return Buffer.from(body ?? '', isBase64Encoded ? 'base64' : 'utf8');
-}
-
-function mediaType(call: GatewayCall): string {
-  return (read(call)('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-}
 
 async function findApi(call: GatewayCall) {
   const { httpMethod, pathParameters } = call.request.event;
@@ -112,10 +103,10 @@ async function readRequestBody(call: GatewayCall) {
     if (problem) throw new ServerError(`the API is misconfigured: ${problem}`);
     return;
   }
-  if (mediaType(call) !== REQUEST_MEDIA[mode]) {
+  if (mediaType(call.request.event) !== REQUEST_MEDIA[mode]) {
     throw new InvalidRequest(`content-type must be ${REQUEST_MEDIA[mode]} for this API`);
   }
-  const raw = rawBytes(call);
+  const raw = rawBodyBytes(call.request.event);
   const compact = () => Buffer.from(raw).toString('utf8').trim();
   switch (mode) {
     case 'jws':

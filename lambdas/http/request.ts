@@ -22,12 +22,17 @@ export function cookieValues(event: APIGatewayProxyEvent, name: string): string[
     .map(([, value]) => value!);
 }
 
-export function rawBody(event: APIGatewayProxyEvent): string {
-  if (!event.body) return '';
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+/** The body's bytes as the client sent them (API Gateway base64-encodes binary bodies). */
+export function rawBodyBytes(event: APIGatewayProxyEvent): Buffer {
+  return Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
 }
 
-function mediaType(event: APIGatewayProxyEvent): string {
+export function rawBody(event: APIGatewayProxyEvent): string {
+  return event.isBase64Encoded ? rawBodyBytes(event).toString('utf8') : (event.body ?? '');
+}
+
+/** The Content-Type's media type, lower case, without parameters. */
+export function mediaType(event: APIGatewayProxyEvent): string {
   return (header(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
