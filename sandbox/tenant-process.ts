@@ -17,6 +17,13 @@ export interface SandboxProcess<M = SandboxManifest> {
   readonly manifestPath: string;
   /** SIGTERM, then waits for the process to exit. */
   close(): Promise<void>;
+  /** SIGKILL (no shutdown hooks, no flushing), then waits for the process to exit. */
+  kill(): Promise<void>;
+}
+
+export interface SandboxProcessOptions {
+  /** Receives everything the process writes (stdout and stderr, from the start); else its stderr after startup goes to ours. */
+  readonly output?: (chunk: string) => void;
 }
 
 /**
@@ -27,6 +34,7 @@ export interface SandboxProcess<M = SandboxManifest> {
 export async function startSandboxProcess<M = SandboxManifest>(
   dataDir: string,
   env: Record<string, string>,
+  options: SandboxProcessOptions = {},
 ): Promise<SandboxProcess<M>> {
   // Taken before the first await: a sandbox starting in this process sets its handlers' environment later.
   const inherited = { ...process.env };
@@ -45,14 +53,15 @@ export async function startSandboxProcess<M = SandboxManifest>(
   });
   let output = '';
   let started = false;
-  const collect = (chunk: Buffer) => {
-    if (started) process.stderr.write(chunk);
-    else output += chunk;
-  };
   child.stdout?.on('data', (chunk: Buffer) => {
+    options.output?.(chunk.toString());
     if (!started) output += chunk;
   });
-  child.stderr?.on('data', collect);
+  child.stderr?.on('data', (chunk: Buffer) => {
+    options.output?.(chunk.toString());
+    if (!started) output += chunk;
+    else if (!options.output) process.stderr.write(chunk);
+  });
   const deadline = Date.now() + STARTUP_MS;
   while (!existsSync(manifestPath) || !output.includes('is running')) {
     if (child.exitCode !== null) throw new Error(`sandbox process exited with ${child.exitCode}:\n${output}`);
@@ -64,14 +73,11 @@ export async function startSandboxProcess<M = SandboxManifest>(
   }
   started = true;
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as M;
-  return {
-    manifest,
-    manifestPath,
-    close: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-      }),
-  };
+  const stop = (signal: NodeJS.Signals) =>
+    new Promise<void>((done) => {
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      child.once('exit', () => done());
+      child.kill(signal);
+    });
+  return { manifest, manifestPath, close: () => stop('SIGTERM'), kill: () => stop('SIGKILL') };
 }

@@ -6,8 +6,6 @@
  *   only in-process seam is the SDK class itself (`KMSClient.prototype.send`), wrapped and restored here.
  * And a sandbox child process that can be killed hard (SIGKILL) and started again on the same data dir.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +13,10 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type TableKey, tableName } from '../../lambdas/store/tables';
 import { wiring } from '../../lambdas/wiring';
-import type { RunningSandbox, SandboxManifest, SandboxPorts } from '../../sandbox/sandbox';
+import type { SandboxPorts } from '../../sandbox/sandbox';
+import { type SandboxProcess, startSandboxProcess } from '../../sandbox/tenant-process';
 import { type TestSandbox, wrap } from './sandbox';
+import { portEnv } from './sandbox-process';
 
 /** Throttling, a timeout and a 5xx: the infrastructure faults a caller can sensibly retry. */
 export type FaultKind = 'throttling' | 'timeout' | 'serviceError';
@@ -151,8 +151,6 @@ export function injectKmsFaults(): KmsFaults {
 
 // ---- A sandbox child process that can be killed hard ----------------------------------------------
 
-const ROOT = join(__dirname, '..', '..');
-
 export interface KillableSandbox {
   /** The running sandbox (replaced by `crashAndRestart`). */
   readonly current: TestSandbox;
@@ -167,45 +165,19 @@ export interface KillableSandbox {
 export async function startKillableSandbox(env: Record<string, string> = {}): Promise<KillableSandbox> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bankgate-killable-'));
   let output = '';
-  let child: ChildProcess | undefined;
+  let child: SandboxProcess | undefined;
 
-  async function launch(ports: SandboxPorts): Promise<RunningSandbox> {
-    const manifestPath = join(dataDir, 'sandbox.json');
-    await rm(manifestPath, { force: true });
-    const started = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'sandbox', 'main.ts')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        ...env,
-        BANKGATE_DATA_DIR: dataDir,
-        BANKGATE_BROWSER_PORT: String(ports.browser),
-        BANKGATE_MTLS_PORT: String(ports.mtls),
-        BANKGATE_IDP_PORT: String(ports.idp),
-        BANKGATE_KMS_PORT: String(ports.kms),
-        BANKGATE_DYNAMO_PORT: String(ports.dynamo),
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  async function launch(ports: SandboxPorts): Promise<SandboxProcess> {
+    child = await startSandboxProcess(
+      dataDir,
+      { ...env, ...portEnv('BANKGATE_', ports) },
+      {
+        output: (chunk) => {
+          output += chunk;
+        },
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = started;
-    const startOffset = output.length;
-    started.stdout?.on('data', (chunk) => {
-      output += chunk;
-    });
-    started.stderr?.on('data', (chunk) => {
-      output += chunk;
-    });
-    const deadline = Date.now() + 60_000;
-    while (!existsSync(manifestPath) || !output.slice(startOffset).includes('is running')) {
-      if (started.exitCode !== null) throw new Error(`sandbox exited with ${started.exitCode}:\n${output}`);
-      if (Date.now() > deadline) {
-        started.kill('SIGKILL');
-        throw new Error(`sandbox did not start within 60 s:\n${output}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as SandboxManifest;
-    return { manifest, manifestPath, close: () => stopChild(started, 'SIGTERM') };
+    );
+    return child;
   }
 
   const ephemeral: SandboxPorts = { browser: 0, mtls: 0, idp: 0, kms: 0, dynamo: 0 };
@@ -213,7 +185,7 @@ export async function startKillableSandbox(env: Record<string, string> = {}): Pr
   try {
     current = await wrap(await launch(ephemeral), dataDir, launch);
   } catch (error) {
-    if (child) await stopChild(child, 'SIGKILL');
+    await child?.kill();
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
@@ -223,19 +195,11 @@ export async function startKillableSandbox(env: Record<string, string> = {}): Pr
     },
     output: () => output,
     crashAndRestart: async () => {
-      if (child) await stopChild(child, 'SIGKILL');
+      await child?.kill();
       // restart() closes the agents; closing the dead process resolves at once; same ports, same dir.
       current = await current.restart();
       return current;
     },
     stop: () => current.stop(),
   };
-}
-
-function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
 }
