@@ -144,6 +144,7 @@ export const handlers: readonly HandlerSpec[] = [
     routes: portalApiRoutes('account', [
       { method: 'GET', path: '/consents' },
       { method: 'POST', path: '/consents/{consentId}/revoke' },
+      { method: 'POST', path: '/grants/{clientId}/revoke' },
     ]),
     // Stop sharing is the one consent revocation (domain/revocation.ts): consent, then the tokens' consistent sweep.
     tables: {

@@ -3,6 +3,7 @@
  * the same federation as the authorization journey, see what they share ("Connected apps") and stop it.
  *   GET  /account/api/consents                      every consent and consent-less grant of the customer
  *   POST /account/api/consents/{consentId}/revoke   stop sharing: the same revocation as the TPP's DELETE
+ *   POST /account/api/grants/{clientId}/revoke      stop sharing a consent-less grant (gateway scope groups)
  * A customer sees and ends only her own: anything else is a 404, whether it exists or not.
  */
 import { accountName, maskedNumber } from '../domain/account-labels';
@@ -17,7 +18,7 @@ import {
 } from '../domain/connected-apps';
 import { SCOPE_GROUPS } from '../domain/gateway/scope-groups';
 import type { Consent } from '../domain/model';
-import { revokeConsent } from '../domain/revocation';
+import { revokeConsent, revokeGrant } from '../domain/revocation';
 import { OAuthError } from '../errors';
 import { json } from '../http/handler';
 import { type PortalCall, type PortalDefinition, portalHandler } from '../http/portal';
@@ -173,7 +174,23 @@ async function stopSharingConsent(call: PortalCall) {
   call.response = json(200, { revoked: true, tokens_revoked: result.tokensRevoked });
 }
 
+async function stopSharingGrant(call: PortalCall) {
+  const clientId = call.request.event.pathParameters?.clientId ?? '';
+  if (clientId.length > 128) throw notFound();
+  // The registry is keyed by fintech and customer: the session's subject makes it her own grant or none (404).
+  const result = await revokeGrant(
+    { grants: wiring.grantRegistry, tokens: wiring.stores.tokens, authorizations: wiring.stores.authorizations },
+    clientId,
+    call.session.subject,
+    call.now,
+  );
+  if (!result.ended) throw notFound();
+  call.request.log.info('customer stopped sharing', { clientId, grant: true });
+  call.response = json(200, { revoked: true, tokens_revoked: result.tokensRevoked });
+}
+
 export const handler = portalHandler(customerPortal, [
   { method: 'GET', path: '/consents', steps: [listConnectedApps] },
   { method: 'POST', path: '/consents/{consentId}/revoke', steps: [stopSharingConsent] },
+  { method: 'POST', path: '/grants/{clientId}/revoke', steps: [stopSharingGrant] },
 ]);

@@ -3,6 +3,7 @@
  * on every state, screenshots): Steve authorises two fintechs on the consent page, sees both under
  * "Connected apps", stops sharing with one in the dialog; that fintech's next /accounts call is refused (and
  * its refresh token) while the other still works; Anne sees none of Steve's and cannot stop them (404).
+ * Then Anne grants Enjoy Life scope groups without a consent (Taiwan gateway) and stops that grant the same way.
  */
 import * as oidc from 'openid-client';
 import type { Page } from 'playwright-core';
@@ -10,6 +11,7 @@ import { launchBrowser, type TestBrowser } from '../support/browser';
 import { checkScreen, signInAtIdp, signInToPortal } from '../support/portal';
 import type { TestSandbox } from '../support/sandbox';
 import { startSandboxProcess } from '../support/sandbox-process';
+import { SCOPE_GROUPS, taiwanFintech } from '../support/taiwan';
 import { createConsent, type Tpp, tppClient } from '../support/tpp';
 
 jest.setTimeout(240_000);
@@ -209,5 +211,47 @@ test("Anne sees none of Steve's connections and cannot stop them (404, nothing c
   // Assess
   expect(status).toBe(404);
   expect(await readAccounts(sample)).toBe(200);
+  await anne.close();
+});
+
+test('Anne stops sharing her consent-less grant with Enjoy Life: gateway and refresh refused at once, Inactive (Revoked); Steve cannot stop it (404)', async () => {
+  // Prepare: Anne grants Enjoy Life scope groups on the consent page (no OBUK consent), the fintech calls the gateway.
+  const fintech = taiwanFintech(sandbox, enjoyLife.tpp, browser);
+  const tokens = await fintech.authorizes(SCOPE_GROUPS, 'anne');
+  expect((await fintech.gateway('GET', '/demandDeposit/accounts', tokens.access_token)).status).toBe(200);
+  // Steve's own session and CSRF token on Anne's grant: her grant is keyed by her, so his call finds none.
+  const steveTried = await steve.evaluate(async () => {
+    const session = (await (await fetch('/account/api/session')).json()) as { csrf_token: string };
+    const response = await fetch('/account/api/grants/tsp2/revoke', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf_token },
+      body: '{}',
+    });
+    return response.status;
+  });
+  expect(steveTried).toBe(404);
+  expect((await fintech.gateway('GET', '/timeDeposit/balances', tokens.access_token)).status).toBe(200);
+  const anne = await browser.newPage();
+  await signInToPortal(anne, accountPage(), customer('anne'));
+  const card = appCard(anne, 'Enjoy Life');
+  await card.getByText('Status: Active').waitFor();
+  expect(await card.textContent()).toContain('Connection reference: tsp2');
+
+  // Act
+  await anne.getByRole('button', { name: 'Stop sharing with Enjoy Life' }).click();
+  const dialog = anne.getByRole('dialog', { name: 'Stop sharing with Enjoy Life?' });
+  await dialog.waitFor();
+  await checkScreen(anne, 'account-stop-sharing-grant-dialog');
+  await dialog.getByRole('button', { name: 'Stop sharing' }).click();
+  await anne.getByRole('status').filter({ hasText: 'You stopped sharing with Enjoy Life.' }).waitFor();
+  await card.getByText('Status: Inactive (Revoked').waitFor();
+
+  // Assess
+  expect([401, 403]).toContain((await fintech.gateway('GET', '/demandDeposit/accounts', tokens.access_token)).status);
+  await expect(oidc.refreshTokenGrant(enjoyLife.tpp.config, tokens.refresh_token!)).rejects.toMatchObject({
+    error: 'invalid_grant',
+  });
+  expect(await anne.getByRole('button', { name: 'Stop sharing with Enjoy Life' }).count()).toBe(0);
+  await checkScreen(anne, 'account-grant-revoked');
   await anne.close();
 });

@@ -83,7 +83,8 @@ export function ConnectedApps({ session, api }: { session: PortalSession; api: P
     if (!stopping) return;
     const { app, entry } = stopping;
     setStopping({ ...stopping, busy: true, error: undefined });
-    const path = `/consents/${encodeURIComponent(entry.id)}/revoke`;
+    // A consent by its id; a consent-less grant by its fintech (one grant per fintech and customer).
+    const path = `/${entry.kind === 'consent' ? 'consents' : 'grants'}/${encodeURIComponent(entry.id)}/revoke`;
     try {
       await api.call(path, { method: 'POST', body: {}, session });
       setStopping(undefined);
@@ -217,10 +218,7 @@ function Entry({ app, entry, onStop }: { app: ConnectedApp; entry: ConnectedEntr
       <p className="small-print">
         {entry.kind === 'consent' ? 'Consent' : 'Connection'} reference: {entry.id}
       </p>
-      {entry.status === 'Active' && entry.kind === 'grant' && (
-        <p>To stop this connection, remove {app.client_name}'s access in the app itself or contact us.</p>
-      )}
-      {entry.status === 'Active' && entry.kind === 'consent' && (
+      {entry.status === 'Active' && (
         <button type="button" className="button button--secondary" onClick={onStop}>
           Stop sharing<span className="visually-hidden"> with {app.client_name}</span>
         </button>
