@@ -146,13 +146,14 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'POST', path: '/consents/{consentId}/revoke' },
       { method: 'POST', path: '/grants/{clientId}/revoke' },
     ]),
-    // Stop sharing is the one consent revocation (domain/revocation.ts): consent, then the tokens' consistent sweep.
+    // Stop sharing is the one revocation (domain/revocation.ts): the consent or the grant registry item, then
+    // the tokens' consistent sweep (and the grant's unredeemed code used up).
     tables: {
       portalSessions: ['PutItem', 'UpdateItem'],
       consents: ['GetItem', 'Query', 'UpdateItem'],
       tokens: ['GetItem', 'UpdateItem'],
       tokenCollections: ['Query'],
-      authorizations: ['Query'],
+      authorizations: ['GetItem', 'Query', 'UpdateItem'],
       clients: ['GetItem'],
       bankData: ['Query'],
     },
