@@ -39,6 +39,12 @@ export async function startLocalDynamo(opts: {
   if (opts.separateProcess) return startDynaliteProcess({ ...opts, host });
   const server = dynalite({ path: opts.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const transactions = await addTransactions(server);
+  const inFlight = new Set<Promise<unknown>>();
+  server.on('request', (_request, response) => {
+    const answered = once(response, 'close');
+    inFlight.add(answered);
+    answered.finally(() => inFlight.delete(answered));
+  });
   server.listen(opts.port, host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -47,6 +53,10 @@ export async function startLocalDynamo(opts: {
     port,
     close: async () => {
       await transactions.close();
+      // LevelDB must outlive every request dynalite is still serving: a write after it closed throws out of
+      // dynalite's callback and ends the whole process (bounded, for a client that never reads its answer).
+      const deadline = Date.now() + 5_000;
+      while (inFlight.size > 0 && Date.now() < deadline) await Promise.race([...inFlight, sleep(100)]);
       await new Promise<void>((resolve, reject) => {
         // dynalite's close waits for the HTTP server, then closes LevelDB; keep-alive sockets must go first.
         server.close((error) => (error ? reject(error) : resolve()));
