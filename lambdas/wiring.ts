@@ -20,6 +20,7 @@ import { createOidcIdentityProvider, secretFromSecretsManager } from './adapters
 import { type Config, loadConfig } from './config';
 import type { ApprovalDeps } from './domain/admin/approvals';
 import type { AdminDeps } from './domain/admin/changes';
+import type { ConsentAdminDeps } from './domain/admin/consents';
 import { httpsTransport, type UpstreamTransport } from './domain/gateway/upstream';
 import { checkUpstreamUrl } from './domain/gateway/upstream-address';
 import type { BankData } from './ports/bank-data';
@@ -49,6 +50,8 @@ export interface Wiring {
   readonly admin: AdminDeps;
   /** The approval use-cases' dependencies (developer-portal reviews), for both admin surfaces too. */
   readonly approvals: ApprovalDeps;
+  /** The admin console's consent revocation: the one revocation mechanism, audited. */
+  readonly consentAdmin: ConsentAdminDeps;
   /** HTTPS to gateway upstreams, with the SSRF policy and extra CAs of the configuration. */
   readonly upstreamTransport: UpstreamTransport;
 }
@@ -134,6 +137,16 @@ export const wiring: Wiring = {
       audit: wiring.auditLog,
       clients: wiring.stores.clients,
       checkUpstreamUrl: (url: string) => checkUpstreamUrl(url, wiring.config.upstream),
+    }));
+  },
+  get consentAdmin() {
+    return part('consentAdmin', () => ({
+      consents: wiring.stores.consents,
+      tokens: wiring.stores.tokens,
+      authorizations: wiring.stores.authorizations,
+      clients: wiring.stores.clients,
+      grants: wiring.grantRegistry,
+      audit: wiring.auditLog,
     }));
   },
   get upstreamTransport() {

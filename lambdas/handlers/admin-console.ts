@@ -13,7 +13,16 @@
  *   GET  /audit[?entity=]                            the change log, newest first, bounded
  *   GET  /reviews                                    Approvals: open developer-portal submissions, oldest first
  *   POST /reviews/{reviewId}/decision                { decision: approve | return | deny, comment }
+ *   GET  /consents?customer= | ?fintech=             a customer's or a fintech's consents, newest first, bounded
+ *   POST /consents/{consentId}/revoke                the consent and every token of it (domain/revocation.ts)
+ *   POST /clients/{clientId}/revoke-consents         every consent and consent-less grant of the fintech
+ *   GET  /certificates/revoked                       the certificate revocation list
+ *   POST /certificates/revoked                       lists a certificate (new entry id); its tokens revoked
+ *   POST /certificates/revoked/{entryId}/remove      lifts an entry: the certificate is accepted again
+ * Revocations and the revocation list are the mTLS admin API's use-cases too (`domain/revocation.ts`,
+ * `domain/admin/revoked-certificates.ts`).
  */
+import { randomBytes } from 'node:crypto';
 import {
   type AdminCommand,
   auditTrail,
@@ -25,10 +34,18 @@ import {
   replaceJosePolicy,
   replaceTokenSettings,
 } from '../domain/admin/changes';
+import { findConsents, revokeAllOfFintech, revokeConsentAsAdmin } from '../domain/admin/consents';
 import { ApiDefinitionBody, parseBody, TokenSettingsBody } from '../domain/admin/records';
+import {
+  liftRevokedCertificate,
+  listRevokedCertificates,
+  parseRevokedCertificateBody,
+  putRevokedCertificate,
+} from '../domain/admin/revoked-certificates';
 import { admitAdministrator, staffActor } from '../domain/admin/staff';
 import { JosePolicySchema, SAMPLE_BANK_OPERATIONS } from '../domain/gateway/catalog';
 import { SCOPE_GROUPS } from '../domain/gateway/scope-groups';
+import { InvalidRequest } from '../errors';
 import { approvalRoutes } from '../http/approval-routes';
 import { json } from '../http/handler';
 import { type PortalCall, type PortalDefinition, type PortalRoute, portalHandler } from '../http/portal';
@@ -60,6 +77,15 @@ const page = (call: PortalCall) => pageRequest(query(call, 'limit'), query(call,
 
 function command(call: PortalCall, ifVersion?: number): AdminCommand {
   return { actor: staffActor(call.session), at: new Date(call.now * 1000).toISOString(), ifVersion };
+}
+
+/** The search of the Consents screen: exactly one of `customer` (username) and `fintech` (client id). */
+function consentSearch(call: PortalCall) {
+  const customer = query(call, 'customer')?.trim();
+  const fintech = query(call, 'fintech')?.trim();
+  if (customer && !fintech) return { customer };
+  if (fintech && !customer) return { fintech };
+  throw new InvalidRequest('give either customer or fintech');
 }
 
 function logChange(call: PortalCall) {
@@ -149,6 +175,80 @@ const routes: PortalRoute[] = [
     steps: [
       async (call) => {
         call.response = json(200, { changes: await auditTrail(wiring.admin, query(call, 'entity')) });
+      },
+    ],
+  },
+  {
+    method: 'GET',
+    path: '/consents',
+    steps: [
+      async (call) => {
+        call.response = json(200, await findConsents(wiring.consentAdmin, consentSearch(call)));
+      },
+    ],
+  },
+  {
+    method: 'POST',
+    path: '/consents/{consentId}/revoke',
+    steps: [
+      async (call) => {
+        const revoked = await revokeConsentAsAdmin(
+          wiring.consentAdmin,
+          command(call),
+          path(call, 'consentId'),
+          call.now,
+        );
+        logChange(call);
+        call.response = json(200, revoked);
+      },
+    ],
+  },
+  {
+    method: 'POST',
+    path: '/clients/{clientId}/revoke-consents',
+    steps: [
+      async (call) => {
+        const revoked = await revokeAllOfFintech(wiring.consentAdmin, command(call), path(call, 'clientId'), call.now);
+        logChange(call);
+        call.response = json(200, revoked);
+      },
+    ],
+  },
+  {
+    method: 'GET',
+    path: '/certificates/revoked',
+    steps: [
+      async (call) => {
+        call.response = json(200, await listRevokedCertificates(wiring.stores));
+      },
+    ],
+  },
+  {
+    method: 'POST',
+    path: '/certificates/revoked',
+    steps: [
+      async (call) => {
+        // A new entry: 128 random bits, so two administrators never name the same one.
+        const entryId = randomBytes(16).toString('base64url');
+        const listed = await putRevokedCertificate(
+          wiring.stores,
+          command(call),
+          entryId,
+          parseRevokedCertificateBody(body(call)),
+        );
+        logChange(call);
+        call.response = json(201, listed.value);
+      },
+    ],
+  },
+  {
+    method: 'POST',
+    path: '/certificates/revoked/{entryId}/remove',
+    steps: [
+      async (call) => {
+        await liftRevokedCertificate(wiring.stores, command(call), path(call, 'entryId'));
+        logChange(call);
+        call.response = json(200, { entry_id: path(call, 'entryId'), removed: true });
       },
     ],
   },

@@ -40,6 +40,8 @@ export interface AuditLog {
   list(entity: string, limit: number): Promise<AuditEntry[]>;
   /** The latest changes of every entity, newest first. */
   recent(limit: number): Promise<AuditEntry[]>;
+  /** Records an action that is not a versioned change (a revocation, written after it: it cannot be undone). */
+  record(entry: AuditEntry): Promise<void>;
 }
 
 /** One bounded page of a listing; `cursor` (opaque) continues it, absent on the last page. */
@@ -147,4 +149,6 @@ export interface GrantRegistry {
    * by this call or an earlier one, so the caller sweeps its tokens (again).
    */
   revoke(clientId: string, subject: string): Promise<CurrentGrant | undefined>;
+  /** The customers the client has (or had) a consent-less grant of, from an index (admin "Revoke all"). */
+  subjectsOf(clientId: string): Promise<string[]>;
 }

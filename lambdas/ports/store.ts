@@ -44,9 +44,9 @@ export interface ConsentStore {
     changes: Partial<Omit<Consent, 'consentId' | 'clientId' | 'creationDateTime'>> & { status: ConsentStatus },
     unchanged?: ConsentAuthorisation,
   ): Promise<Consent | undefined>;
-  /** The customer's consents, newest first (the first `limit` when given). */
+  /** Newest first (the first `limit` when given). */
   listBySubject(subject: string, limit?: number): Promise<Consent[]>;
-  listByClient(clientId: string): Promise<Consent[]>;
+  listByClient(clientId: string, limit?: number): Promise<Consent[]>;
 }
 
 export type TokenRejection = 'unknown' | 'expired' | 'revoked' | 'quota_exceeded' | 'certificate_mismatch';

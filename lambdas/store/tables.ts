@@ -50,6 +50,10 @@ const listedBy = (sortKey: string): IndexDefinition => ({
   projection: 'ALL',
 });
 
+/** Set only on consent-less grant registry items (`authorizations`): the sparse index of a fintech's grants. */
+export const GRANT_CLIENT_ATTRIBUTE = 'grantClientId';
+export const GRANTS_BY_CLIENT_INDEX = 'grantsByClient';
+
 export const tables = {
   clients: {
     name: 'clients',
@@ -104,6 +108,13 @@ export const tables = {
     indexes: [
       // Sparse: only consent-less grant registry items carry grantSubject (the customer's dashboard lists them).
       { indexName: 'grantsBySubject', partitionKey: S('grantSubject'), projection: 'ALL' },
+      // Sparse too: only registry items carry grantClientId (the admin console's "Revoke all of {fintech}").
+      {
+        indexName: GRANTS_BY_CLIENT_INDEX,
+        partitionKey: S(GRANT_CLIENT_ATTRIBUTE),
+        sortKey: S('subject'),
+        projection: 'KEYS_ONLY',
+      },
     ],
     ttlAttribute: TTL_ATTRIBUTE,
     description:

@@ -1,10 +1,10 @@
 /**
  * AuditLog on the `audit` table: partition `entity`, sort key `at` = `<ISO time>#<random id>`, so entries
  * sort by time and two changes in the same millisecond never overwrite each other. Entries are written by
- * `admin-store.ts`, in the same transaction as the change they record.
+ * `admin-store.ts`, in the same transaction as the change they record, or by `record` after a revocation.
  */
 import { randomBytes } from 'node:crypto';
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, AuditLog } from '../../ports/gateway';
 import { LISTING_ATTRIBUTE, tableName } from '../../store/tables';
 import { listingPage } from './document-client';
@@ -50,6 +50,12 @@ export function dynamoAuditLog(doc: DynamoDBDocumentClient): AuditLog {
         { limit },
       );
       return page.items.map(entryOf);
+    },
+
+    async record(entry) {
+      await doc.send(
+        new PutCommand({ TableName, Item: auditItem(entry), ConditionExpression: 'attribute_not_exists(entity)' }),
+      );
     },
   };
 }

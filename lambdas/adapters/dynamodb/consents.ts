@@ -53,13 +53,14 @@ export function dynamoConsentStore(doc: DynamoDBDocumentClient): ConsentStore {
         newestFirst: true,
         limit,
       }),
-    listByClient: (clientId) =>
+    listByClient: (clientId, limit) =>
       queryIndex<Consent>(doc, {
         TableName,
         IndexName: 'byClient',
         key: 'clientId',
         value: clientId,
         newestFirst: true,
+        limit,
       }),
   };
 }

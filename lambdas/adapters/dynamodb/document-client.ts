@@ -58,6 +58,7 @@ export async function queryIndex<T>(
         ExpressionAttributeNames: { '#k': input.key },
         ExpressionAttributeValues: { ':v': input.value },
         ScanIndexForward: !input.newestFirst,
+        Limit: input.limit === undefined ? undefined : input.limit - items.length,
         ExclusiveStartKey,
         ...(input.limit !== undefined ? { Limit: input.limit - items.length } : {}),
       }),

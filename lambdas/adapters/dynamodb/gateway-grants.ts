@@ -8,7 +8,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { GrantFacts } from '../../domain/connected-apps';
 import type { CurrentGrant, GrantRegistry } from '../../ports/gateway';
-import { tableName } from '../../store/tables';
+import { GRANT_CLIENT_ATTRIBUTE, GRANTS_BY_CLIENT_INDEX, tableName } from '../../store/tables';
 import { isConditionFailure, queryIndex } from './document-client';
 import { storeKey } from './store-key';
 
@@ -33,6 +33,8 @@ export function dynamoGrantRegistry(doc: DynamoDBDocumentClient): GrantRegistry 
             id: grantRegistryId(clientId, subject),
             kind: 'grant',
             clientId,
+            // Only registry items carry it: the sparse `grantsByClient` index lists a fintech's grants.
+            [GRANT_CLIENT_ATTRIBUTE]: clientId,
             subject,
             grantSubject: subject,
             grantId,
@@ -75,6 +77,15 @@ export function dynamoGrantRegistry(doc: DynamoDBDocumentClient): GrantRegistry 
         const { Item } = await doc.send(new GetCommand({ TableName, Key, ConsistentRead: true }));
         return endedGrant(Item);
       }
+    },
+    async subjectsOf(clientId) {
+      const items = await queryIndex<{ subject: string }>(doc, {
+        TableName,
+        IndexName: GRANTS_BY_CLIENT_INDEX,
+        key: GRANT_CLIENT_ATTRIBUTE,
+        value: clientId,
+      });
+      return items.map((item) => item.subject);
     },
   };
 }

@@ -39,7 +39,7 @@ import {
 
 export interface AdminDeps {
   readonly store: AdminStore;
-  readonly audit: AuditLog;
+  readonly audit: Pick<AuditLog, 'list' | 'recent'>;
   readonly clients: Pick<ClientStore, 'get'>;
   /** Throws UpstreamHostRefused for an upstream URL the gateway may not call (`gateway/upstream-address.ts`). */
   readonly checkUpstreamUrl: (url: string) => Promise<void>;

@@ -4,7 +4,9 @@ import { ApiList } from './ApiList';
 import { Approvals } from './Approvals';
 import { AuditLog } from './AuditLog';
 import { type ConsoleApi, consoleApi } from './api';
+import { Certificates } from './Certificates';
 import { ClientManagement } from './ClientManagement';
+import { Consents } from './Consents';
 
 interface Screen {
   /** The location hash: `#clients`. */
@@ -19,6 +21,8 @@ const SCREENS: readonly Screen[] = [
   { id: 'clients', label: 'Client Management', render: (api) => <ClientManagement api={api} /> },
   { id: 'apis', label: 'API List', render: (api) => <ApiList api={api} /> },
   { id: 'approvals', label: 'Approvals', render: (api) => <Approvals api={api} /> },
+  { id: 'consents', label: 'Consents', render: (api) => <Consents api={api} /> },
+  { id: 'certificates', label: 'Certificates', render: (api) => <Certificates api={api} /> },
   { id: 'audit', label: 'Audit Log', render: (api) => <AuditLog api={api} /> },
 ];
 

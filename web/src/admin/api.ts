@@ -68,6 +68,34 @@ export interface AuditChange {
   readonly after: unknown;
 }
 
+export type ConsentStatus = 'AwaitingAuthorisation' | 'Authorised' | 'Rejected' | 'Revoked' | 'Consumed' | 'Expired';
+
+export interface ConsentEntry {
+  readonly consent_id: string;
+  readonly client_id: string;
+  readonly client_name: string;
+  readonly subject: string | null;
+  readonly status: ConsentStatus;
+  readonly granted_at: string | null;
+  readonly created_at: string;
+  readonly expires_at: string | null;
+}
+
+export interface RevokedCertificateEntry {
+  readonly entry_id: string;
+  readonly thumbprint?: string;
+  readonly issuer_dn?: string;
+  readonly serial_number?: string;
+  readonly reason: string;
+  readonly revoked_by: AuditChange['actor'];
+  readonly revoked_at: string;
+}
+
+export type CertificateToRevoke = (
+  | { readonly thumbprint: string }
+  | { readonly issuer_dn: string; readonly serial_number: string }
+) & { readonly reason: string };
+
 /** The JWT setting in the words of the API List. */
 export const JOSE_LABELS: Readonly<Record<JoseMode, string>> = {
   none: 'Do not use',
@@ -97,6 +125,25 @@ export function consoleApi(api: PortalApi, session: PortalSession) {
       post<Review>(`/reviews/${segment(reviewId)}/decision`, { decision, ...(comment ? { comment } : {}) }),
     audit: (entity: string | undefined, signal?: AbortSignal) =>
       get<{ changes: AuditChange[] }>(`/audit${entity ? `?entity=${segment(entity)}` : ''}`, signal),
+    consents: (search: { customer: string } | { fintech: string }, signal?: AbortSignal) =>
+      get<{ items: ConsentEntry[]; more: boolean }>(
+        'customer' in search
+          ? `/consents?customer=${segment(search.customer)}`
+          : `/consents?fintech=${segment(search.fintech)}`,
+        signal,
+      ),
+    revokeConsent: (consentId: string) =>
+      post<{ consent_id: string; tokens_revoked: number }>(`/consents/${segment(consentId)}/revoke`, {}),
+    revokeAllOf: (clientId: string) =>
+      post<{ consents_revoked: number; grants_revoked: number; tokens_revoked: number }>(
+        `/clients/${segment(clientId)}/revoke-consents`,
+        {},
+      ),
+    revokedCertificates: (signal?: AbortSignal) =>
+      get<{ entries: RevokedCertificateEntry[] }>('/certificates/revoked', signal),
+    revokeCertificate: (certificate: CertificateToRevoke) =>
+      post<RevokedCertificateEntry>('/certificates/revoked', certificate),
+    removeRevocation: (entryId: string) => post<unknown>(`/certificates/revoked/${segment(entryId)}/remove`, {}),
   };
 }
 
