@@ -2,17 +2,21 @@
  * The bank administrator's console (`/admin/`) as a person uses it, in Debian Chromium against the sandbox as
  * `npm start` runs it: staff sign in at the staff IdP, TPI Bank's scenarios 1 (token limits for Enjoy Life) and
  * 2 (JWT settings of two APIs) are done by clicking, and their effect is checked through the real endpoints;
- * two administrators race on one client; consents are revoked; a clerk and a customer are turned away. Every
- * screen is scanned with axe and photographed into screenshots/.
+ * two administrators race on one client; scenario 3 (consents per fintech) revokes one consent and then all of a
+ * fintech's, and a TPP certificate goes on the revocation list and off it again; a clerk and a customer are
+ * turned away. Every screen is scanned with axe and photographed into screenshots/.
  */
+import { readFileSync } from 'node:fs';
 import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { certificateThumbprint } from '../../lambdas/http/request';
 import { launchBrowser, type TestBrowser } from '../support/browser';
+import { CookieBrowser, signInAndAllow } from '../support/customer-journey';
 import { checkScreen, signInAtIdp, signInToPortal } from '../support/portal';
 import type { TestSandbox } from '../support/sandbox';
 import { startSandboxProcess } from '../support/sandbox-process';
 import { SCOPE_GROUPS, taiwanFintech } from '../support/taiwan';
-import { type Tpp, tppClient } from '../support/tpp';
+import { createConsent, type Tpp, tppClient } from '../support/tpp';
 
 jest.setTimeout(180_000);
 
@@ -237,5 +241,152 @@ describe('two administrators editing one client', () => {
     expect(await second.getByRole('spinbutton', { name: 'Access token uses' }).inputValue()).toBe('5');
     await checkScreen(second, 'admin-token-setting-conflict');
     expect((await admin('GET', '/admin/clients/tsp2/token-settings')).body.access_token_max_uses).toBe(5);
+  });
+});
+
+describe("TPI Bank's scenario 3: consents per fintech, ended in the console", () => {
+  const ACCOUNTS = '/open-banking/v3.1/aisp/accounts';
+  const accounts = async (accessToken: string) =>
+    (
+      await enjoyLife.fetch(`${sandbox.manifest.mtls_base_url}${ACCOUNTS}`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      })
+    ).status;
+
+  /** `username` authorises an account-access consent of Enjoy Life (tsp2); its id and tokens. */
+  async function authorisedConsent(username: string) {
+    const consentId = await createConsent(sandbox, enjoyLife, ['ReadAccountsBasic']);
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = await oidc.buildAuthorizationUrlWithPAR(enjoyLife.config, {
+      redirect_uri: sandbox.client('tsp2').redirect_uris.find((u) => !u.includes('localhost'))!,
+      scope: 'openid accounts',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      claims: JSON.stringify({ id_token: { openbanking_intent_id: { value: consentId, essential: true } } }),
+    });
+    const callback = await signInAndAllow(sandbox, new CookieBrowser(sandbox.browserAgent()), url.href, username);
+    const tokens = await oidc.authorizationCodeGrant(enjoyLife.config, callback, { pkceCodeVerifier: verifier });
+    return { consentId, tokens };
+  }
+
+  const refused = (refreshToken: string) =>
+    expect(oidc.refreshTokenGrant(enjoyLife.config, refreshToken)).rejects.toMatchObject({ error: 'invalid_grant' });
+
+  beforeAll(async () => {
+    // The earlier scenarios limited Enjoy Life's token uses; here every call must count only the revocation.
+    const unlimited = { access_token_max_uses: 0, refresh_token_max_uses: 0 };
+    expect((await admin('PUT', '/admin/clients/tsp2/token-settings', unlimited)).status).toBe(200);
+  });
+
+  it("revokes one of Steve's consents: Enjoy Life's next /accounts call is refused and its refresh is invalid_grant", async () => {
+    // Prepare
+    const [kept, revoked] = [await authorisedConsent('steve'), await authorisedConsent('steve')];
+    expect(await accounts(revoked.tokens.access_token)).toBe(200);
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Consents' }).click();
+    await page.getByRole('textbox', { name: 'Customer username' }).fill('steve');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const row = page.getByRole('row').filter({ hasText: revoked.consentId });
+    await row.getByRole('cell', { name: 'Authorised' }).waitFor();
+    await checkScreen(page, 'admin-consents');
+
+    // Act
+    await row.getByRole('button', { name: `Revoke ${revoked.consentId}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Revoke consent ${revoked.consentId}?` });
+    await checkScreen(page, 'admin-consent-revoke');
+    await dialog.getByRole('button', { name: 'Revoke consent' }).click();
+
+    // Assess
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Consent ${revoked.consentId} revoked` })
+      .waitFor();
+    await row.getByRole('cell', { name: 'Revoked' }).waitFor();
+    expect([401, 403]).toContain(await accounts(revoked.tokens.access_token));
+    await refused(revoked.tokens.refresh_token!);
+    expect(await accounts(kept.tokens.access_token)).toBe(200);
+    const audit = await admin('GET', `/admin/audit?entity=consent:${revoked.consentId}`);
+    expect(audit.body.changes[0]).toMatchObject({ action: 'consent.revoke', actor: { name: staff('admin').name } });
+  });
+
+  it('"Revoke all of Enjoy Life" ends every customer\'s consents and consent-less grants with it', async () => {
+    // Prepare: Steve's consent and Anne's consent-less (Taiwan-style) grant
+    const steve = await authorisedConsent('steve');
+    const anne = await fintech.authorizes(SCOPE_GROUPS);
+    expect((await fintech.gateway('GET', '/timeDeposit/balances', anne.access_token)).status).toBe(200);
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Consents' }).click();
+    await page.getByRole('radio', { name: 'Fintech' }).check();
+    await page.getByRole('combobox', { name: 'Fintech' }).selectOption({ value: 'tsp2' });
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('row').filter({ hasText: steve.consentId }).waitFor();
+
+    // Act
+    const revokeAll = page.getByRole('button', { name: /^Revoke all of / });
+    const fintechName = (await revokeAll.textContent())!.replace('Revoke all of ', '');
+    await revokeAll.click();
+    const dialog = page.getByRole('dialog', { name: `Revoke every consent of ${fintechName}?` });
+    await checkScreen(page, 'admin-consents-revoke-all');
+    await dialog.getByRole('button', { name: 'Revoke all' }).click();
+
+    // Assess
+    await page
+      .getByRole('status')
+      .filter({ hasText: `of ${fintechName} revoked` })
+      .waitFor();
+    await page.getByRole('row').filter({ hasText: steve.consentId }).getByRole('cell', { name: 'Revoked' }).waitFor();
+    expect([401, 403]).toContain(await accounts(steve.tokens.access_token));
+    await refused(steve.tokens.refresh_token!);
+    expect([401, 403]).toContain((await fintech.gateway('GET', '/timeDeposit/balances', anne.access_token)).status);
+    await expect(oidc.refreshTokenGrant(enjoyLife.config, anne.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+  });
+});
+
+describe('the certificate revocation list in the console', () => {
+  it('refuses a listed TPP certificate at the token endpoint from the next request, and accepts it once removed', async () => {
+    // Prepare
+    const tpp = await tppClient(sandbox, 'tpp-fapi1');
+    const token = () => oidc.clientCredentialsGrant(tpp.config, { scope: 'accounts' });
+    await expect(token()).resolves.toHaveProperty('access_token');
+    const thumbprint = certificateThumbprint(readFileSync(sandbox.client('tpp-fapi1').cert, 'utf8'));
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Certificates' }).click();
+    const form = page.getByRole('form', { name: 'Revoke a certificate' });
+    await form.getByRole('textbox', { name: 'Thumbprint' }).waitFor();
+    await checkScreen(page, 'admin-certificates');
+
+    // Act: add the entry
+    await form.getByRole('textbox', { name: 'Thumbprint' }).fill(thumbprint);
+    await form.getByRole('combobox', { name: 'Reason' }).selectOption({ label: 'Key compromised' });
+    await form.getByRole('button', { name: 'Revoke certificate' }).click();
+
+    // Assess: listed with who and why, refused from the next request on
+    await page.getByRole('status').filter({ hasText: 'Certificate added to the revocation list' }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: thumbprint });
+    await row.getByRole('cell', { name: 'Key compromised' }).waitFor();
+    expect(await row.textContent()).toContain(staff('admin').name);
+    await checkScreen(page, 'admin-certificates-listed');
+    await expect(token()).rejects.toMatchObject({ error: 'invalid_client' });
+
+    // Act: remove it
+    await row.getByRole('button', { name: /^Remove / }).click();
+    await page
+      .getByRole('dialog', { name: 'Remove this certificate from the revocation list?' })
+      .getByRole('button', { name: 'Remove' })
+      .click();
+
+    // Assess
+    await page.getByRole('status').filter({ hasText: 'Certificate removed from the revocation list' }).waitFor();
+    await row.waitFor({ state: 'detached' });
+    await expect(token()).resolves.toHaveProperty('access_token');
+    const audit = (await admin('GET', '/admin/audit')).body.changes.filter((c: { entity: string }) =>
+      c.entity.startsWith('certificate:'),
+    );
+    expect(audit.slice(0, 2).map((c: { action: string }) => c.action)).toEqual([
+      'revocation.lift',
+      'revocation.create',
+    ]);
   });
 });
