@@ -258,12 +258,14 @@ export function listApis(
   );
 }
 
-const ENTITY = /^(client|api|certificate):[\w.:-]{1,300}$/;
+const ENTITY = /^(client|api|certificate|consent|grant):[\w.:-]{1,300}$/;
 
 /** One entity's changes, or (no entity) the latest changes of all; newest first, at most AUDIT_PAGE. */
 export async function auditTrail(deps: AdminDeps, entity: string | undefined): Promise<AuditEntry[]> {
   if (entity === undefined) return deps.audit.recent(AUDIT_PAGE);
   if (!ENTITY.test(entity))
-    throw new InvalidRequest('entity must be client:<clientId>, api:<apiId> or certificate:<entryId>');
+    throw new InvalidRequest(
+      'entity must be client:<clientId>, api:<apiId>, certificate:<entryId>, consent:<consentId> or grant:<clientId>:<customer>',
+    );
   return deps.audit.list(entity, AUDIT_PAGE);
 }
