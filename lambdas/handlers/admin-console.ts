@@ -183,7 +183,7 @@ const routes: PortalRoute[] = [
     path: '/consents',
     steps: [
       async (call) => {
-        call.response = json(200, await findConsents(wiring.consentAdmin, consentSearch(call)));
+        call.response = json(200, await findConsents(wiring.consentAdmin, consentSearch(call), call.now));
       },
     ],
   },

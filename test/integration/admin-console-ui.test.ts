@@ -288,6 +288,11 @@ describe("TPI Bank's scenario 3: consents per fintech, ended in the console", ()
     await page.getByRole('button', { name: 'Search' }).click();
     const row = page.getByRole('row').filter({ hasText: revoked.consentId });
     await row.getByRole('cell', { name: 'Authorised' }).waitFor();
+    // Last used: the /accounts call above; the kept consent's tokens were never used.
+    expect(await row.getByRole('cell').nth(6).textContent()).not.toBe('Never');
+    expect(await page.getByRole('row').filter({ hasText: kept.consentId }).getByRole('cell').nth(6).textContent()).toBe(
+      'Never',
+    );
     await checkScreen(page, 'admin-consents');
 
     // Act

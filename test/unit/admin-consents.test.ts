@@ -30,6 +30,7 @@ function memoryGrants(current: Map<string, string>): GrantRegistry {
       }
       return ended.get(key);
     },
+    listBySubject: async () => [],
     subjectsOf: async (clientId) =>
       [...current.keys(), ...ended.keys()].filter((k) => k.startsWith(`${clientId} `)).map((k) => k.split(' ')[1]!),
   };
@@ -71,8 +72,8 @@ describe('findConsents', () => {
     const { deps, consents } = fakeDeps();
     for (let i = 0; i < CONSENT_PAGE + 5; i++) await consents.create(authorisedConsent({ consentId: `many-${i}` }));
     // Act
-    const steve = await findConsents(deps, { customer: 'steve' });
-    const fintech = await findConsents(deps, { fintech: 'tpp-a' });
+    const steve = await findConsents(deps, { customer: 'steve' }, NOW);
+    const fintech = await findConsents(deps, { fintech: 'tpp-a' }, NOW);
     // Assess
     expect(steve.items.map((c) => [c.consent_id, c.client_name])).toEqual([
       ['aac-1', 'Enjoy Life'],

@@ -6,6 +6,7 @@
  */
 import type { AuditLog } from '../../ports/gateway';
 import type { ClientStore } from '../../ports/store';
+import { usageOf } from '../connected-apps';
 import type { Consent } from '../model';
 import { type RevocationDeps, revokeConsent, revokeGrant } from '../revocation';
 import { type AdminCommand, notFound } from './changes';
@@ -17,11 +18,13 @@ export interface ConsentAdminDeps extends RevocationDeps {
 
 /** At most this many consents are shown per search (newest first). */
 export const CONSENT_PAGE = 100;
+/** Tokens read per consent for "last used" (the customer's dashboard reads as many). */
+const TOKENS_READ = 50;
 const IN_FORCE: readonly Consent['status'][] = ['AwaitingAuthorisation', 'Authorised'];
 
 export type ConsentSearch = { readonly customer: string } | { readonly fintech: string };
 
-const consentRecord = (consent: Consent, clientName: string) => ({
+const consentRecord = (consent: Consent, clientName: string, lastUsedAt: number | undefined) => ({
   consent_id: consent.consentId,
   client_id: consent.clientId,
   client_name: clientName,
@@ -31,9 +34,10 @@ const consentRecord = (consent: Consent, clientName: string) => ({
   granted_at: consent.status === 'Authorised' ? consent.statusUpdateDateTime : null,
   created_at: consent.creationDateTime,
   expires_at: consent.expirationDateTime ?? null,
+  last_used_at: lastUsedAt === undefined ? null : new Date(lastUsedAt * 1000).toISOString(),
 });
 
-export async function findConsents(deps: ConsentAdminDeps, search: ConsentSearch) {
+export async function findConsents(deps: ConsentAdminDeps, search: ConsentSearch, now: number) {
   // One more than shown tells whether the list goes on.
   const found =
     'customer' in search
@@ -44,8 +48,15 @@ export async function findConsents(deps: ConsentAdminDeps, search: ConsentSearch
   for (const clientId of new Set(shown.map((c) => c.clientId))) {
     names.set(clientId, (await deps.clients.get(clientId))?.clientName ?? clientId);
   }
+  // Each token's one use write records lastUsedAt; the newest of the consent's tokens is its last use.
+  const lastUsed = await Promise.all(
+    shown.map(
+      async (consent) =>
+        usageOf(await deps.tokens.list({ kind: 'consent', consentId: consent.consentId }, TOKENS_READ), now).lastUsedAt,
+    ),
+  );
   return {
-    items: shown.map((consent) => consentRecord(consent, names.get(consent.clientId)!)),
+    items: shown.map((consent, i) => consentRecord(consent, names.get(consent.clientId)!, lastUsed[i])),
     more: found.length > shown.length,
   };
 }

@@ -151,6 +151,7 @@ export function Consents({ api }: { api: ConsoleApi }) {
                 <th scope="col">Status</th>
                 <th scope="col">Granted</th>
                 <th scope="col">Expires</th>
+                <th scope="col">Last used</th>
                 <th scope="col">Action</th>
               </tr>
             </thead>
@@ -165,6 +166,7 @@ export function Consents({ api }: { api: ConsoleApi }) {
                   <td>{consent.status}</td>
                   <td>{day(consent.granted_at)}</td>
                   <td>{consent.expires_at ? day(consent.expires_at) : 'No expiry'}</td>
+                  <td>{consent.last_used_at ? day(consent.last_used_at) : 'Never'}</td>
                   <td>
                     {(consent.status === 'Authorised' || consent.status === 'AwaitingAuthorisation') && (
                       <button

@@ -79,6 +79,7 @@ export interface ConsentEntry {
   readonly granted_at: string | null;
   readonly created_at: string;
   readonly expires_at: string | null;
+  readonly last_used_at: string | null;
 }
 
 export interface RevokedCertificateEntry {
