@@ -58,6 +58,7 @@ const RECEIVERS: Record<string, string> = {
   bank: 'dynamoBankData',
   bankData: 'dynamoBankData',
   grantRegistry: 'dynamoGrantRegistry',
+  grants: 'dynamoGrantRegistry',
   portalSessions: 'dynamoPortalSessionStore',
   developers: 'dynamoDeveloperStore',
   reviews: 'dynamoDeveloperStore',

@@ -219,7 +219,7 @@ describe('listings', () => {
     // Assess
     expect(all.map((e) => e.entity)).toEqual(['api:GET.demandDeposit.accounts', 'client:tsp2']);
     expect(one.map((e) => e.entity)).toEqual(['client:tsp2']);
-    await expect(auditTrail(deps, 'consent:x')).rejects.toMatchObject({ error: 'invalid_request' });
+    await expect(auditTrail(deps, 'session:x')).rejects.toMatchObject({ error: 'invalid_request' });
   });
 });
 
