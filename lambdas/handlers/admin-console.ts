@@ -14,11 +14,12 @@
  *   GET  /reviews                                    Approvals: open developer-portal submissions, oldest first
  *   POST /reviews/{reviewId}/decision                { decision: approve | return | deny, comment }
  *   GET  /consents?customer= | ?fintech=             a customer's or a fintech's consents, newest first, bounded
- *   POST /consents/{consentId}/revoke                the consent and every token of it (domain/revocation.ts)
- *   POST /clients/{clientId}/revoke-consents         every consent and consent-less grant of the fintech
- *   GET  /certificates/revoked                       the certificate revocation list
- *   POST /certificates/revoked                       lists a certificate (new entry id); its tokens revoked
- *   POST /certificates/revoked/{entryId}/remove      lifts an entry: the certificate is accepted again
+ *   POST /consents  { revoke } | { revoke_all_of }    one consent, or every consent and consent-less grant of a
+ *                                                    fintech, with every token of them (domain/revocation.ts)
+ *   GET  /certificates                               the certificate revocation list
+ *   POST /certificates  { add } | { remove }         lists a certificate (new entry id; its tokens revoked), or
+ *                                                    lifts an entry (the certificate is accepted again)
+ * (One resource per screen: each API Gateway method is stack resources, and a stack holds at most 500.)
  * Revocations and the revocation list are the mTLS admin API's use-cases too (`domain/revocation.ts`,
  * `domain/admin/revoked-certificates.ts`).
  */
@@ -69,6 +70,15 @@ export const adminPortal: PortalDefinition = {
 const Version = z.int().check(z.nonnegative());
 const TokenSettingsChange = z.strictObject({ version: Version, settings: TokenSettingsBody });
 const JosePolicyChange = z.strictObject({ version: Version, request: z.unknown(), response: z.unknown() });
+
+const ConsentRevocation = z.union([
+  z.strictObject({ revoke: z.string().check(z.minLength(1)) }),
+  z.strictObject({ revoke_all_of: z.string().check(z.minLength(1)) }),
+]);
+const RevocationListChange = z.union([
+  z.strictObject({ add: z.unknown() }),
+  z.strictObject({ remove: z.string().check(z.minLength(1)) }),
+]);
 
 const path = (call: PortalCall, name: string) => call.request.event.pathParameters?.[name] ?? '';
 const query = (call: PortalCall, name: string) => call.request.event.queryStringParameters?.[name] ?? undefined;
@@ -189,26 +199,14 @@ const routes: PortalRoute[] = [
   },
   {
     method: 'POST',
-    path: '/consents/{consentId}/revoke',
+    path: '/consents',
     steps: [
       async (call) => {
-        const revoked = await revokeConsentAsAdmin(
-          wiring.consentAdmin,
-          command(call),
-          path(call, 'consentId'),
-          call.now,
-        );
-        logChange(call);
-        call.response = json(200, revoked);
-      },
-    ],
-  },
-  {
-    method: 'POST',
-    path: '/clients/{clientId}/revoke-consents',
-    steps: [
-      async (call) => {
-        const revoked = await revokeAllOfFintech(wiring.consentAdmin, command(call), path(call, 'clientId'), call.now);
+        const change = parseBody(body(call), ConsentRevocation);
+        const revoked =
+          'revoke' in change
+            ? await revokeConsentAsAdmin(wiring.consentAdmin, command(call), change.revoke, call.now)
+            : await revokeAllOfFintech(wiring.consentAdmin, command(call), change.revoke_all_of, call.now);
         logChange(call);
         call.response = json(200, revoked);
       },
@@ -216,7 +214,7 @@ const routes: PortalRoute[] = [
   },
   {
     method: 'GET',
-    path: '/certificates/revoked',
+    path: '/certificates',
     steps: [
       async (call) => {
         call.response = json(200, await listRevokedCertificates(wiring.stores));
@@ -225,30 +223,25 @@ const routes: PortalRoute[] = [
   },
   {
     method: 'POST',
-    path: '/certificates/revoked',
+    path: '/certificates',
     steps: [
       async (call) => {
-        // A new entry: 128 random bits, so two administrators never name the same one.
-        const entryId = randomBytes(16).toString('base64url');
-        const listed = await putRevokedCertificate(
-          wiring.stores,
-          command(call),
-          entryId,
-          parseRevokedCertificateBody(body(call)),
-        );
+        const change = parseBody(body(call), RevocationListChange);
+        if ('remove' in change) {
+          await liftRevokedCertificate(wiring.stores, command(call), change.remove);
+          call.response = json(200, { entry_id: change.remove, removed: true });
+        } else {
+          // A new entry: 128 random bits, so two administrators never name the same one.
+          const entryId = randomBytes(16).toString('base64url');
+          const listed = await putRevokedCertificate(
+            wiring.stores,
+            command(call),
+            entryId,
+            parseRevokedCertificateBody(change.add),
+          );
+          call.response = json(201, listed.value);
+        }
         logChange(call);
-        call.response = json(201, listed.value);
-      },
-    ],
-  },
-  {
-    method: 'POST',
-    path: '/certificates/revoked/{entryId}/remove',
-    steps: [
-      async (call) => {
-        await liftRevokedCertificate(wiring.stores, command(call), path(call, 'entryId'));
-        logChange(call);
-        call.response = json(200, { entry_id: path(call, 'entryId'), removed: true });
       },
     ],
   },

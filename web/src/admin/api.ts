@@ -134,17 +134,15 @@ export function consoleApi(api: PortalApi, session: PortalSession) {
         signal,
       ),
     revokeConsent: (consentId: string) =>
-      post<{ consent_id: string; tokens_revoked: number }>(`/consents/${segment(consentId)}/revoke`, {}),
+      post<{ consent_id: string; tokens_revoked: number }>('/consents', { revoke: consentId }),
     revokeAllOf: (clientId: string) =>
-      post<{ consents_revoked: number; grants_revoked: number; tokens_revoked: number }>(
-        `/clients/${segment(clientId)}/revoke-consents`,
-        {},
-      ),
-    revokedCertificates: (signal?: AbortSignal) =>
-      get<{ entries: RevokedCertificateEntry[] }>('/certificates/revoked', signal),
+      post<{ consents_revoked: number; grants_revoked: number; tokens_revoked: number }>('/consents', {
+        revoke_all_of: clientId,
+      }),
+    revokedCertificates: (signal?: AbortSignal) => get<{ entries: RevokedCertificateEntry[] }>('/certificates', signal),
     revokeCertificate: (certificate: CertificateToRevoke) =>
-      post<RevokedCertificateEntry>('/certificates/revoked', certificate),
-    removeRevocation: (entryId: string) => post<unknown>(`/certificates/revoked/${segment(entryId)}/remove`, {}),
+      post<RevokedCertificateEntry>('/certificates', { add: certificate }),
+    removeRevocation: (entryId: string) => post<unknown>('/certificates', { remove: entryId }),
   };
 }
 
