@@ -188,6 +188,20 @@ export function dynamoTokenStore(doc: DynamoDBDocumentClient): TokenStore {
     });
   }
 
+  /** One page of a collection's items (`token-collections`, pk = the collection's key). */
+  const queryCollection = (
+    collection: TokenCollection,
+    page: { ConsistentRead?: boolean; ExclusiveStartKey?: Record<string, unknown>; Limit?: number },
+  ) =>
+    doc.send(
+      new QueryCommand({
+        TableName: Collections,
+        KeyConditionExpression: '#collection = :collection',
+        ExpressionAttributeNames: { '#collection': 'collection' },
+        ExpressionAttributeValues: { ':collection': collectionKey(collection) },
+        ...page,
+      }),
+    );
   return {
     async issue(records, guard) {
       const checks = guardChecks(guard);
@@ -260,16 +274,7 @@ export function dynamoTokenStore(doc: DynamoDBDocumentClient): TokenStore {
       let ExclusiveStartKey: Record<string, unknown> | undefined;
       do {
         // Strongly consistent: every issuance that committed before the caller's authority write is seen.
-        const page = await doc.send(
-          new QueryCommand({
-            TableName: Collections,
-            KeyConditionExpression: '#collection = :collection',
-            ExpressionAttributeNames: { '#collection': 'collection' },
-            ExpressionAttributeValues: { ':collection': collectionKey(collection) },
-            ConsistentRead: true,
-            ExclusiveStartKey,
-          }),
-        );
+        const page = await queryCollection(collection, { ConsistentRead: true, ExclusiveStartKey });
         const hashes = ((page.Items ?? []) as { tokenHash: string; grantId?: string }[])
           .filter((item) => grants.only === undefined || item.grantId === grants.only)
           .filter((item) => grants.except === undefined || item.grantId !== grants.except)
@@ -284,15 +289,7 @@ export function dynamoTokenStore(doc: DynamoDBDocumentClient): TokenStore {
     },
     async list(collection, limit) {
       // Eventually consistent is enough for a dashboard; revocation uses `sweep`.
-      const { Items } = await doc.send(
-        new QueryCommand({
-          TableName: Collections,
-          KeyConditionExpression: '#collection = :collection',
-          ExpressionAttributeNames: { '#collection': 'collection' },
-          ExpressionAttributeValues: { ':collection': collectionKey(collection) },
-          Limit: limit,
-        }),
-      );
+      const { Items } = await queryCollection(collection, { Limit: limit });
       const tokens = await Promise.all(((Items ?? []) as { tokenHash: string }[]).map((item) => get(item.tokenHash)));
       return tokens.filter((token): token is TokenRecord => token !== undefined);
     },
