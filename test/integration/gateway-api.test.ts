@@ -30,6 +30,7 @@ import { SAMPLE_CATALOG } from '../../lambdas/domain/gateway/catalog';
 import { OB_CRIT } from '../../lambdas/domain/gateway/jose-policy';
 import type { TokenRecord } from '../../lambdas/domain/model';
 import { mintToken } from '../../lambdas/domain/token-issuer';
+import type { GrantRegistry } from '../../lambdas/ports/gateway';
 import type { KeyService } from '../../lambdas/ports/keys';
 import { demoBank } from '../../sandbox/seed';
 import {
@@ -56,6 +57,7 @@ interface Tpp {
 let environment: HandlerEnvironment | undefined;
 let handlers: { gateway: Handler; admin: Handler; token: Handler };
 let stores: Stores;
+let grantRegistry: GrantRegistry;
 let keys: KeyService;
 let tsp: Tpp;
 let admin: Tpp;
@@ -171,6 +173,9 @@ async function customerToken(
   const tpp = options.tpp ?? tsp;
   const client = (await stores.clients.get(tpp.clientId))!;
   const now = Math.floor(Date.now() / 1000);
+  const grantId = randomBytes(16).toString('base64url');
+  // Issuance is conditional on the consent-less grant being the client's current one, as the code grant records it.
+  await grantRegistry.replace(tpp.clientId, 'anne', { grantId }, now + 3600);
   const token = mintToken({
     kind: options.kind ?? 'access',
     client,
@@ -180,7 +185,7 @@ async function customerToken(
     ttl: 3600,
     maxUses: options.maxUses ?? 0,
     grant: {
-      grantId: randomBytes(16).toString('base64url'),
+      grantId,
       subject: 'anne',
       authTime: now,
       accountIds: ['anne-current-twd', 'anne-savings-gbp', 'anne-time-deposit-twd'],
@@ -216,6 +221,7 @@ beforeAll(async () => {
   ]);
   handlers = { gateway: gatewayModule.handler, admin: adminModule.handler, token: tokenModule.handler };
   stores = wiring.stores;
+  grantRegistry = wiring.grantRegistry;
   keys = wiring.keys;
 
   const catalog = wiring.apiCatalog;
