@@ -239,6 +239,10 @@ describe('developer portal and Approvals (seed 004, TSP scenario)', () => {
     const code = randomBytes(32).toString('base64url');
     const verifier = randomBytes(32).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
+    const grantId = randomBytes(16).toString('base64url');
+    const subject = sandbox.manifest.customers[0]!.username;
+    // Issuance is conditional on the consent-less grant being the client's current one, as accepting records it.
+    await wiring.grantRegistry.replace(clientId, subject, { grantId }, now + 3600);
     await wiring.stores.authorizations.put({
       id: `code:${hashSecret(code)}`,
       kind: 'code',
@@ -248,8 +252,8 @@ describe('developer portal and Approvals (seed 004, TSP scenario)', () => {
       redirectUri: REDIRECT,
       codeChallenge: hashSecret(verifier),
       scope: 'time_deposits',
-      grantId: randomBytes(16).toString('base64url'),
-      subject: sandbox.manifest.customers[0]!.username,
+      grantId,
+      subject,
       authTime: now,
       grantedScopes: ['time_deposits'],
     } as never);
