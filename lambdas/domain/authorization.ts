@@ -32,14 +32,14 @@ export interface AuthorizationRequest {
 }
 
 interface BaseRecord {
-  /** `<kind>:<hash or id>` */
+  /** Unique per kind (the adapter keys the record by kind and id): a hash for secret-bearing records. */
   readonly id: string;
   readonly clientId: string;
   /** Epoch seconds; expired records are treated as absent. */
   readonly expiresAt: number;
 }
 
-/** PAR: `id = par:<sha256(request_uri handle)>`; consumed (used=true) at the moment of authorization. */
+/** PAR: `id = sha256(request_uri handle)`; consumed (used=true) at the moment of authorization. */
 export interface PushedRequestRecord extends BaseRecord {
   readonly kind: 'par';
   readonly request: AuthorizationRequest;
@@ -48,7 +48,7 @@ export interface PushedRequestRecord extends BaseRecord {
 
 export type LoginStatus = 'authenticating' | 'consenting' | 'completed';
 
-/** The customer's journey: `id = login:<loginId>`; bound to the browser by sha256 of the session cookie. */
+/** The customer's journey: `id = loginId`; bound to the browser by sha256 of the session cookie. */
 export interface LoginSessionRecord extends BaseRecord {
   readonly kind: 'login';
   readonly status: LoginStatus;
@@ -66,7 +66,7 @@ export interface LoginSessionRecord extends BaseRecord {
   readonly acr?: string;
 }
 
-/** Authorization code: `id = code:<sha256(code)>`; single use (used=true by one conditional write), <= 60 s. */
+/** Authorization code: `id = sha256(code)`; single use (used=true by one conditional write), <= 60 s. */
 export interface AuthorizationCodeRecord extends BaseRecord, Grant {
   readonly kind: 'code';
   readonly used: boolean;
@@ -82,7 +82,9 @@ export const CODE_TTL = 60;
 export const PAR_TTL = 90;
 export const LOGIN_TTL = 15 * 60;
 
-/** Store ids of the records: the secret-bearing ones by the hash of the value the client or browser holds. */
-export const pushedRequestRecordId = (handle: string) => `par:${hashSecret(handle)}`;
-export const loginRecordId = (loginId: string) => `login:${loginId}`;
-export const codeRecordId = (code: string) => `code:${hashSecret(code)}`;
+export type AuthorizationKind = AuthorizationRecord['kind'];
+export type AuthorizationRecordOf<K extends AuthorizationKind> = Extract<AuthorizationRecord, { readonly kind: K }>;
+
+/** Ids of the secret-bearing records: the hash of the value the client or browser holds, never the value. */
+export const pushedRequestRecordId = (handle: string) => hashSecret(handle);
+export const codeRecordId = (code: string) => hashSecret(code);

@@ -116,5 +116,5 @@ async function withdrawCode(
   codeId: string | undefined,
   now: number,
 ): Promise<void> {
-  if (codeId) await deps.authorizations.consume(codeId, now);
+  if (codeId) await deps.authorizations.consume('code', codeId, now);
 }

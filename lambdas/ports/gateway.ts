@@ -128,7 +128,7 @@ export interface AdminStore {
 /** A consent-less grant and the authorization code that carries it to the token endpoint. */
 export interface CurrentGrant {
   readonly grantId: string;
-  /** Authorizations-table id of the code (`code:<hash>`). */
+  /** Id of the code's record (`codeRecordId`). */
   readonly codeId?: string;
   /** What the customer granted, for her dashboard: epoch seconds, scope groups, accounts. */
   readonly grantedAt?: number;

@@ -4,11 +4,11 @@
  * is one conditional single-item write.
  */
 import type {
-  AuthorizationCodeRecord,
+  AuthorizationKind,
   AuthorizationRecord,
+  AuthorizationRecordOf,
   LoginSessionRecord,
   LoginStatus,
-  PushedRequestRecord,
 } from '../domain/authorization';
 import type { Client } from '../domain/client';
 import type { Consent, ConsentStatus, TokenKind, TokenRecord } from '../domain/model';
@@ -154,24 +154,25 @@ export type ConsumeResult<R> =
   | { readonly ok: true; readonly record: R }
   | { readonly ok: false; readonly reason: 'unknown' | 'expired' | 'used'; readonly record?: R };
 
-/** Short-lived authorization state (PAR requests, login sessions, codes). */
+/** Short-lived authorization state (PAR requests, login sessions, codes), each record by kind and id. */
 export interface AuthorizationStore {
   put(record: AuthorizationRecord): Promise<void>;
-  /** Unexpired record by id, or undefined. */
-  get<R extends AuthorizationRecord>(id: string, now: number): Promise<R | undefined>;
+  /** Unexpired record of the kind by id, or undefined. */
+  get<K extends AuthorizationKind>(kind: K, id: string, now: number): Promise<AuthorizationRecordOf<K> | undefined>;
   /**
    * Single use: sets `used = true` only if the record exists, is unexpired and unused (one conditional
    * write: exactly one of N concurrent callers succeeds). On failure returns why, with the record if any.
    */
-  consume<R extends PushedRequestRecord | AuthorizationCodeRecord>(
+  consume<K extends 'par' | 'code'>(
+    kind: K,
     id: string,
     now: number,
     /** Only this client's record is used up: another client presenting it finds nothing and spends nothing. */
     clientId?: string,
-  ): Promise<ConsumeResult<R>>;
+  ): Promise<ConsumeResult<AuthorizationRecordOf<K>>>;
   /** Updates a login session only if it is in status `from`; returns the new record or undefined. */
   advanceLogin(
-    id: string,
+    loginId: string,
     from: LoginStatus,
     changes: Partial<Omit<LoginSessionRecord, 'id' | 'kind' | 'clientId'>> & { status: LoginStatus },
     now: number,

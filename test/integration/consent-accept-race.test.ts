@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, Handler } from 'aws-lambda';
 import type { Stores } from '../../lambdas/adapters/dynamodb';
-import { LOGIN_TTL, type LoginSessionRecord } from '../../lambdas/domain/authorization';
+import { codeRecordId, LOGIN_TTL, type LoginSessionRecord } from '../../lambdas/domain/authorization';
 import { hashSecret } from '../../lambdas/domain/tokens';
 import { LOGIN_COOKIE } from '../../lambdas/http/login-session';
 import { type HandlerEnvironment, startHandlerEnvironment } from '../support/handler-environment';
@@ -66,7 +66,7 @@ async function consentWithTwoSessions(subjects: readonly string[]) {
     const loginId = randomBytes(16).toString('base64url');
     const [cookieSecret, loginState] = [secret(), secret()];
     const record: LoginSessionRecord = {
-      id: `login:${loginId}`,
+      id: loginId,
       kind: 'login',
       clientId: CLIENT,
       expiresAt: now + LOGIN_TTL,
@@ -161,7 +161,7 @@ it('lets exactly one of two customers racing on one consent authorise it, and ke
     status: 'Authorised',
     subject: winner.subject,
     accountIds: [`acc-${winner.subject}`],
-    authorizationCodeId: `code:${hashSecret(code)}`,
+    authorizationCodeId: codeRecordId(code),
   });
 });
 

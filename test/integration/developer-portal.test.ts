@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as oidc from 'openid-client';
 import { Agent, fetch } from 'undici';
+import { codeRecordId } from '../../lambdas/domain/authorization';
 import { hashSecret } from '../../lambdas/domain/tokens';
 import { wiring } from '../../lambdas/wiring';
 import { issueCertificate, loadCertificateAuthority } from '../../sandbox/pki';
@@ -244,7 +245,7 @@ describe('developer portal and Approvals (seed 004, TSP scenario)', () => {
     // Issuance is conditional on the consent-less grant being the client's current one, as accepting records it.
     await wiring.grantRegistry.replace(clientId, subject, { grantId }, now + 3600);
     await wiring.stores.authorizations.put({
-      id: `code:${hashSecret(code)}`,
+      id: codeRecordId(code),
       kind: 'code',
       clientId,
       used: false,

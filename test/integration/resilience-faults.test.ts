@@ -7,6 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fetch } from 'undici';
+import { codeRecordId } from '../../lambdas/domain/authorization';
 import { hashSecret } from '../../lambdas/domain/tokens';
 import { tableName } from '../../lambdas/store/tables';
 import { wiring } from '../../lambdas/wiring';
@@ -128,7 +129,7 @@ async function seedCode() {
   const grantId = randomBytes(16).toString('base64url');
   const redirectUri = sandbox.client(CLIENT).redirect_uris[0]!;
   await wiring.stores.authorizations.put({
-    id: `code:${hashSecret(code)}`,
+    id: codeRecordId(code),
     kind: 'code',
     clientId: CLIENT,
     used: false,

@@ -94,3 +94,39 @@ it("never hands one client's consent-less grant to another as the grant it repla
   expect(await grants.replace('a', 'b:c', { grantId: 'grant-of-a' }, expiresAt)).toBeUndefined();
   expect(await grants.replace('a:b', 'c', { grantId: 'next-of-a:b' }, expiresAt)).toEqual({ grantId: 'grant-of-a:b' });
 });
+
+it('keeps authorization records of different kinds with one id apart, and reads each by its own kind', async () => {
+  const now = NOW();
+  const request = { clientId: 'a', redirectUri: 'https://a.example/cb', scope: 'openid' } as never;
+  await stores.authorizations.put({
+    kind: 'par',
+    id: 'same-id',
+    clientId: 'a',
+    expiresAt: now + 60,
+    request,
+    used: false,
+  });
+  await stores.authorizations.put({
+    kind: 'code',
+    id: 'same-id',
+    clientId: 'a',
+    expiresAt: now + 60,
+    used: false,
+    redirectUri: 'https://a.example/cb',
+    codeChallenge: 'c',
+    scope: 'openid',
+    subject: 'alice',
+    grantId: 'g',
+  } as never);
+  // Using the code up leaves the pushed request of the same id unused, and each is read back with its domain id.
+  expect(await stores.authorizations.consume('code', 'same-id', now)).toMatchObject({
+    ok: true,
+    record: { kind: 'code', id: 'same-id' },
+  });
+  expect(await stores.authorizations.get('par', 'same-id', now)).toMatchObject({
+    kind: 'par',
+    id: 'same-id',
+    used: false,
+  });
+  expect(await stores.authorizations.get('login', 'same-id', now)).toBeUndefined();
+});

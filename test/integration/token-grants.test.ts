@@ -13,7 +13,7 @@ import type {
 } from 'aws-lambda';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { Stores } from '../../lambdas/adapters/dynamodb';
-import type { AuthorizationCodeRecord } from '../../lambdas/domain/authorization';
+import { type AuthorizationCodeRecord, codeRecordId } from '../../lambdas/domain/authorization';
 import type { ClientInput } from '../../lambdas/domain/client';
 import { halfHash, REFRESH_TOKEN_EXPIRES_AT_CLAIM } from '../../lambdas/domain/id-token';
 import type { Consent } from '../../lambdas/domain/model';
@@ -133,7 +133,7 @@ async function seedGrant(
   const verifier = newVerifier();
   const grantId = randomBytes(16).toString('base64url');
   await stores.authorizations.put({
-    id: `code:${hashSecret(code)}`,
+    id: codeRecordId(code),
     kind: 'code',
     clientId: tpp.clientId,
     used: false,

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Stores } from '../../lambdas/adapters/dynamodb';
+import { codeRecordId } from '../../lambdas/domain/authorization';
 import { hashSecret } from '../../lambdas/domain/tokens';
 
 const CUSTOMER = 'steve';
@@ -48,7 +49,7 @@ export async function seedAuthorizationCode(
   const code = randomBytes(32).toString('base64url');
   const verifier = randomBytes(32).toString('base64url');
   await stores.authorizations.put({
-    id: `code:${hashSecret(code)}`,
+    id: codeRecordId(code),
     kind: 'code',
     clientId: grant.clientId,
     used: false,

@@ -118,12 +118,13 @@ export function memoryAuthorizations(
     async put(record) {
       records.set(record.id, record);
     },
-    get: async <R extends AuthorizationRecord>(id: string, now: number) => {
+    get: async (kind, id, now) => {
       const record = records.get(id);
-      return record && record.expiresAt > now ? (record as R) : undefined;
+      return record?.kind === kind && record.expiresAt > now ? (record as never) : undefined;
     },
-    async consume(id, now, clientId) {
+    async consume(kind, id, now, clientId) {
       const record = records.get(id) as AuthorizationCodeRecord | undefined;
+      if (record && record.kind !== kind) return { ok: false, reason: 'unknown' };
       if (!record || (clientId !== undefined && record.clientId !== clientId)) return { ok: false, reason: 'unknown' };
       if (record.used) return { ok: false, reason: 'used', record: record as never };
       if (record.expiresAt <= now) return { ok: false, reason: 'expired', record: record as never };

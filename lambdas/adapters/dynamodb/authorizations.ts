@@ -1,31 +1,48 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuthorizationRecord, LoginSessionRecord } from '../../domain/authorization';
+import type { AuthorizationKind, AuthorizationRecord } from '../../domain/authorization';
 import type { AuthorizationStore } from '../../ports/store';
 import { tableName } from '../../store/tables';
 import { isConditionFailure, setChanges, updateIf } from './document-client';
+import { storeKey } from './store-key';
+
+/**
+ * One table item per record, keyed `<kind>:<id>` (`par:<hash>`, `login:<loginId>`, `code:<hash>`): the kind in
+ * the key keeps ids of different kinds apart. Items carry the key; records carry the domain id.
+ */
+const keyOf = (kind: AuthorizationKind, id: string) => ({ id: storeKey(kind, id) });
+
+function recordOf<R extends AuthorizationRecord>(item: Record<string, unknown> | undefined, id: string): R | undefined {
+  return item && ({ ...item, id } as R);
+}
 
 export function dynamoAuthorizationStore(doc: DynamoDBDocumentClient): AuthorizationStore {
   const TableName = tableName('authorizations');
 
-  async function read(id: string): Promise<AuthorizationRecord | undefined> {
-    const { Item } = await doc.send(new GetCommand({ TableName, Key: { id }, ConsistentRead: true }));
-    return Item as AuthorizationRecord | undefined;
+  async function read(kind: AuthorizationKind, id: string): Promise<AuthorizationRecord | undefined> {
+    const { Item } = await doc.send(new GetCommand({ TableName, Key: keyOf(kind, id), ConsistentRead: true }));
+    return recordOf(Item, id);
   }
 
   return {
     async put(record) {
-      await doc.send(new PutCommand({ TableName, Item: record, ConditionExpression: 'attribute_not_exists(id)' }));
+      await doc.send(
+        new PutCommand({
+          TableName,
+          Item: { ...record, ...keyOf(record.kind, record.id) },
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      );
     },
-    async get<R extends AuthorizationRecord>(id: string, now: number) {
-      const record = await read(id);
-      return record && record.expiresAt > now ? (record as R) : undefined;
+    async get(kind, id, now) {
+      const record = await read(kind, id);
+      return record && record.expiresAt > now ? (record as never) : undefined;
     },
-    async consume(id, now, clientId) {
+    async consume(kind, id, now, clientId) {
       try {
         const { Attributes } = await doc.send(
           new UpdateCommand({
             TableName,
-            Key: { id },
+            Key: keyOf(kind, id),
             UpdateExpression: 'SET used = :true',
             ConditionExpression: `attribute_exists(id) AND used = :false AND expiresAt > :now${clientId === undefined ? '' : ' AND clientId = :clientId'}`,
             ExpressionAttributeValues: {
@@ -37,10 +54,10 @@ export function dynamoAuthorizationStore(doc: DynamoDBDocumentClient): Authoriza
             ReturnValues: 'ALL_NEW',
           }),
         );
-        return { ok: true, record: Attributes as never };
+        return { ok: true, record: recordOf(Attributes, id) as never };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        const record = (await read(id)) as never | undefined;
+        const record = (await read(kind, id)) as never | undefined;
         if (!record) return { ok: false, reason: 'unknown' };
         const { used, expiresAt, clientId: owner } = record as { used: boolean; expiresAt: number; clientId: string };
         // Another client's record: as if it did not exist (left unused for its own client).
@@ -48,17 +65,18 @@ export function dynamoAuthorizationStore(doc: DynamoDBDocumentClient): Authoriza
         return { ok: false, reason: used ? 'used' : expiresAt <= now ? 'expired' : 'unknown', record };
       }
     },
-    advanceLogin(id, from, changes, now) {
+    async advanceLogin(loginId, from, changes, now) {
       const names: Record<string, string> = { '#status': 'status' };
       const values: Record<string, unknown> = { ':from': from, ':now': now };
-      return updateIf<LoginSessionRecord>(doc, {
+      const item = await updateIf<Record<string, unknown>>(doc, {
         TableName,
-        Key: { id },
+        Key: keyOf('login', loginId),
         UpdateExpression: setChanges(changes, names, values),
         ConditionExpression: 'attribute_exists(id) AND #status = :from AND expiresAt > :now',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       });
+      return recordOf(item, loginId);
     },
   };
 }

@@ -78,7 +78,7 @@ function readCodeRequest(params: ReadonlyMap<string, string>): CodeRequest {
  * issued from the first redemption (RFC 6749 §4.1.2, §10.5).
  */
 async function redeemCode(code: string, now: number, deps: AuthorizationCodeDeps): Promise<AuthorizationCodeRecord> {
-  const redeemed = await deps.authorizations.consume<AuthorizationCodeRecord>(codeRecordId(code), now);
+  const redeemed = await deps.authorizations.consume('code', codeRecordId(code), now);
   if (redeemed.ok) return redeemed.record;
   switch (redeemed.reason) {
     case 'used':

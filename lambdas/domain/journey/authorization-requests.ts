@@ -117,11 +117,7 @@ async function requestThatCounts(
       throw new AuthorizationRequestError('invalid_request_uri', 'request_uri is not a pushed request', false);
     const handle = requestUri.slice(REQUEST_URI_PREFIX.length);
     // Single use at the moment of authorization, for its own client only: one conditional write.
-    const pushed = await deps.authorizations.consume<PushedRequestRecord>(
-      pushedRequestRecordId(handle),
-      now,
-      client.clientId,
-    );
+    const pushed = await deps.authorizations.consume('par', pushedRequestRecordId(handle), now, client.clientId);
     if (!pushed.ok) {
       const why =
         pushed.reason === 'unknown'

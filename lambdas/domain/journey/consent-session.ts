@@ -10,13 +10,7 @@ import type { CurrentGrant, GrantRegistry } from '../../ports/gateway';
 import type { KeyService } from '../../ports/keys';
 import type { AuthorizationStore, ClientStore, ConsentStore, TokenStore } from '../../ports/store';
 import { accountName, hasSortCode, maskedNumber } from '../account-labels';
-import {
-  type AuthorizationCodeRecord,
-  CODE_TTL,
-  codeRecordId,
-  type LoginSessionRecord,
-  loginRecordId,
-} from '../authorization';
+import { type AuthorizationCodeRecord, CODE_TTL, codeRecordId, type LoginSessionRecord } from '../authorization';
 import { authorizationResponseUrl } from '../authorization-request';
 import { grantedScopesOf, offeredScopeGroups } from '../gateway/scope-groups';
 import { grantFromConsent } from '../grant';
@@ -54,7 +48,7 @@ export async function openConsentSession(
   if ('privileged' in input.proof) await input.proof.privileged();
   else if (cookie?.loginId !== input.loginId) throw sessionInvalid();
   // One read serves both proofs: the cookie's session hash and the consent page's login_state.
-  const login = await deps.authorizations.get<LoginSessionRecord>(loginRecordId(input.loginId), input.now);
+  const login = await deps.authorizations.get('login', input.loginId, input.now);
   if (!login || login.kind !== 'login') throw sessionInvalid();
   if (cookie && !matchesHash(cookie.secret, login.sessionHash)) throw sessionInvalid();
   if (login.status !== 'consenting' || !login.subject) throw sessionInvalid();
@@ -85,7 +79,7 @@ export async function describeConsentSession(
     deps.bankData.listAccounts(login.subject!),
   ]);
   return {
-    login_id: login.id.slice(loginRecordId('').length),
+    login_id: login.id,
     consent_id: consent?.consentId ?? null,
     // Without a consent (gateway scope groups only) the session itself is what awaits the customer's answer.
     status: consent?.status ?? 'AwaitingAuthorisation',

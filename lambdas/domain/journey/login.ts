@@ -7,7 +7,7 @@ import { AuthorizationRequestError, OAuthError } from '../../errors';
 import { type IdentityProvider, IdentityProviderError } from '../../ports/identity-provider';
 import type { AuthorizationStore } from '../../ports/store';
 import { checkAuthentication, clientErrorForIdpError, idpLoginParameters } from '../authentication-requirements';
-import { type AuthorizationRequest, LOGIN_TTL, type LoginSessionRecord, loginRecordId } from '../authorization';
+import { type AuthorizationRequest, LOGIN_TTL, type LoginSessionRecord } from '../authorization';
 import { authorizationResponseUrl } from '../authorization-request';
 import { hashSecret, matchesHash, newIdentifier, newOpaqueValue } from '../tokens';
 
@@ -39,7 +39,7 @@ export async function startLogin(
   const loginId = newIdentifier();
   const secret = newOpaqueValue();
   const record: LoginSessionRecord = {
-    id: loginRecordId(loginId),
+    id: loginId,
     kind: 'login',
     clientId: input.clientId,
     status: 'authenticating',
@@ -97,7 +97,7 @@ export type FinishedLogin =
 export async function finishLogin(input: FinishLoginInput, deps: LoginDeps): Promise<FinishedLogin> {
   const { cookie, now } = input;
   if (!cookie) throw sessionExpired();
-  const login = await deps.authorizations.get<LoginSessionRecord>(loginRecordId(cookie.loginId), now);
+  const login = await deps.authorizations.get('login', cookie.loginId, now);
   if (login?.kind !== 'login' || login.status !== 'authenticating' || !matchesHash(cookie.secret, login.sessionHash)) {
     throw sessionExpired();
   }
