@@ -346,7 +346,7 @@ export const handlers: readonly HandlerSpec[] = [
       developers: ['UpdateItem'],
       reviews: ['GetItem', 'PutItem', 'Query'],
       consents: ['GetItem', 'Query', 'UpdateItem'],
-      tokens: ['GetItem', 'UpdateItem'],
+      tokens: ['GetItem', 'UpdateItem', 'Query'],
       tokenCollections: ['Query'],
       authorizations: ['Query', 'UpdateItem', 'GetItem'],
       revokedCertificates: ['GetItem', 'PutItem', 'Query', 'UpdateItem'],

@@ -169,7 +169,10 @@ export async function ensureTables(
             ? table.indexes.map((index) => ({
                 IndexName: index.indexName,
                 KeySchema: keySchema(index.partitionKey, index.sortKey),
-                Projection: { ProjectionType: index.projection },
+                Projection:
+                  typeof index.projection === 'object'
+                    ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.include] }
+                    : { ProjectionType: index.projection },
               }))
             : undefined,
         }),

@@ -5,7 +5,7 @@
  * the audit record names the staff member. A change names the version the administrator saw (`version` in
  * the body), so a colleague's save in between is a 409 conflict, never silently overwritten.
  *   GET  /clients?limit&cursor                       registered clients
- *   GET  /clients/{clientId}/token-settings          { version, value }
+ *   GET  /clients/{clientId}/token-settings          { version, value, usage } (usage: its active tokens' uses)
  *   POST /clients/{clientId}/token-settings          { version, settings }
  *   GET  /apis?limit&cursor                          the catalog (with versions) and the form's choices
  *   POST /apis                                       registers a new API
@@ -44,6 +44,7 @@ import {
   putRevokedCertificate,
 } from '../domain/admin/revoked-certificates';
 import { admitAdministrator, staffActor } from '../domain/admin/staff';
+import { tokenUsage } from '../domain/admin/token-usage';
 import { JosePolicySchema, SAMPLE_BANK_OPERATIONS } from '../domain/gateway/catalog';
 import { SCOPE_GROUPS } from '../domain/gateway/scope-groups';
 import { InvalidRequest } from '../errors';
@@ -117,7 +118,12 @@ const routes: PortalRoute[] = [
     path: '/clients/{clientId}/token-settings',
     steps: [
       async (call) => {
-        call.response = json(200, await readTokenSettings(wiring.admin, path(call, 'clientId')));
+        const clientId = path(call, 'clientId');
+        const [settings, usage] = await Promise.all([
+          readTokenSettings(wiring.admin, clientId),
+          tokenUsage(wiring.stores, clientId, call.now),
+        ]);
+        call.response = json(200, { ...settings, usage });
       },
     ],
   },

@@ -128,6 +128,16 @@ export interface TokenStore {
   sweep(collection: TokenCollection, grants?: { readonly only?: string; readonly except?: string }): Promise<number>;
   /** Up to `limit` tokens of a consent or grant, as stored (the customer's dashboard reads their use from them). */
   list(collection: TokenCollection, limit: number): Promise<TokenRecord[]>;
+  /**
+   * The client's unexpired, unrevoked tokens with their uses, reading at most `limit` tokens (`more`: the
+   * client has others not read). Eventually consistent: a summary for people, never a decision.
+   */
+  activeOf(clientId: string, now: number, limit: number): Promise<ActiveTokens>;
+}
+
+export interface ActiveTokens {
+  readonly tokens: readonly Pick<TokenRecord, 'kind' | 'uses' | 'maxUses'>[];
+  readonly more: boolean;
 }
 
 /** What a single-use marker is for, and whose: the adapter composes the store key from these parts. */

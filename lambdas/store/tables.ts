@@ -15,8 +15,11 @@ export interface IndexDefinition {
   readonly indexName: string;
   readonly partitionKey: KeyAttribute;
   readonly sortKey?: KeyAttribute;
-  /** KEYS_ONLY for indexes used to find items to update; ALL where the index is read for display. */
-  readonly projection: 'ALL' | 'KEYS_ONLY';
+  /**
+   * KEYS_ONLY for indexes used to find items to update; ALL where the index is read for display; `include`:
+   * the keys and just these attributes (an index read for a summary).
+   */
+  readonly projection: 'ALL' | 'KEYS_ONLY' | { readonly include: readonly string[] };
 }
 
 export interface TableDefinition {
@@ -33,6 +36,7 @@ export interface TableDefinition {
 }
 
 const S = (name: string): KeyAttribute => ({ name, type: 'S' });
+const N = (name: string): KeyAttribute => ({ name, type: 'N' });
 
 export const TTL_ATTRIBUTE = 'expiresAt';
 
@@ -53,6 +57,12 @@ const listedBy = (sortKey: string): IndexDefinition => ({
 /** Set only on consent-less grant registry items (`authorizations`): the sparse index of a fintech's grants. */
 export const GRANT_CLIENT_ATTRIBUTE = 'grantClientId';
 export const GRANTS_BY_CLIENT_INDEX = 'grantsByClient';
+
+/**
+ * A client's tokens by expiry with their kind, quota and uses: the admin console's active tokens of a client
+ * as one bounded Query. DynamoDB keeps the index from the token's own writes (no extra write on the use path).
+ */
+export const TOKENS_BY_CLIENT_INDEX = 'tokensByClient';
 
 export const tables = {
   clients: {
@@ -76,7 +86,14 @@ export const tables = {
     name: 'tokens',
     envVar: 'TABLE_TOKENS',
     partitionKey: S('tokenHash'),
-    indexes: [],
+    indexes: [
+      {
+        indexName: TOKENS_BY_CLIENT_INDEX,
+        partitionKey: S('clientId'),
+        sortKey: N('expiresAt'),
+        projection: { include: ['kind', 'uses', 'maxUses', 'revoked'] },
+      },
+    ],
     ttlAttribute: TTL_ATTRIBUTE,
     description:
       'Access and refresh tokens keyed by sha256(token); each item carries binding, scope, consent and usage counter.',

@@ -63,7 +63,9 @@ export class DataTables extends Construct {
         indexName: index.indexName,
         partitionKey: attribute(index.partitionKey),
         sortKey: index.sortKey && attribute(index.sortKey),
-        projectionType: index.projection === 'ALL' ? ProjectionType.ALL : ProjectionType.KEYS_ONLY,
+        ...(typeof index.projection === 'object'
+          ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection.include] }
+          : { projectionType: index.projection === 'ALL' ? ProjectionType.ALL : ProjectionType.KEYS_ONLY }),
       })),
       timeToLiveAttribute: definition.ttlAttribute,
       billing: Billing.onDemand(),

@@ -269,8 +269,13 @@ describe('DynamoDB tables', () => {
       definition.ttlAttribute ? { AttributeName: definition.ttlAttribute, Enabled: true } : undefined,
     );
     const indexes = (resource.Properties.GlobalSecondaryIndexes ?? []) as Json[];
-    expect(indexes.map((i) => [i.IndexName, (i.Projection as Json).ProjectionType])).toEqual(
-      definition.indexes.map((i) => [i.indexName, i.projection]),
+    expect(indexes.map((i) => [i.IndexName, i.Projection])).toEqual(
+      definition.indexes.map((i) => [
+        i.indexName,
+        typeof i.projection === 'object'
+          ? { ProjectionType: 'INCLUDE', NonKeyAttributes: i.projection.include }
+          : { ProjectionType: i.projection },
+      ]),
     );
   });
 

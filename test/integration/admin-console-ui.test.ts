@@ -135,6 +135,26 @@ describe("TPI Bank's scenario 1: Enjoy Life's token limits, set in the console",
       error: 'invalid_grant',
       error_description: 'refresh token usage quota exceeded',
     });
+
+    // Assess: the console counts those tokens (the first access token spent, three new ones from the refreshes)
+    // and previews a shorter quota with the real number of active tokens
+    await openSecurity(page, 'tsp2');
+    await page
+      .getByText('Now 4 active access tokens, used 3 times in all. The one closest to its limit: 3 of 3 uses.')
+      .waitFor();
+    await page
+      .getByText(
+        'Now 1 active refresh token, refreshed 3 times in all. The one closest to its limit: 3 of 3 refreshes.',
+      )
+      .waitFor();
+    await page.getByRole('spinbutton', { name: 'Access token uses' }).fill('2');
+    await page
+      .getByText(
+        'It applies to new tokens from the next token request on; the 4 active access tokens and 1 active refresh token keep',
+        { exact: false },
+      )
+      .waitFor();
+    await checkScreen(page, 'admin-token-setting-usage');
   });
 });
 

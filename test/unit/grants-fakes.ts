@@ -99,6 +99,10 @@ export function memoryTokens(
     async list(collection, limit) {
       return [...records.values()].filter((token) => inCollection(token, collection)).slice(0, limit);
     },
+    async activeOf(clientId, now, limit) {
+      const active = [...records.values()].filter((t) => t.clientId === clientId && t.expiresAt > now && !t.revoked);
+      return { tokens: active.slice(0, limit), more: active.length > limit };
+    },
   };
 }
 

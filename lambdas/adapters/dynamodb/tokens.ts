@@ -28,7 +28,7 @@ import {
   type TokenStore,
   type TokenUseRequest,
 } from '../../ports/store';
-import { tableName } from '../../store/tables';
+import { TOKENS_BY_CLIENT_INDEX, tableName } from '../../store/tables';
 import { isConditionFailure } from './document-client';
 import { grantRegistryId } from './gateway-grants';
 import { REVOCATION_LOOKUP_SK } from './revoked-certificates';
@@ -292,6 +292,31 @@ export function dynamoTokenStore(doc: DynamoDBDocumentClient): TokenStore {
       const { Items } = await queryCollection(collection, { Limit: limit });
       const tokens = await Promise.all(((Items ?? []) as { tokenHash: string }[]).map((item) => get(item.tokenHash)));
       return tokens.filter((token): token is TokenRecord => token !== undefined);
+    },
+    async activeOf(clientId, now, limit) {
+      const tokens: Pick<TokenRecord, 'kind' | 'uses' | 'maxUses'>[] = [];
+      let read = 0;
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        // Unexpired by the index's sort key; the revoked ones are read (and counted in `limit`) but left out.
+        const page = await doc.send(
+          new QueryCommand({
+            TableName,
+            IndexName: TOKENS_BY_CLIENT_INDEX,
+            KeyConditionExpression: 'clientId = :client AND expiresAt > :now',
+            FilterExpression: 'revoked = :false',
+            ProjectionExpression: '#kind, #uses, maxUses',
+            ExpressionAttributeNames: { '#kind': 'kind', '#uses': 'uses' },
+            ExpressionAttributeValues: { ':client': clientId, ':now': now, ':false': false },
+            Limit: limit - read,
+            ExclusiveStartKey,
+          }),
+        );
+        tokens.push(...((page.Items ?? []) as Pick<TokenRecord, 'kind' | 'uses' | 'maxUses'>[]));
+        read += page.ScannedCount ?? 0;
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey && read < limit);
+      return { tokens, more: ExclusiveStartKey !== undefined };
     },
   };
 }

@@ -82,6 +82,8 @@ export const clientRecord = (client: Client) => ({
   scope: client.scopes.join(' '),
   grant_types: client.grantTypes,
   token_settings: tokenSettingsRecord(client.tokenSettings),
+  /** `pending`: registered in the developer portal, not yet approved by the bank (cannot obtain tokens). */
+  status: client.status ?? 'active',
 });
 export type ClientRecord = ReturnType<typeof clientRecord>;
 

@@ -8,6 +8,8 @@ export const AUTH_METHODS: Readonly<Record<string, string>> = {
   private_key_jwt: 'Signed assertion (private_key_jwt)',
 };
 const PROFILES: Readonly<Record<string, string>> = { fapi2: 'FAPI 2.0', 'fapi1-advanced': 'FAPI 1.0 Advanced' };
+/** Pending: registered in the developer portal and waiting for the bank's approval (Approvals). */
+const STATUSES: Readonly<Record<ClientSummary['status'], string>> = { active: 'Active', pending: 'Pending' };
 
 type Loaded =
   | { readonly phase: 'loading' }
@@ -73,6 +75,7 @@ export function ClientManagement({ api }: { api: ConsoleApi }) {
             <th scope="col">Name</th>
             <th scope="col">Authentication</th>
             <th scope="col">Profile</th>
+            <th scope="col">Status</th>
             <th scope="col">Action</th>
           </tr>
         </thead>
@@ -85,6 +88,7 @@ export function ClientManagement({ api }: { api: ConsoleApi }) {
               <td>{client.client_name}</td>
               <td>{AUTH_METHODS[client.token_endpoint_auth_method] ?? client.token_endpoint_auth_method}</td>
               <td>{PROFILES[client.profile] ?? client.profile}</td>
+              <td>{STATUSES[client.status]}</td>
               <td>
                 <button
                   type="button"

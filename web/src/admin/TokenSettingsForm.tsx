@@ -1,7 +1,7 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { ApiError } from '../api/http';
 import { Alert, CallFailed, Status } from '../layout/Notice';
-import type { ConsoleApi, TokenSettings, Versioned } from './api';
+import type { ConsoleApi, KindUsage, TokenSettings, TokenUsage, Versioned } from './api';
 
 const UNITS = [
   { id: 'days', label: 'days', seconds: 86_400 },
@@ -82,6 +82,24 @@ function invalid(f: Fields): string | undefined {
   return undefined;
 }
 
+type Stored = Versioned<TokenSettings> & { readonly usage: TokenUsage };
+
+const count = (n: number, one: string, many: string, complete: boolean) =>
+  `${complete ? '' : 'at least '}${n} ${n === 1 ? one : many}`;
+
+/** What the active tokens of one kind used so far: each token's quota runs over its own validity. */
+function usageText(usage: KindUsage, kind: 'access' | 'refresh', complete: boolean): string {
+  const noun = kind === 'access' ? 'access token' : 'refresh token';
+  if (usage.active === 0) return `No active ${noun}s now.`;
+  const used = kind === 'access' ? 'used' : 'refreshed';
+  const busiest = usage.busiest;
+  const closest =
+    busiest && busiest.max_uses > 0
+      ? ` The one closest to its limit: ${busiest.uses} of ${busiest.max_uses} ${kind === 'access' ? 'uses' : 'refreshes'}.`
+      : '';
+  return `Now ${count(usage.active, `active ${noun}`, `active ${noun}s`, complete)}, ${used} ${count(usage.uses, 'time', 'times', complete)} in all.${closest}`;
+}
+
 type Outcome =
   | { readonly kind: 'saved' }
   | { readonly kind: 'conflict' }
@@ -90,7 +108,7 @@ type Outcome =
 
 /** The "Token Setting" tab: validity (number + unit) and uses of access and refresh tokens, saved on the version read. */
 export function TokenSettingsForm({ api, clientId }: { api: ConsoleApi; clientId: string }) {
-  const [stored, setStored] = useState<Versioned<TokenSettings> | { error: unknown } | undefined>();
+  const [stored, setStored] = useState<Stored | { error: unknown } | undefined>();
   const [fields, setFields] = useState<Fields | undefined>();
   const [outcome, setOutcome] = useState<Outcome | undefined>();
   const [saving, setSaving] = useState(false);
@@ -132,7 +150,7 @@ export function TokenSettingsForm({ api, clientId }: { api: ConsoleApi; clientId
         current.version,
         Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== null)),
       );
-      setStored(saved);
+      setStored({ ...saved, usage: current.usage });
       setFields(fieldsOf(saved.value));
       setOutcome({ kind: 'saved' });
     } catch (error) {
@@ -157,6 +175,8 @@ export function TokenSettingsForm({ api, clientId }: { api: ConsoleApi; clientId
     setOutcome(undefined);
   };
   const usage = (maxUses: number) => (maxUses === 0 ? 'unlimited' : `${maxUses} per token`);
+  const { access_tokens, refresh_tokens, complete } = current.usage;
+  const active = (n: number, noun: string) => count(n, `active ${noun}`, `active ${noun}s`, complete);
 
   return (
     <form onSubmit={(event) => void save(event)} noValidate aria-describedby={previewId}>
@@ -175,6 +195,7 @@ export function TokenSettingsForm({ api, clientId }: { api: ConsoleApi; clientId
           label="Access token uses"
           value={fields.accessUses}
           now={usage(current.value.access_token_max_uses)}
+          used={usageText(access_tokens, 'access', complete)}
           onChange={(accessUses) => set({ accessUses })}
         />
       </fieldset>
@@ -185,15 +206,17 @@ export function TokenSettingsForm({ api, clientId }: { api: ConsoleApi; clientId
           label="Refresh token uses"
           value={fields.refreshUses}
           now={usage(current.value.refresh_token_max_uses)}
+          used={usageText(refresh_tokens, 'refresh', complete)}
           onChange={(refreshUses) => set({ refreshUses })}
         />
       </fieldset>
       <div id={previewId} className="preview">
         {shortened.length > 0 ? (
           <p>
-            <strong>This change shortens the {shortened.join(', ')}.</strong> It applies to tokens issued from the next
-            request on. Tokens already issued keep the validity and the number of uses they were issued with, until they
-            expire or are revoked.
+            <strong>This change shortens the {shortened.join(', ')}.</strong> It applies to new tokens from the next
+            token request on; the {active(access_tokens.active, 'access token')} and{' '}
+            {active(refresh_tokens.active, 'refresh token')} keep the validity and the number of uses they were issued
+            with, until they expire or are revoked.
           </p>
         ) : (
           <p>Changes apply to tokens issued from the next request on; tokens already issued keep their limits.</p>
@@ -253,14 +276,24 @@ function DurationField({
   );
 }
 
-function UsesField(props: { label: string; value: string; now: string; onChange: (uses: string) => void }) {
+function UsesField(props: {
+  label: string;
+  value: string;
+  now: string;
+  used: string;
+  onChange: (uses: string) => void;
+}) {
   const id = useId();
   const hint = useId();
+  const used = useId();
   return (
     <div className="field">
       <label htmlFor={id}>{props.label}</label>
       <p id={hint} className="field__hint">
         0 is unlimited. Stored now: {props.now}.
+      </p>
+      <p id={used} className="field__hint">
+        {props.used}
       </p>
       <input
         id={id}
@@ -268,7 +301,7 @@ function UsesField(props: { label: string; value: string; now: string; onChange:
         min={0}
         step={1}
         inputMode="numeric"
-        aria-describedby={hint}
+        aria-describedby={`${hint} ${used}`}
         value={props.value}
         onChange={(event) => props.onChange(event.target.value)}
       />

@@ -25,6 +25,21 @@ export interface ClientSummary {
   readonly scope: string;
   readonly grant_types: readonly string[];
   readonly token_settings: TokenSettings;
+  readonly status: 'active' | 'pending';
+}
+
+/** One kind of a client's active (unexpired, unrevoked) tokens: how many, their uses, the one closest to its limit. */
+export interface KindUsage {
+  readonly active: number;
+  readonly uses: number;
+  readonly busiest: { readonly uses: number; readonly max_uses: number } | null;
+}
+
+export interface TokenUsage {
+  readonly access_tokens: KindUsage;
+  readonly refresh_tokens: KindUsage;
+  /** False: the client has more active tokens than were counted (the numbers are lower bounds). */
+  readonly complete: boolean;
 }
 
 export interface Versioned<T> {
@@ -114,7 +129,7 @@ export function consoleApi(api: PortalApi, session: PortalSession) {
     clients: (cursor?: string, signal?: AbortSignal) =>
       get<Page<ClientSummary>>(`/clients?limit=100${cursor ? `&cursor=${segment(cursor)}` : ''}`, signal),
     tokenSettings: (clientId: string, signal?: AbortSignal) =>
-      get<Versioned<TokenSettings>>(`/clients/${segment(clientId)}/token-settings`, signal),
+      get<Versioned<TokenSettings> & { usage: TokenUsage }>(`/clients/${segment(clientId)}/token-settings`, signal),
     saveTokenSettings: (clientId: string, version: number, settings: Partial<TokenSettings>) =>
       post<Versioned<TokenSettings>>(`/clients/${segment(clientId)}/token-settings`, { version, settings }),
     apis: (signal?: AbortSignal) => get<ApiCatalog>('/apis?limit=100', signal),
