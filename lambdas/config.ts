@@ -12,6 +12,7 @@ import {
   type SigningKeyIds,
   type SigningPurpose,
 } from './ports/keys';
+import * as z from './validation';
 
 export interface Config {
   readonly issuer: string;
@@ -66,11 +67,8 @@ function signingKeys(env: NodeJS.ProcessEnv, alg: SigningAlg): Config['signingKe
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = HandlerEnvironmentSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid Bankgate configuration: ${problems}`);
-  }
+  const parsed = z.validate(HandlerEnvironmentSchema, env);
+  if (!parsed.ok) throw new Error(`Invalid Bankgate configuration: ${z.describeProblems(parsed.problems)}`);
   const e = parsed.data;
   return {
     issuer: e.BANKGATE_ISSUER.replace(/\/$/, ''),

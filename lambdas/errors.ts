@@ -4,6 +4,8 @@
  * OBErrorResponse1, browser endpoints as an HTML page. Nothing here knows about HTTP events.
  */
 
+import type { Problem } from './validation';
+
 /** Anything that may be shown to the caller. */
 export abstract class ProtocolError extends Error {
   abstract readonly status: number;
@@ -178,6 +180,19 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+const FIELD_ERROR_CODE: Record<Problem['kind'], string> = {
+  missing: 'UK.OBIE.Field.Missing',
+  invalid: 'UK.OBIE.Field.Invalid',
+  unexpected: 'UK.OBIE.Field.Unexpected',
+};
+
+/** An OBErrorResponse1 entry for a validation problem. */
+export const fieldError = (p: Problem, errorCode = FIELD_ERROR_CODE[p.kind]): ObErrorDetail => ({
+  ErrorCode: errorCode,
+  Message: p.message,
+  ...(p.path ? { Path: p.path } : {}),
+});
+
 export class ObError extends ProtocolError {
   override readonly name = 'ObError';
   constructor(
@@ -195,6 +210,15 @@ export class ObError extends ProtocolError {
 
   static field(errorCode: string, message: string, path?: string, status = 400): ObError {
     return new ObError(status, message, [{ ErrorCode: errorCode, Message: message, ...(path ? { Path: path } : {}) }]);
+  }
+
+  /** 400 with one entry per problem: its JSON path and the UK.OBIE code of its kind. */
+  static fields(message: string, problems: readonly Problem[]): ObError {
+    return new ObError(
+      400,
+      message,
+      problems.map((p) => fieldError(p)),
+    );
   }
 
   static notFound(message: string): ObError {

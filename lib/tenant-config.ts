@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
 import { certificateDer, derThumbprint } from '../lambdas/domain/thumbprint';
+import { validate } from '../lambdas/validation';
 
 /** The cdk.json context key holding every tenant's configuration. */
 export const TENANTS_CONTEXT_KEY = 'bankgate:tenants';
@@ -268,9 +269,9 @@ export function resolveTenant(tenants: unknown, name: unknown, projectRoot: stri
       `Tenant "${name}": the name must be 3-32 lower-case letters, digits or dashes (it prefixes AWS resource names)`,
     );
   }
-  const parsed = TenantSchema.safeParse((tenants as Record<string, unknown>)[name]);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  - ${issue.path.join('.') || '(tenant)'}: ${issue.message}`);
+  const parsed = validate(TenantSchema, (tenants as Record<string, unknown>)[name], { subject: '(tenant)' });
+  if (!parsed.ok) {
+    const problems = parsed.problems.map((problem) => `  - ${problem.message}`);
     throw new TenantConfigError(`Tenant "${name}" has an invalid configuration:\n${problems.join('\n')}`);
   }
   const { logoFile } = parsed.data.branding;

@@ -35,7 +35,7 @@ export const TokenSettingsSchema = z.object({
 
 const ClientFields = z
   .object({
-    clientId: z.string().check(z.regex(CLIENT_ID_PATTERN, 'client_id: 1-128 of [A-Za-z0-9_.:-]')),
+    clientId: z.string().check(z.regex(CLIENT_ID_PATTERN, 'must be 1-128 of [A-Za-z0-9_.:-]')),
     clientName: z.string().check(z.minLength(1), z.maxLength(200)),
     /** `fapi2`: FAPI 2.0 Security Profile (PAR, code flow). `fapi1-advanced`: OBUK hybrid flow. */
     profile: z._default(z.enum(['fapi2', 'fapi1-advanced']), 'fapi2'),
@@ -97,13 +97,13 @@ const ClientFields = z
   .check(
     z.superRefine((c, ctx) => {
       if (c.tokenEndpointAuthMethod === 'tls_client_auth' && !c.tlsClientAuthSubjectDn) {
-        ctx.addIssue({ code: 'custom', path: ['tlsClientAuthSubjectDn'], message: 'required for tls_client_auth' });
+        ctx.addIssue({ code: 'custom', path: ['tlsClientAuthSubjectDn'], message: 'is required for tls_client_auth' });
       }
       if (c.tokenEndpointAuthMethod === 'private_key_jwt' && !c.jwks) {
-        ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'required for private_key_jwt' });
+        ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'is required for private_key_jwt' });
       }
       if (c.grantTypes.includes('authorization_code') && c.redirectUris.length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['redirectUris'], message: 'required for authorization_code' });
+        ctx.addIssue({ code: 'custom', path: ['redirectUris'], message: 'is required for authorization_code' });
       }
       if (
         c.scopes.includes(ADMIN_SCOPE) &&
@@ -129,7 +129,7 @@ function parsedDn(text: string, path: string, issues: z.core.$ZodRawIssue[]): Di
     return parseDn(text);
   } catch (error) {
     if (!(error instanceof InvalidDn)) throw error;
-    issues.push({ code: 'custom', path: [path], message: `not an RFC 4514 DN: ${error.message}`, input: text });
+    issues.push({ code: 'custom', path: [path], message: `is not an RFC 4514 DN: ${error.message}`, input: text });
     return undefined;
   }
 }
@@ -153,7 +153,7 @@ export const ClientSchema = z.pipe(
         ctx.issues.push({
           code: 'custom',
           path: ['tlsClientAuthIssuerCertificate'],
-          message: 'not a PEM X.509 certificate',
+          message: 'is not a PEM X.509 certificate',
           input: tlsClientAuthIssuerCertificate,
         });
       } else {
@@ -199,10 +199,8 @@ export type TokenSettings = z.output<typeof TokenSettingsSchema>;
 
 /** Validates a registration; throws a readable error naming each bad field. */
 export function parseClient(input: unknown): Client {
-  const result = ClientSchema.safeParse(input);
-  if (!result.success) {
-    throw new InvalidClientMetadata(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  }
+  const result = z.validate(ClientSchema, input);
+  if (!result.ok) throw new InvalidClientMetadata(z.describeProblems(result.problems));
   return result.data;
 }
 

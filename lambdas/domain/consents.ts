@@ -2,7 +2,7 @@
  * Open Banking UK account-access consents (v3.1): request validation (OBReadConsent1), the status
  * machine, and the OBReadConsentResponse1 view. Pure functions; persistence is the ConsentStore port.
  */
-import { ObError } from '../errors';
+import { fieldError, ObError, type ObErrorDetail } from '../errors';
 import * as z from '../validation';
 import type { Consent } from './model';
 import { newIdentifier } from './tokens';
@@ -60,68 +60,41 @@ export interface ConsentRequest {
   readonly risk: Record<string, unknown>;
 }
 
-const MAX_PATH = 200;
-
-/** Validates an OBReadConsent1 body against the schema and the permission rules of OBUK v3.1. */
+/** Validates an OBReadConsent1 body against the schema and the permission rules of OBUK v3.1: every problem at once. */
 export function parseConsentRequest(body: unknown, now: Date): ConsentRequest {
-  const parsed = ReadConsentSchema.safeParse(body);
-  if (!parsed.success) {
-    const errors = parsed.error.issues.map((issue) => {
-      const path = issue.path.join('.').slice(0, MAX_PATH);
-      const missing = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined;
-      const unexpected = issue.code === 'unrecognized_keys';
-      return {
-        ErrorCode: missing
-          ? 'UK.OBIE.Field.Missing'
-          : unexpected
-            ? 'UK.OBIE.Field.Unexpected'
-            : 'UK.OBIE.Field.Invalid',
-        Message: unexpected ? `${issue.message}` : `${path || 'body'}: ${issue.message}`,
-        Path: path || undefined,
-      };
-    });
-    throw new ObError(400, 'The consent request is invalid', errors);
-  }
+  const parsed = z.validate(ReadConsentSchema, body, { subject: 'The request body' });
+  if (!parsed.ok) throw ObError.fields('The consent request is invalid', parsed.problems);
   const { Data, Risk } = parsed.data;
   const permissions = [...new Set(Data.Permissions)];
   const has = (p: Permission) => permissions.includes(p);
 
+  const wrong: ObErrorDetail[] = [];
+  const rule = (path: string, text: string, errorCode = 'UK.OBIE.Field.Invalid') =>
+    wrong.push(fieldError({ path, kind: 'invalid', message: `${path} ${text}` }, errorCode));
   if (!has('ReadAccountsBasic') && !has('ReadAccountsDetail')) {
-    throw ObError.field(
-      'UK.OBIE.Field.Invalid',
-      'Permissions must include ReadAccountsBasic or ReadAccountsDetail',
-      'Data.Permissions',
-    );
+    rule('Data.Permissions', 'must include ReadAccountsBasic or ReadAccountsDetail');
   }
   const transactionDetail = has('ReadTransactionsBasic') || has('ReadTransactionsDetail');
   const transactionDirection = has('ReadTransactionsCredits') || has('ReadTransactionsDebits');
   if (transactionDetail !== transactionDirection) {
-    throw ObError.field(
-      'UK.OBIE.Field.Invalid',
-      transactionDetail
-        ? 'ReadTransactionsBasic/Detail requires ReadTransactionsCredits or ReadTransactionsDebits'
-        : 'ReadTransactionsCredits/Debits requires ReadTransactionsBasic or ReadTransactionsDetail',
+    rule(
       'Data.Permissions',
+      transactionDetail
+        ? 'with ReadTransactionsBasic/Detail must include ReadTransactionsCredits or ReadTransactionsDebits'
+        : 'with ReadTransactionsCredits/Debits must include ReadTransactionsBasic or ReadTransactionsDetail',
     );
   }
   if (Data.ExpirationDateTime && Date.parse(Data.ExpirationDateTime) <= now.getTime()) {
-    throw ObError.field(
-      'UK.OBIE.Field.InvalidDate',
-      'ExpirationDateTime must be in the future',
-      'Data.ExpirationDateTime',
-    );
+    rule('Data.ExpirationDateTime', 'must be in the future', 'UK.OBIE.Field.InvalidDate');
   }
   if (
     Data.TransactionFromDateTime &&
     Data.TransactionToDateTime &&
     Date.parse(Data.TransactionFromDateTime) > Date.parse(Data.TransactionToDateTime)
   ) {
-    throw ObError.field(
-      'UK.OBIE.Field.InvalidDate',
-      'TransactionFromDateTime must not be after TransactionToDateTime',
-      'Data.TransactionFromDateTime',
-    );
+    rule('Data.TransactionFromDateTime', 'must not be after Data.TransactionToDateTime', 'UK.OBIE.Field.InvalidDate');
   }
+  if (wrong.length > 0) throw new ObError(400, 'The consent request is invalid', wrong);
   return {
     permissions,
     expirationDateTime: Data.ExpirationDateTime,

@@ -55,9 +55,8 @@ interface ConsentCall {
 }
 
 function parseBody<T>(request: HttpRequest, schema: z.ZodMiniType<T>): T {
-  const parsed = schema.safeParse(oauthJsonBody(request.event));
-  if (!parsed.success)
-    throw new InvalidRequest(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const parsed = z.validate(schema, oauthJsonBody(request.event), { subject: 'The request body' });
+  if (!parsed.ok) throw new InvalidRequest(z.describeProblems(parsed.problems));
   return parsed.data;
 }
 

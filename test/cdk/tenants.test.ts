@@ -280,7 +280,7 @@ describe('tenant configuration', () => {
     // Act / Assess
     expect(resolve(tenant)).toThrow(TenantConfigError);
     expect(resolve(tenant)).toThrow(
-      /Tenant "tpi-bank" has an invalid configuration:\n {2}- tokenLifetimes\.accessTokenSeconds: /,
+      /Tenant "tpi-bank" has an invalid configuration:\n {2}- tokenLifetimes\.accessTokenSeconds is required$/,
     );
   });
 
@@ -289,7 +289,26 @@ describe('tenant configuration', () => {
     const tenant = base();
     (tenant.signing as { keys: Json[] }).keys[0].algorithm = 'RS256';
     // Act / Assess
-    expect(resolve(tenant)).toThrow(/signing\.keys\.0\.algorithm: .*"PS256"\|"ES256"/);
+    expect(resolve(tenant)).toThrow(/signing\.keys\[0\]\.algorithm must be one of PS256, ES256/);
+  });
+
+  it('lists every wrong field with its path, not only the first', () => {
+    // Prepare
+    const tenant = base();
+    (tenant as Json).region = 'London';
+    delete (tenant.identityProvider as Json).clientId;
+    (tenant.tokenLifetimes as Json).accessTokenSeconds = 'five minutes';
+    // Act / Assess
+    expect(resolve(tenant)).toThrow(
+      new TenantConfigError(
+        [
+          'Tenant "tpi-bank" has an invalid configuration:',
+          '  - region: expected an AWS region such as eu-west-2',
+          '  - identityProvider.clientId is required',
+          '  - tokenLifetimes.accessTokenSeconds must be a number',
+        ].join('\n'),
+      ),
+    );
   });
 
   it('rejects a field it does not know, such as a typo', () => {
@@ -297,7 +316,7 @@ describe('tenant configuration', () => {
     const tenant = base();
     tenant.alarm = tenant.alarms;
     // Act / Assess
-    expect(resolve(tenant)).toThrow(/Unrecognized key: "alarm"/);
+    expect(resolve(tenant)).toThrow(/alarm is not expected/);
   });
 
   it('rejects certificates in the wrong region', () => {
@@ -319,7 +338,7 @@ describe('tenant configuration', () => {
     const tenant = base();
     (tenant.consentPage.domain as Json).domainName = 'consent.other-bank.example';
     // Act / Assess
-    expect(resolve(tenant)).toThrow(/consentPage\.domain\.domainName: must be under tpi-bank\.example/);
+    expect(resolve(tenant)).toThrow(/consentPage\.domain\.domainName must be under tpi-bank\.example/);
   });
 
   it('requires the active signing key to be one of the configured keys', () => {
@@ -327,7 +346,7 @@ describe('tenant configuration', () => {
     const tenant = base();
     tenant.signing.activeKey = '2027-05';
     // Act / Assess
-    expect(resolve(tenant)).toThrow(/signing\.activeKey: must be one of the configured keys \(2026-11\)/);
+    expect(resolve(tenant)).toThrow(/signing\.activeKey must be one of the configured keys \(2026-11\)/);
   });
 
   it('requires the staff IdP with the role value that makes an administrator', () => {
@@ -339,8 +358,8 @@ describe('tenant configuration', () => {
     const plainSecret = base();
     (plainSecret.staffIdentityProvider as Json).clientSecretArn = 'the-secret-itself';
     // Act / Assess
-    expect(resolve(withoutStaffIdp)).toThrow(/ {2}- staffIdentityProvider: /);
-    expect(resolve(withoutAdminValue)).toThrow(/ {2}- staffIdentityProvider\.adminValue: /);
+    expect(resolve(withoutStaffIdp)).toThrow(/ {2}- staffIdentityProvider is required/);
+    expect(resolve(withoutAdminValue)).toThrow(/ {2}- staffIdentityProvider\.adminValue is required/);
     expect(resolve(plainSecret)).toThrow(
       /staffIdentityProvider\.clientSecretArn: expected a Secrets Manager secret ARN/,
     );
@@ -389,7 +408,7 @@ describe('tenant configuration', () => {
       /adminCaPemFile: must hold exactly one/,
     );
     const { adminCaPemFile: _, ...withoutAdminCa } = base();
-    expect(resolve(withoutAdminCa)).toThrow(/ {2}- adminCaPemFile: /);
+    expect(resolve(withoutAdminCa)).toThrow(/ {2}- adminCaPemFile is required/);
   });
 
   it('lists the declared tenants when the selected one does not exist', () => {

@@ -291,6 +291,35 @@ describe('foundation: sandbox, client authentication, account-access-consents', 
       expect(body.Errors.map((e: { ErrorCode: string }) => e.ErrorCode)).toContain(code);
     });
 
+    it('reports every wrong field of a consent POST, each with its path and UK.OBIE code', async () => {
+      // Act
+      const response = await call(jwtTpp, CONSENTS, {
+        method: 'POST',
+        token: jwtToken,
+        body: { Data: { Permissions: [], ExpirationDateTime: 'next week', Scope: 'all' } },
+      });
+      // Assess
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        Code: '400 Bad Request',
+        Message: 'The consent request is invalid',
+        Errors: [
+          {
+            ErrorCode: 'UK.OBIE.Field.Invalid',
+            Message: 'Data.Permissions must contain at least one permission',
+            Path: 'Data.Permissions',
+          },
+          {
+            ErrorCode: 'UK.OBIE.Field.Invalid',
+            Message: 'Data.ExpirationDateTime must be an ISO 8601 date-time with a time zone',
+            Path: 'Data.ExpirationDateTime',
+          },
+          { ErrorCode: 'UK.OBIE.Field.Unexpected', Message: 'Data.Scope is not expected', Path: 'Data.Scope' },
+          { ErrorCode: 'UK.OBIE.Field.Missing', Message: 'Risk is required', Path: 'Risk' },
+        ],
+      });
+    });
+
     it('answers unknown consents, missing and garbage tokens with OBErrorResponse1', async () => {
       const unknown = await call(jwtTpp, `${CONSENTS}/aac-doesnotexist000000000`, { token: jwtToken });
       expect(unknown.status).toBe(404);

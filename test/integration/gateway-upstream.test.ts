@@ -339,10 +339,12 @@ describe('registering an upstream API', () => {
       }),
     ]);
     expect(invalid.status).toBe(400);
-    expect(invalid.body.error_description).toMatch(/^scope_group: .*; backend\.url: upstream URLs must be https$/);
+    expect(invalid.body.error_description).toMatch(
+      /^scope_group must be one of .*; backend\.url: upstream URLs must be https$/,
+    );
     expect(misnamed).toEqual({
       status: 400,
-      body: { error: 'invalid_request', error_description: 'apiId: must be GET.core.profile' },
+      body: { error: 'invalid_request', error_description: 'apiId must be GET.core.profile' },
     });
     expect(unknownField.status).toBe(400);
     expect(unknownField.body.error_description).toContain('upstream_secret');

@@ -207,7 +207,7 @@ describe('client authentication', () => {
 
     it('refuses a registration whose DN does not parse, and a stored one without the parsed subject', async () => {
       expect(() => tlsRegistration({ tlsClientAuthSubjectDn: 'not a dn' })).toThrow(
-        /tlsClientAuthSubjectDn: not an RFC 4514 DN/,
+        /tlsClientAuthSubjectDn is not an RFC 4514 DN/,
       );
       expect(() => tlsRegistration({ tlsClientAuthSubjectDn: '/C=GB/O=Financroo/CN=financroo' })).toThrow(/RFC 4514/);
       expect(() => tlsRegistration({ tlsClientAuthIssuerDn: 'CN=a;C=GB' })).toThrow(/tlsClientAuthIssuerDn/);

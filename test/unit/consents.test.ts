@@ -93,6 +93,73 @@ describe('OBReadConsent1 validation', () => {
     expect(error.errors.map((e) => e.ErrorCode)).toContain(code);
   });
 
+  it('reports every wrong field at once, each with its JSON path and code, in the API words', () => {
+    // Act
+    const error = errorOf(() =>
+      parseConsentRequest(
+        {
+          Data: { Permissions: ['ReadAccountsBasic', 'ReadEverything'], ExpirationDateTime: 'tomorrow', Colour: 'red' },
+        },
+        now,
+      ),
+    );
+    // Assess
+    expect(error.status).toBe(400);
+    expect(error.errors).toEqual([
+      {
+        ErrorCode: 'UK.OBIE.Field.Invalid',
+        Message: expect.stringMatching(
+          /^Data\.Permissions\[1\] must be one of ReadAccountsBasic, ReadAccountsDetail, /,
+        ),
+        Path: 'Data.Permissions[1]',
+      },
+      {
+        ErrorCode: 'UK.OBIE.Field.Invalid',
+        Message: 'Data.ExpirationDateTime must be an ISO 8601 date-time with a time zone',
+        Path: 'Data.ExpirationDateTime',
+      },
+      { ErrorCode: 'UK.OBIE.Field.Unexpected', Message: 'Data.Colour is not expected', Path: 'Data.Colour' },
+      { ErrorCode: 'UK.OBIE.Field.Missing', Message: 'Risk is required', Path: 'Risk' },
+    ]);
+  });
+
+  it('reports every broken permission rule and date rule at once', () => {
+    // Act
+    const error = errorOf(() =>
+      parseConsentRequest(
+        body({
+          Permissions: ['ReadBalances', 'ReadTransactionsCredits'],
+          ExpirationDateTime: '2020-01-01T00:00:00Z',
+        }),
+        now,
+      ),
+    );
+    // Assess
+    expect(error.errors.map((e) => [e.ErrorCode, e.Path, e.Message])).toEqual([
+      [
+        'UK.OBIE.Field.Invalid',
+        'Data.Permissions',
+        'Data.Permissions must include ReadAccountsBasic or ReadAccountsDetail',
+      ],
+      [
+        'UK.OBIE.Field.Invalid',
+        'Data.Permissions',
+        'Data.Permissions with ReadTransactionsCredits/Debits must include ReadTransactionsBasic or ReadTransactionsDetail',
+      ],
+      ['UK.OBIE.Field.InvalidDate', 'Data.ExpirationDateTime', 'Data.ExpirationDateTime must be in the future'],
+    ]);
+  });
+
+  it('says what type a field must have when it is there but wrong', () => {
+    // Act
+    const error = errorOf(() => parseConsentRequest({ Data: 'all', Risk: [] }, now));
+    // Assess
+    expect(error.errors).toEqual([
+      { ErrorCode: 'UK.OBIE.Field.Invalid', Message: 'Data must be an object', Path: 'Data' },
+      { ErrorCode: 'UK.OBIE.Field.Invalid', Message: 'Risk must be an object', Path: 'Risk' },
+    ]);
+  });
+
   it('renders OBReadConsentResponse1 with Links and Meta and no absent optional fields', () => {
     // Prepare
     const consent = newConsent(

@@ -49,9 +49,7 @@ describe('the API catalog', () => {
   });
 
   it('refuses a wrong key, a plain-http upstream, an unknown group or policy, a signed GET request', () => {
-    expect(() => parseApiDefinition({ ...api, apiId: 'accounts' })).toThrow(
-      'apiId: must be GET.demandDeposit.accounts',
-    );
+    expect(() => parseApiDefinition({ ...api, apiId: 'accounts' })).toThrow('apiId must be GET.demandDeposit.accounts');
     expect(() => parseApiDefinition({ ...api, backend: { type: 'upstream', url: 'http://core.bank/x' } })).toThrow(
       'upstream URLs must be https',
     );

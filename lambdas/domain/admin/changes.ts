@@ -30,7 +30,7 @@ import {
   apiRecord,
   type ClientRecord,
   clientRecord,
-  problems,
+  parseBody,
   type TokenSettingsBody,
   type TokenSettingsRecord,
   tokenSettingsOf,
@@ -109,7 +109,7 @@ export async function replaceTokenSettings(
   const current = await deps.store.tokenSettings(clientId);
   if (!current) throw notFound(`client ${clientId}`);
   checkVersion(entity, current.version, command);
-  const settings = TokenSettingsSchema.parse(tokenSettingsOf(body));
+  const settings = parseBody(tokenSettingsOf(body), TokenSettingsSchema);
   await commit(
     deps,
     command,
@@ -135,9 +135,7 @@ export async function readApi(deps: AdminDeps, apiId: string): Promise<Versioned
  * gateway may call (it checks again on every connection).
  */
 async function validDefinition(deps: AdminDeps, input: Record<string, unknown>): Promise<ApiDefinition> {
-  const parsed = ApiDefinitionSchema.safeParse(input);
-  if (!parsed.success) throw problems(parsed.error.issues);
-  const api = parsed.data;
+  const api = parseBody(input, ApiDefinitionSchema);
   if (api.backend.type === 'upstream') {
     try {
       await deps.checkUpstreamUrl(api.backend.url);
@@ -215,12 +213,11 @@ export async function replaceJosePolicy(
   const current = await deps.store.api(apiId);
   if (!current) throw notFound(`API ${apiId}`);
   checkVersion(entity, current.version, command);
-  const parsed = ApiDefinitionSchema.safeParse({ ...current.value, josePolicy: policy } satisfies ApiDefinition);
-  if (!parsed.success) throw problems(parsed.error.issues);
+  const parsed = parseBody({ ...current.value, josePolicy: policy } satisfies ApiDefinition, ApiDefinitionSchema);
   await commit(
     deps,
     command,
-    { kind: 'api', api: parsed.data, version: current.version },
+    { kind: 'api', api: parsed, version: current.version },
     { entity, action: 'jose-policy.replace', before: current.value.josePolicy, after: policy },
   );
   return { value: policy, version: current.version + 1 };

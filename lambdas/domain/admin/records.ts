@@ -87,21 +87,12 @@ export const clientRecord = (client: Client) => ({
 });
 export type ClientRecord = ReturnType<typeof clientRecord>;
 
-/** Validation problems, each named by its wire path (`jose_policy.request: ...`). */
-export function problems(issues: readonly z.core.$ZodIssue[]): InvalidRequest {
-  return new InvalidRequest(
-    issues
-      .map((issue) => {
-        const [first, ...rest] = issue.path.map(String);
-        const path = [first === undefined ? 'body' : (WIRE_NAME[first] ?? first), ...rest].join('.');
-        return `${path}: ${issue.message}`;
-      })
-      .join('; '),
-  );
-}
-
+/** The body checked against `schema`: every problem, each named by its wire path (`jose_policy.request must be ...`). */
 export function parseBody<T>(body: unknown, schema: z.ZodMiniType<T>): T {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw problems(parsed.error.issues);
+  const parsed = z.validate(schema, body, {
+    subject: 'The request body',
+    rename: (field) => WIRE_NAME[field] ?? field,
+  });
+  if (!parsed.ok) throw new InvalidRequest(z.describeProblems(parsed.problems));
   return parsed.data;
 }

@@ -77,7 +77,7 @@ export const ApiDefinitionSchema = z
     name: z.string().check(z.minLength(1), z.maxLength(200)),
     method: z.enum(API_METHODS),
     /** Path below `/gateway`, e.g. `/demandDeposit/accounts`. */
-    path: z.string().check(z.maxLength(256), z.regex(CATALOG_PATH, 'path: literal segments of [A-Za-z0-9_-]')),
+    path: z.string().check(z.maxLength(256), z.regex(CATALOG_PATH, 'must be literal segments of [A-Za-z0-9_-]')),
     scopeGroup: z.enum(SCOPE_GROUP_IDS as [string, ...string[]]),
     backend: Backend,
     josePolicy: z._default(JosePolicySchema, { request: 'none', response: 'none' }),
@@ -104,10 +104,8 @@ export class InvalidApiDefinition extends Error {
 }
 
 export function parseApiDefinition(input: unknown): ApiDefinition {
-  const result = ApiDefinitionSchema.safeParse(input);
-  if (!result.success) {
-    throw new InvalidApiDefinition(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  }
+  const result = z.validate(ApiDefinitionSchema, input);
+  if (!result.ok) throw new InvalidApiDefinition(z.describeProblems(result.problems));
   return result.data;
 }
 

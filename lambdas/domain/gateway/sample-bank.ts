@@ -56,12 +56,9 @@ export function luhnValid(digits: string): boolean {
 const RoadsideRequest = z.object({
   cardNumber: z
     .string()
-    .check(
-      z.regex(/^\d{16}$/, 'cardNumber must be 16 digits'),
-      z.refine(luhnValid, 'cardNumber is not a valid card number'),
-    ),
+    .check(z.regex(/^\d{16}$/, 'must be 16 digits'), z.refine(luhnValid, 'is not a valid card number')),
   /** Taiwan plates: two groups of 2-4 letters or digits, e.g. ABC-1234. */
-  plateNumber: z.string().check(z.regex(/^[A-Z0-9]{2,4}-[A-Z0-9]{2,4}$/, 'plateNumber must look like ABC-1234')),
+  plateNumber: z.string().check(z.regex(/^[A-Z0-9]{2,4}-[A-Z0-9]{2,4}$/, 'must look like ABC-1234')),
   location: z.optional(z.string().check(z.maxLength(200))),
 });
 
@@ -94,8 +91,8 @@ const operations: Record<SampleBankOperation, (bank: BankData, call: SampleBankC
   },
 
   async 'roadside-assistance'(_bank, call) {
-    const parsed = RoadsideRequest.safeParse(call.body);
-    if (!parsed.success) throw new InvalidRequest(parsed.error.issues.map((i) => i.message).join('; '));
+    const parsed = z.validate(RoadsideRequest, call.body, { subject: 'The request body' });
+    if (!parsed.ok) throw new InvalidRequest(z.describeProblems(parsed.problems));
     return {
       caseId: newIdentifier(),
       status: 'Accepted',
