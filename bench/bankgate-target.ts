@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintToken } from '../lambdas/domain/token-issuer';
 import { certificateThumbprint } from '../lambdas/http/request';
-import { tables } from '../lambdas/store/tables';
+import { tables } from '../lambdas/tables';
 import { wiring } from '../lambdas/wiring';
 import { sandboxTableName } from '../sandbox/dynamo';
 import { startSandbox } from '../sandbox/sandbox';

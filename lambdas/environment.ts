@@ -1,6 +1,6 @@
 /**
  * The environment contract: every variable a handler reads (besides the AWS SDK's own and the table names
- * of `store/tables.ts`), declared once. `config.ts` validates it at cold start; the CDK function construct
+ * of `tables.ts`), declared once. `config.ts` validates it at cold start; the CDK function construct
  * (`lib/constructs/handler-functions.ts`) and the sandbox (`sandbox/sandbox.ts`) set it through the
  * `HandlerEnvironment` type, so a variable added or renamed here fails their typecheck until they set it.
  */

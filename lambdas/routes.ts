@@ -7,7 +7,7 @@
 import { type DiscoveryInput, providerMetadata } from './domain/discovery';
 import { STRICT_TRANSPORT_SECURITY } from './http/strict-transport';
 import { SIGNING_PURPOSE_NAMES, SIGNING_PURPOSES, type SigningPurpose } from './ports/keys';
-import type { TableKey } from './store/tables';
+import type { TableKey } from './tables';
 
 /** `browser`: TLS-only origin (issuer). `mtls`: the mutual-TLS origin TPPs call with a client certificate. */
 export type Surface = 'browser' | 'mtls';

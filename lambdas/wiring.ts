@@ -14,7 +14,7 @@ import { dynamoApiCatalog } from './adapters/dynamodb/apis';
 import { dynamoAuditLog } from './adapters/dynamodb/audit';
 import { dynamoBankData } from './adapters/dynamodb/bank-data';
 import { dynamoDeveloperStore } from './adapters/dynamodb/developers';
-import { dynamoGrantRegistry } from './adapters/dynamodb/gateway-grants';
+import { dynamoGrantRegistry } from './adapters/dynamodb/grant-registry';
 import { createKmsKeyService } from './adapters/kms-keys';
 import { createOidcIdentityProvider, secretFromSecretsManager } from './adapters/oidc-identity-provider';
 import { type Config, loadConfig } from './config';
@@ -23,11 +23,12 @@ import type { AdminDeps } from './domain/admin/changes';
 import type { ConsentAdminDeps } from './domain/admin/consents';
 import { httpsTransport, type UpstreamTransport } from './domain/gateway/upstream';
 import { checkUpstreamUrl } from './domain/gateway/upstream-address';
+import type { AdminStore, ApiCatalog, AuditLog } from './ports/admin';
 import type { BankData } from './ports/bank-data';
 import type { DeveloperStore } from './ports/developers';
-import type { AdminStore, ApiCatalog, AuditLog, GrantRegistry } from './ports/gateway';
 import type { IdentityProvider } from './ports/identity-provider';
 import type { KeyService } from './ports/keys';
+import type { GrantRegistry } from './ports/store';
 
 export interface Wiring {
   readonly config: Config;

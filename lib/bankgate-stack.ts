@@ -14,10 +14,10 @@ import { type Surface, staticRoutes } from '../lambdas/routes';
 import { ConsentSite } from './constructs/consent-site';
 import { DataTables } from './constructs/data-tables';
 import { acknowledgeDeploymentFunction } from './constructs/deployment';
-import { GatewayApi, type StaticApiRoute } from './constructs/gateway-api';
 import { type HandlerFunction, HandlerFunctions } from './constructs/handler-functions';
 import { Monitoring } from './constructs/monitoring';
 import { PlatformKeys } from './constructs/platform-keys';
+import { type StaticApiRoute, SurfaceApi } from './constructs/surface-api';
 import { Truststore } from './constructs/truststore';
 import { WebAcl } from './constructs/web-acl';
 import { portalRuntimeConfig, type TenantConfig } from './tenant-config';
@@ -35,8 +35,8 @@ export class BankgateStack extends Stack {
   readonly tables: DataTables;
   readonly keys: PlatformKeys;
   readonly functions: HandlerFunctions;
-  readonly tppApi: GatewayApi;
-  readonly browserApi: GatewayApi;
+  readonly tppApi: SurfaceApi;
+  readonly browserApi: SurfaceApi;
   readonly consentSite?: ConsentSite;
   readonly monitoring: Monitoring;
 
@@ -112,9 +112,9 @@ export class BankgateStack extends Stack {
       logRetention,
       hostedZone,
     });
-    this.tppApi = new GatewayApi(this, 'TppApi', { ...apiProps('mtls'), mtls: truststore.mtls });
+    this.tppApi = new SurfaceApi(this, 'TppApi', { ...apiProps('mtls'), mtls: truststore.mtls });
     this.tppApi.domain.node.addDependency(truststore.upload);
-    this.browserApi = new GatewayApi(this, 'BrowserApi', apiProps('browser'));
+    this.browserApi = new SurfaceApi(this, 'BrowserApi', apiProps('browser'));
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       tenant,

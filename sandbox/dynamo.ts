@@ -1,6 +1,6 @@
 /**
  * DynamoDB for the sandbox: dynalite (the DynamoDB HTTP API on LevelDB) persisted under the data dir,
- * and the tables of `lambdas/store/tables.ts` created in it exactly as CDK declares them.
+ * and the tables of `lambdas/tables.ts` created in it exactly as CDK declares them.
  * dynalite has no UpdateTimeToLive: TTL is skipped, and code already treats expired items as absent. It has no
  * TransactWriteItems either: `dynamo-transactions.ts` adds it.
  */
@@ -18,7 +18,7 @@ import {
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { allTables, type KeyAttribute, type TableDefinition } from '../lambdas/store/tables';
+import { allTables, type KeyAttribute, type TableDefinition } from '../lambdas/tables';
 import { addTransactions } from './dynamo-transactions';
 
 export interface LocalDynamo {

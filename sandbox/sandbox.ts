@@ -16,7 +16,7 @@ import { Agent, type Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from
 import type { HandlerEnvironment } from '../lambdas/environment';
 import { certificateThumbprint } from '../lambdas/http/request';
 import { handlers, type Route, STAFF_LOGIN_CALLBACK_PATH, staticRoutes } from '../lambdas/routes';
-import { allTables } from '../lambdas/store/tables';
+import { allTables } from '../lambdas/tables';
 import { portalRuntimeConfig, resolveTenant, TENANTS_CONTEXT_KEY } from '../lib/tenant-config';
 import { ensureTables, sandboxTableName, startLocalDynamo } from './dynamo';
 import { startDemoIdp } from './idp/server';

@@ -19,7 +19,7 @@ import type {
   BankTransaction,
   CreditDebitIndicator,
 } from '../lambdas/ports/bank-data';
-import { tableName } from '../lambdas/store/tables';
+import { tableName } from '../lambdas/tables';
 import type { ClientIdentity, SandboxPki } from './pki';
 import { type SandboxTenant, TPI_BANK } from './tenants';
 

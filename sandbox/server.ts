@@ -161,7 +161,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 
 /**
  * A request no route takes, in the format of the surface the path belongs to (API Gateway's gateway
- * responses do the same in AWS, lib/constructs/gateway-api.ts): OBErrorResponse1 under /open-banking,
+ * responses do the same in AWS, lib/constructs/surface-api.ts): OBErrorResponse1 under /open-banking,
  * OAuth JSON (RFC 6749 §5.2 shape) elsewhere.
  */
 function sendNoRoute(

@@ -6,7 +6,7 @@
  * sweeps the tokens bound to it (their collections carry the same keys).
  */
 import { createHash } from 'node:crypto';
-import type { Actor } from '../ports/gateway';
+import type { Actor } from '../ports/admin';
 import type { CertificateKeys } from '../ports/store';
 import { certificateIdentity } from './certificate';
 import type { ClientCertificate } from './client-auth';

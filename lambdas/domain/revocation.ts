@@ -11,8 +11,7 @@
  * So no token of a revoked consent or grant is usable once the revocation is acknowledged, however the
  * calls interleave. A repeated revocation sweeps again, which also finishes one interrupted by a crash.
  */
-import type { CurrentGrant, GrantRegistry } from '../ports/gateway';
-import type { AuthorizationStore, ConsentStore, TokenStore } from '../ports/store';
+import type { AuthorizationStore, ConsentStore, CurrentGrant, GrantRegistry, TokenStore } from '../ports/store';
 import type { Consent, TokenRecord } from './model';
 
 export interface RevocationDeps {

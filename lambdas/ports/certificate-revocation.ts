@@ -1,6 +1,6 @@
 /** The tenant's certificate revocation list (entries managed by the admin API, each change audited). */
 import type { RevokedCertificate } from '../domain/certificate-revocation';
-import type { AuditEntry, Versioned } from './gateway';
+import type { AuditEntry, Versioned } from './admin';
 import type { CertificateKeys } from './store';
 
 export interface CertificateRevocationList {

@@ -11,6 +11,7 @@ import type {
   LoginStatus,
 } from '../domain/authorization';
 import type { Client } from '../domain/client';
+import type { GrantFacts } from '../domain/connected-apps';
 import type { Consent, ConsentStatus, TokenKind, TokenRecord } from '../domain/model';
 import type { PortalSessionRecord, PortalSignInRecord } from '../domain/portal-session';
 
@@ -202,4 +203,32 @@ export interface PortalSessionStore {
   touchSession(id: string, portal: string, now: number, idleDeadline: number): Promise<PortalSessionRecord | undefined>;
   /** Ends a session at once (sign-out, rotation on a new sign-in). */
   endSession(id: string): Promise<void>;
+}
+
+/** A consent-less grant and the authorization code that carries it to the token endpoint. */
+export interface CurrentGrant {
+  readonly grantId: string;
+  /** Id of the code's record (`codeRecordId`). */
+  readonly codeId?: string;
+  /** What the customer granted, for her dashboard: epoch seconds, scope groups, accounts. */
+  readonly grantedAt?: number;
+  readonly grantedScopes?: readonly string[];
+  readonly accountIds?: readonly string[];
+}
+
+export interface GrantRegistry {
+  /**
+   * Records `grant` as the client's current grant for the customer (one write) and returns the grant it
+   * replaced, if any; the caller then withdraws its code and revokes its tokens.
+   */
+  replace(clientId: string, subject: string, grant: CurrentGrant, expiresAt: number): Promise<CurrentGrant | undefined>;
+  /** The customer's grants, current and ended, by a Query on the registry's index by customer (bounded). */
+  listBySubject(subject: string): Promise<GrantFacts[]>;
+  /**
+   * Ends the client's current grant for the customer (one conditional write) and returns the grant ended,
+   * by this call or an earlier one, so the caller sweeps its tokens (again).
+   */
+  revoke(clientId: string, subject: string): Promise<CurrentGrant | undefined>;
+  /** The customers the client has (or had) a consent-less grant of, from an index (admin "Revoke all"). */
+  subjectsOf(clientId: string): Promise<string[]>;
 }

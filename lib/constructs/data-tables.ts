@@ -1,5 +1,5 @@
 /**
- * Every DynamoDB table in `lambdas/store/tables.ts`, the same definitions the sandbox creates in dynalite:
+ * Every DynamoDB table in `lambdas/tables.ts`, the same definitions the sandbox creates in dynalite:
  * on-demand, TTL where the definition has one, point-in-time recovery, deletion protection, encrypted
  * with a customer-managed key, and retained when the stack is deleted (consents and audit are records).
  */
@@ -14,7 +14,7 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { allTables, type KeyAttribute, type TableDefinition, type TableKey, tables } from '../../lambdas/store/tables';
+import { allTables, type KeyAttribute, type TableDefinition, type TableKey, tables } from '../../lambdas/tables';
 import { pascalCase } from './naming';
 
 export interface DataTablesProps {

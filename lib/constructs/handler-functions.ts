@@ -13,7 +13,7 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { HandlerEnvironment } from '../../lambdas/environment';
 import { type DynamoAction, type HandlerSpec, handlers, WRITE_ACTIONS } from '../../lambdas/routes';
-import { type TableKey, tables } from '../../lambdas/store/tables';
+import { type TableKey, tables } from '../../lambdas/tables';
 import { PROJECT_ROOT } from '../paths';
 import type { TenantConfig } from '../tenant-config';
 import type { DataTables } from './data-tables';

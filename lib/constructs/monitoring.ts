@@ -26,8 +26,8 @@ import { Construct } from 'constructs';
 import { Metric as BusinessMetric } from '../../lambdas/metric-names';
 import type { TenantConfig } from '../tenant-config';
 import type { DataTables } from './data-tables';
-import type { GatewayApi } from './gateway-api';
 import { type HandlerFunction, METRICS_NAMESPACE } from './handler-functions';
+import type { SurfaceApi } from './surface-api';
 
 /** Metric that the KMS-error log filters publish (namespace `Bankgate`, dimension `service`). */
 export const KMS_ERRORS_METRIC = 'KmsErrors';
@@ -39,7 +39,7 @@ const FIVE_MINUTES = Duration.minutes(5);
 export interface MonitoringProps {
   readonly tenant: TenantConfig;
   readonly serviceName: string;
-  readonly apis: readonly GatewayApi[];
+  readonly apis: readonly SurfaceApi[];
   readonly functions: readonly HandlerFunction[];
   readonly tables: DataTables;
 }
@@ -109,7 +109,7 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
   }
 
-  private addHeader(tenant: TenantConfig, apis: readonly GatewayApi[]): void {
+  private addHeader(tenant: TenantConfig, apis: readonly SurfaceApi[]): void {
     const origins = apis.map((api) => `\`${api.domain.domainName}\``).join(', ');
     this.dashboard.addWidgets(
       new TextWidget({
@@ -147,7 +147,7 @@ export class Monitoring extends Construct {
     );
   }
 
-  private addApi(gateway: GatewayApi, tenant: TenantConfig): void {
+  private addApi(gateway: SurfaceApi, tenant: TenantConfig): void {
     const apiName = gateway.api.restApiName;
     const stage = gateway.api.deploymentStage.stageName;
     const apiMetric = (metricName: string, statistic: string, route?: { path: string; method: string }) =>

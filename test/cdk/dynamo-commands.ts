@@ -15,7 +15,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { TableKey } from '../../lambdas/store/tables';
+import type { TableKey } from '../../lambdas/tables';
 import { PROJECT_ROOT } from '../../lib/paths';
 
 const LAMBDAS = join(PROJECT_ROOT, 'lambdas');

@@ -15,9 +15,9 @@ import { STRICT_TRANSPORT_SECURITY } from '../../lambdas/http/strict-transport';
 import { Metric as BusinessMetric } from '../../lambdas/metric-names';
 import { SIGNING_PURPOSE_NAMES, SIGNING_PURPOSES, type SigningPurpose } from '../../lambdas/ports/keys';
 import { handlers, staticRoutes } from '../../lambdas/routes';
-import { allTables, type TableKey, tables } from '../../lambdas/store/tables';
+import { allTables, type TableKey, tables } from '../../lambdas/tables';
 import type { BankgateStack } from '../../lib/bankgate-stack';
-import { GatewayApi } from '../../lib/constructs/gateway-api';
+import { SurfaceApi } from '../../lib/constructs/surface-api';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { resolveTenant } from '../../lib/tenant-config';
 import { type Json, resourcesOf, sampleTenants, synthesizeTenant } from './synth';
@@ -507,7 +507,7 @@ describe('APIs', () => {
     } as const;
     // Act
     const build = (body: string) => () =>
-      new GatewayApi(scope, `Api${scope.node.children.length}`, {
+      new SurfaceApi(scope, `Api${scope.node.children.length}`, {
         ...props,
         staticRoutes: [{ route, body, headers: { 'content-type': 'application/json' } }],
       });

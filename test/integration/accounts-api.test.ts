@@ -19,7 +19,7 @@ import type { ObErrorDetail } from '../../lambdas/errors';
 import { certificateThumbprint } from '../../lambdas/http/request';
 import type { BankAccount, BankBalance, BankData, BankTransaction } from '../../lambdas/ports/bank-data';
 import type { TokenStore } from '../../lambdas/ports/store';
-import { allTables } from '../../lambdas/store/tables';
+import { allTables } from '../../lambdas/tables';
 import { ensureTables, sandboxTableName } from '../../sandbox/dynamo';
 import { clientCertIdentity } from '../../sandbox/event';
 import { createCertificateAuthority, issueCertificate } from '../../sandbox/pki';

@@ -12,7 +12,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { createStores } from '../../lambdas/adapters/dynamodb';
 import { parseClient } from '../../lambdas/domain/client';
-import { allTables } from '../../lambdas/store/tables';
+import { allTables } from '../../lambdas/tables';
 import { sandboxTableName } from '../../sandbox/dynamo';
 import { CookieBrowser, signInAndAllow } from '../support/customer-journey';
 import { asForm, nowSeconds } from '../support/fapi-requests';

@@ -30,8 +30,8 @@ import { SAMPLE_CATALOG } from '../../lambdas/domain/gateway/catalog';
 import { OB_CRIT } from '../../lambdas/domain/gateway/jose-policy';
 import type { TokenRecord } from '../../lambdas/domain/model';
 import { mintToken } from '../../lambdas/domain/token-issuer';
-import type { GrantRegistry } from '../../lambdas/ports/gateway';
 import type { KeyService } from '../../lambdas/ports/keys';
+import type { GrantRegistry } from '../../lambdas/ports/store';
 import { demoBank } from '../../sandbox/seed';
 import {
   type HandlerEnvironment,

@@ -36,7 +36,7 @@ import {
 import { mintToken } from '../../lambdas/domain/token-issuer';
 import { certificateThumbprint } from '../../lambdas/http/request';
 import { SIGNING_PURPOSES, type SigningPurpose } from '../../lambdas/ports/keys';
-import { allTables } from '../../lambdas/store/tables';
+import { allTables } from '../../lambdas/tables';
 import { sandboxTableName } from '../../sandbox/dynamo';
 import { issueCertificate, loadCertificateAuthority } from '../../sandbox/pki';
 import type { TestSandbox } from '../support/sandbox';

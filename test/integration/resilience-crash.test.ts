@@ -12,7 +12,7 @@ import { fetch } from 'undici';
 import { createStores, type Stores } from '../../lambdas/adapters/dynamodb';
 import { hashSecret } from '../../lambdas/domain/tokens';
 import { certificateThumbprint } from '../../lambdas/http/request';
-import { allTables } from '../../lambdas/store/tables';
+import { allTables } from '../../lambdas/tables';
 import { sandboxTableName } from '../../sandbox/dynamo';
 import { type KillableSandbox, startKillableSandbox } from '../support/faults';
 import type { TestSandbox } from '../support/sandbox';

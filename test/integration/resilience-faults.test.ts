@@ -9,7 +9,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fetch } from 'undici';
 import { codeRecordId } from '../../lambdas/domain/authorization';
 import { hashSecret } from '../../lambdas/domain/tokens';
-import { tableName } from '../../lambdas/store/tables';
+import { tableName } from '../../lambdas/tables';
 import { wiring } from '../../lambdas/wiring';
 import { injectKmsFaults, injectStoreFaults, type KmsFaults, type StoreFaults } from '../support/faults';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';

@@ -11,7 +11,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type JWK, SignJWT } from 'jose';
 import { fetch } from 'undici';
 import { createStores } from '../../lambdas/adapters/dynamodb';
-import { allTables } from '../../lambdas/store/tables';
+import { allTables } from '../../lambdas/tables';
 import { sandboxTableName } from '../../sandbox/dynamo';
 import { type KillableSandbox, startKillableSandbox } from '../support/faults';
 import { seedAuthorisedConsent, seedAuthorizationCode } from '../support/seeded-grants';

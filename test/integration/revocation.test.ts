@@ -12,7 +12,7 @@ import { Agent, fetch } from 'undici';
 import { endReplacedGrant, revokeGrant } from '../../lambdas/domain/revocation';
 import { hashSecret } from '../../lambdas/domain/tokens';
 import { certificateThumbprint } from '../../lambdas/http/request';
-import { tableName } from '../../lambdas/store/tables';
+import { tableName } from '../../lambdas/tables';
 import { wiring } from '../../lambdas/wiring';
 import { formatDn } from '../../sandbox/event';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';

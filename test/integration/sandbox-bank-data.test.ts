@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoBankData } from '../../lambdas/adapters/dynamodb/bank-data';
 import type { BankData } from '../../lambdas/ports/bank-data';
-import { tables } from '../../lambdas/store/tables';
+import { tables } from '../../lambdas/tables';
 import { ensureTables, type LocalDynamo, sandboxTableName, startLocalDynamo } from '../../sandbox/dynamo';
 import { type DemoBank, demoBank } from '../../sandbox/seed';
 

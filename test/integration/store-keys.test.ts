@@ -5,7 +5,7 @@
  */
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { Stores } from '../../lambdas/adapters/dynamodb';
-import type { GrantRegistry } from '../../lambdas/ports/gateway';
+import type { GrantRegistry } from '../../lambdas/ports/store';
 import { type HandlerEnvironment, startHandlerEnvironment } from '../support/handler-environment';
 
 const ISSUER = 'https://auth.store-keys.test';

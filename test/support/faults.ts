@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type TableKey, tableName } from '../../lambdas/store/tables';
+import { type TableKey, tableName } from '../../lambdas/tables';
 import { wiring } from '../../lambdas/wiring';
 import type { SandboxPorts } from '../../sandbox/sandbox';
 import { type SandboxProcess, startSandboxProcess } from '../../sandbox/tenant-process';

@@ -14,7 +14,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import * as x509 from '@peculiar/x509';
 import type { APIGatewayEventClientCertificate } from 'aws-lambda';
 import { certificateThumbprint } from '../../lambdas/http/request';
-import { allTables } from '../../lambdas/store/tables';
+import { allTables } from '../../lambdas/tables';
 import { ensureTables, sandboxTableName, startLocalDynamo } from '../../sandbox/dynamo';
 import { clientCertIdentity } from '../../sandbox/event';
 import { ensureTenantKeys, keyEnvironment } from '../../sandbox/kms/bootstrap';

@@ -15,7 +15,7 @@ import {
 import { type Client, parseClient, type TokenSettings } from '../../lambdas/domain/client';
 import { type ApiDefinition, SAMPLE_CATALOG } from '../../lambdas/domain/gateway/catalog';
 import { OAuthError } from '../../lambdas/errors';
-import { type Actor, type AuditEntry, ConflictingChange, InvalidCursor } from '../../lambdas/ports/gateway';
+import { type Actor, type AuditEntry, ConflictingChange, InvalidCursor } from '../../lambdas/ports/admin';
 
 const STAFF: Actor = { kind: 'staff', id: 'staff-admin', name: 'Alex Admin' };
 const AT = '2026-12-01T10:00:00.000Z';

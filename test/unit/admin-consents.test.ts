@@ -10,7 +10,8 @@ import {
   revokeConsentAsAdmin,
 } from '../../lambdas/domain/admin/consents';
 import type { TokenRecord } from '../../lambdas/domain/model';
-import type { AuditEntry, CurrentGrant, GrantRegistry } from '../../lambdas/ports/gateway';
+import type { AuditEntry } from '../../lambdas/ports/admin';
+import type { CurrentGrant, GrantRegistry } from '../../lambdas/ports/store';
 import { authorisedConsent, memoryAuthorizations, memoryConsents, memoryTokens, NOW, tppClient } from './grants-fakes';
 
 const STAFF = { actor: { kind: 'staff', id: 'sub-ada', name: 'Ada Admin' }, at: '2026-12-01T10:00:00.000Z' } as const;

@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import { mockClient } from 'aws-sdk-client-mock';
 import { dynamoAdminStore } from '../../lambdas/adapters/dynamodb/admin-store';
 import { SAMPLE_CATALOG } from '../../lambdas/domain/gateway/catalog';
-import { type AuditEntry, ConflictingChange } from '../../lambdas/ports/gateway';
+import { type AuditEntry, ConflictingChange } from '../../lambdas/ports/admin';
 
 process.env.TABLE_CLIENTS = 'clients';
 process.env.TABLE_APIS = 'apis';

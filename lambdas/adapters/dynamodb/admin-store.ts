@@ -14,8 +14,8 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { type AdminChange, type AdminStore, ConflictingChange } from '../../ports/gateway';
-import { tableName } from '../../store/tables';
+import { type AdminChange, type AdminStore, ConflictingChange } from '../../ports/admin';
+import { tableName } from '../../tables';
 import { apiItem, listApis, readApi } from './apis';
 import { auditItem } from './audit';
 import { listClients, readTokenSettings } from './clients';

@@ -4,8 +4,8 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { API_ID_PATTERN, type ApiDefinition, parseApiDefinition } from '../../domain/gateway/catalog';
-import type { ApiCatalog, Page, PageRequest, Versioned } from '../../ports/gateway';
-import { LISTING_ATTRIBUTE, tableName } from '../../store/tables';
+import type { ApiCatalog, Page, PageRequest, Versioned } from '../../ports/admin';
+import { LISTING_ATTRIBUTE, tableName } from '../../tables';
 import { listingPage } from './document-client';
 
 /** The `listing` value of API items (the admin console's API list). */

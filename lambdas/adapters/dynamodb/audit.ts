@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry, AuditLog } from '../../ports/gateway';
-import { LISTING_ATTRIBUTE, tableName } from '../../store/tables';
+import type { AuditEntry, AuditLog } from '../../ports/admin';
+import { LISTING_ATTRIBUTE, tableName } from '../../tables';
 import { listingPage } from './document-client';
 
 /** The `listing` value of audit items: the log of every entity, by time. */

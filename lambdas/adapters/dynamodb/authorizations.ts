@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthorizationKind, AuthorizationRecord } from '../../domain/authorization';
 import type { AuthorizationStore } from '../../ports/store';
-import { tableName } from '../../store/tables';
+import { tableName } from '../../tables';
 import { isConditionFailure, setChanges, updateIf } from './document-client';
 import { storeKey } from './store-key';
 

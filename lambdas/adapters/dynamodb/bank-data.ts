@@ -22,7 +22,7 @@ import type {
   BankTransaction,
   TransactionWindow,
 } from '../../ports/bank-data';
-import { tableName } from '../../store/tables';
+import { tableName } from '../../tables';
 
 const customerKey = (subject: string) => `CUSTOMER#${subject}`;
 const accountKey = (accountId: string) => `ACCOUNT#${accountId}`;

@@ -1,8 +1,8 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CLIENT_ID_PATTERN, type Client, checkIdTokenAlg, parseClient, type TokenSettings } from '../../domain/client';
-import type { Page, PageRequest, Versioned } from '../../ports/gateway';
+import type { Page, PageRequest, Versioned } from '../../ports/admin';
 import type { ClientStore } from '../../ports/store';
-import { LISTING_ATTRIBUTE, tableName } from '../../store/tables';
+import { LISTING_ATTRIBUTE, tableName } from '../../tables';
 import { listingPage } from './document-client';
 
 /** The `listing` value of client items (the admin console's client list). */

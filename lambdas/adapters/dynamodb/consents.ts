@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Consent } from '../../domain/model';
 import type { ConsentStore } from '../../ports/store';
-import { tableName } from '../../store/tables';
+import { tableName } from '../../tables';
 import { queryIndex, setChanges, updateIf } from './document-client';
 
 export function dynamoConsentStore(doc: DynamoDBDocumentClient): ConsentStore {

@@ -11,7 +11,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DeveloperAccount, DeveloperStore, Review } from '../../ports/developers';
-import { tableName } from '../../store/tables';
+import { tableName } from '../../tables';
 import { isConditionFailure } from './document-client';
 
 export const OPEN_QUEUE = 'open';

@@ -5,8 +5,8 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { InvalidCursor, type Page, type PageRequest } from '../../ports/gateway';
-import { LISTING_ATTRIBUTE, LISTING_INDEX } from '../../store/tables';
+import { InvalidCursor, type Page, type PageRequest } from '../../ports/admin';
+import { LISTING_ATTRIBUTE, LISTING_INDEX } from '../../tables';
 
 export function isConditionFailure(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as Error).name === 'ConditionalCheckFailedException';
@@ -94,7 +94,7 @@ function decodeCursor(cursor: string, keyNames: readonly string[]): Record<strin
 }
 
 /**
- * One page of a table's `byListing` index (see `store/tables.ts`): items whose `listing` is `value`, in sort
+ * One page of a table's `byListing` index (see `tables.ts`): items whose `listing` is `value`, in sort
  * key order (`newestFirst` reverses it). `keyNames`: the table's key attributes and the index sort key, which
  * (with `listing`) make up the cursor.
  */

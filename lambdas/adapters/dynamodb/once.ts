@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { OnceKey, OnceStore } from '../../ports/store';
-import { tableName } from '../../store/tables';
+import { tableName } from '../../tables';
 import { isConditionFailure } from './document-client';
 import { storeKey } from './store-key';
 

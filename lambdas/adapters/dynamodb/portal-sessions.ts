@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, PutCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { PortalSessionRecord, PortalSignInRecord } from '../../domain/portal-session';
 import type { PortalSessionStore } from '../../ports/store';
-import { tableName } from '../../store/tables';
+import { tableName } from '../../tables';
 import { updateIf } from './document-client';
 
 export function dynamoPortalSessionStore(doc: DynamoDBDocumentClient): PortalSessionStore {

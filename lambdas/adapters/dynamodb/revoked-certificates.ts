@@ -14,9 +14,9 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { type RevokedCertificate, revocationKey } from '../../domain/certificate-revocation';
+import { type AuditEntry, ConflictingChange, type Versioned } from '../../ports/admin';
 import type { CertificateRevocationList } from '../../ports/certificate-revocation';
-import { type AuditEntry, ConflictingChange, type Versioned } from '../../ports/gateway';
-import { tableName } from '../../store/tables';
+import { tableName } from '../../tables';
 import { lostRace } from './admin-store';
 import { auditItem } from './audit';
 

@@ -28,9 +28,9 @@ import {
   type TokenStore,
   type TokenUseRequest,
 } from '../../ports/store';
-import { TOKENS_BY_CLIENT_INDEX, tableName } from '../../store/tables';
+import { TOKENS_BY_CLIENT_INDEX, tableName } from '../../tables';
 import { isConditionFailure } from './document-client';
-import { grantRegistryId } from './gateway-grants';
+import { grantRegistryId } from './grant-registry';
 import { REVOCATION_LOOKUP_SK } from './revoked-certificates';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

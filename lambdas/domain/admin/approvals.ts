@@ -6,8 +6,8 @@
  * so two reviewers deciding at once cannot both win.
  */
 import { InvalidRequest, OAuthError } from '../../errors';
+import { type ApiCatalog, ConflictingChange, type ReviewEffect } from '../../ports/admin';
 import type { DeveloperStore, Review, ReviewEvent } from '../../ports/developers';
-import { type ApiCatalog, ConflictingChange, type ReviewEffect } from '../../ports/gateway';
 import type { ClientStore } from '../../ports/store';
 import * as z from '../../validation';
 import { type AdminCommand, type AdminDeps, ChangeConflict, notFound } from './changes';

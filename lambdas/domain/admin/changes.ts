@@ -20,7 +20,7 @@ import {
   type Page,
   type PageRequest,
   type Versioned,
-} from '../../ports/gateway';
+} from '../../ports/admin';
 import type { ClientStore } from '../../ports/store';
 import { TokenSettingsSchema } from '../client';
 import { type ApiDefinition, ApiDefinitionSchema, apiIdOf, type JosePolicy } from '../gateway/catalog';

@@ -4,7 +4,7 @@
  * consent or grant first, then every token of it, before the answer). Each revocation is in the audit log
  * under `consent:<id>` or `grant:<clientId>:<customer>` with the staff member who did it.
  */
-import type { AuditLog } from '../../ports/gateway';
+import type { AuditLog } from '../../ports/admin';
 import type { ClientStore } from '../../ports/store';
 import { usageOf } from '../connected-apps';
 import type { Consent } from '../model';

@@ -4,8 +4,8 @@
  * lookup item it writes — and the tokens bound to the certificate are swept before the use-case returns.
  */
 import { InvalidRequest } from '../../errors';
+import { ConflictingChange } from '../../ports/admin';
 import type { CertificateRevocationList } from '../../ports/certificate-revocation';
-import { ConflictingChange } from '../../ports/gateway';
 import type { TokenStore } from '../../ports/store';
 import * as z from '../../validation';
 import {

@@ -3,7 +3,7 @@
  * config: claim name and the administrator value) holds the administrator value. Anybody else the IdP
  * authenticates, a clerk or a bank customer, is refused at sign-in and never gets a session.
  */
-import type { Actor } from '../../ports/gateway';
+import type { Actor } from '../../ports/admin';
 
 export interface StaffAdmissionRule {
   /** The ID-token claim carrying roles or groups, e.g. `roles`, `groups`. */

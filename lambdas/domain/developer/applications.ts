@@ -5,8 +5,8 @@
  * no gateway API until the bank approves an API application for it.
  */
 import { X509Certificate } from 'node:crypto';
+import type { ApiCatalog } from '../../ports/admin';
 import type { DeveloperAccount, DeveloperStore, Review } from '../../ports/developers';
-import type { ApiCatalog } from '../../ports/gateway';
 import type { ClientStore } from '../../ports/store';
 import { type Client, type ClientInput, ClientSchema } from '../client';
 import { newIdentifier } from '../tokens';

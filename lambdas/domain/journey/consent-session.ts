@@ -6,9 +6,15 @@
  */
 import { AccessDenied, InvalidRequest, OAuthError } from '../../errors';
 import type { BankData } from '../../ports/bank-data';
-import type { CurrentGrant, GrantRegistry } from '../../ports/gateway';
 import type { KeyService } from '../../ports/keys';
-import type { AuthorizationStore, ClientStore, ConsentStore, TokenStore } from '../../ports/store';
+import type {
+  AuthorizationStore,
+  ClientStore,
+  ConsentStore,
+  CurrentGrant,
+  GrantRegistry,
+  TokenStore,
+} from '../../ports/store';
 import { accountName, hasSortCode, maskedNumber } from '../account-labels';
 import { type AuthorizationCodeRecord, CODE_TTL, codeRecordId, type LoginSessionRecord } from '../authorization';
 import { authorizationResponseUrl } from '../authorization-request';

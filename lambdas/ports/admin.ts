@@ -1,9 +1,8 @@
 /**
- * Gateway ports: the API catalog, administrative changes with their audit log, and the latest
- * consent-less grant per client and customer (so re-authorisation replaces the earlier grant).
+ * Admin ports: the API catalog the gateway serves, administrative changes with their audit log, and the
+ * paging shared by the admin lists.
  */
 import type { Client, TokenSettings } from '../domain/client';
-import type { GrantFacts } from '../domain/connected-apps';
 import type { ApiDefinition } from '../domain/gateway/catalog';
 import type { AccountStatus, Review } from './developers';
 
@@ -123,32 +122,4 @@ export interface AdminStore {
    * the version that was read. Throws ConflictingChange when it is not.
    */
   commit(change: AdminChange, audit: AuditEntry): Promise<void>;
-}
-
-/** A consent-less grant and the authorization code that carries it to the token endpoint. */
-export interface CurrentGrant {
-  readonly grantId: string;
-  /** Id of the code's record (`codeRecordId`). */
-  readonly codeId?: string;
-  /** What the customer granted, for her dashboard: epoch seconds, scope groups, accounts. */
-  readonly grantedAt?: number;
-  readonly grantedScopes?: readonly string[];
-  readonly accountIds?: readonly string[];
-}
-
-export interface GrantRegistry {
-  /**
-   * Records `grant` as the client's current grant for the customer (one write) and returns the grant it
-   * replaced, if any; the caller then withdraws its code and revokes its tokens.
-   */
-  replace(clientId: string, subject: string, grant: CurrentGrant, expiresAt: number): Promise<CurrentGrant | undefined>;
-  /** The customer's grants, current and ended, by a Query on the registry's index by customer (bounded). */
-  listBySubject(subject: string): Promise<GrantFacts[]>;
-  /**
-   * Ends the client's current grant for the customer (one conditional write) and returns the grant ended,
-   * by this call or an earlier one, so the caller sweeps its tokens (again).
-   */
-  revoke(clientId: string, subject: string): Promise<CurrentGrant | undefined>;
-  /** The customers the client has (or had) a consent-less grant of, from an index (admin "Revoke all"). */
-  subjectsOf(clientId: string): Promise<string[]>;
 }

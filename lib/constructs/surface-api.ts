@@ -48,7 +48,7 @@ export interface StaticApiRoute {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-export interface GatewayApiProps {
+export interface SurfaceApiProps {
   readonly tenant: string;
   readonly surface: Surface;
   readonly domainName: string;
@@ -65,13 +65,13 @@ export interface GatewayApiProps {
   readonly hostedZone?: IHostedZone;
 }
 
-export class GatewayApi extends Construct {
+export class SurfaceApi extends Construct {
   readonly api: RestApi;
   readonly domain: DomainName;
   /** Every route of the API, Lambda-backed and static. */
   readonly routes: readonly Route[];
 
-  constructor(scope: Construct, id: string, props: GatewayApiProps) {
+  constructor(scope: Construct, id: string, props: SurfaceApiProps) {
     super(scope, id);
     const staticRoutes = props.staticRoutes ?? [];
     this.routes = [...props.routes.map(({ route }) => route), ...staticRoutes.map(({ route }) => route)];

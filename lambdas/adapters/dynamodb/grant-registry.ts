@@ -7,8 +7,8 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { GrantFacts } from '../../domain/connected-apps';
-import type { CurrentGrant, GrantRegistry } from '../../ports/gateway';
-import { GRANT_CLIENT_ATTRIBUTE, GRANTS_BY_CLIENT_INDEX, tableName } from '../../store/tables';
+import type { CurrentGrant, GrantRegistry } from '../../ports/store';
+import { GRANT_CLIENT_ATTRIBUTE, GRANTS_BY_CLIENT_INDEX, tableName } from '../../tables';
 import { isConditionFailure, queryIndex } from './document-client';
 import { storeKey } from './store-key';
 
