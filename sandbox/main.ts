@@ -9,9 +9,12 @@
  *   - BANKGATE_TENANT=<id> (tpi-bank | north-bank): that one bank only, on BANKGATE_*_PORT.
  */
 
+// First: it checks the Node.js version before any library prints about it.
+import './node-version';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type AppSummary, appPorts, DEFAULT_APP_PORTS, startDemoApps } from './apps';
+import { claimDataDir, DataDirInUse } from './data-dir-lock';
 import { ensurePki } from './pki';
 import { PORT_NAMES, portEnvName, type RunningSandbox, type SandboxManifest, startSandbox } from './sandbox';
 import { REPO_ROOT } from './server';
@@ -194,7 +197,7 @@ function portVariables(): Map<number, string> {
 }
 
 /** A start failure a newcomer can act on, in one line; undefined for anything else. */
-export function startFailure(error: unknown, dataDir: string): string | undefined {
+export function startFailure(error: unknown): string | undefined {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string }).code;
   const busy = code === 'EADDRINUSE' ? (error as { port?: number }).port : /EADDRINUSE[^\n]*?:(\d+)/.exec(message)?.[1];
@@ -203,10 +206,7 @@ export function startFailure(error: unknown, dataDir: string): string | undefine
     const move = variable ? `set ${variable}=<free port> (or 0 for any)` : 'free it or move the sandbox to other ports';
     return `Port ${busy} is in use (another sandbox or program?): stop it, or ${move}. npm start -- --help lists the ports.`;
   }
-  // LevelDB (dynalite) holds a lock file per table folder: a second process on the same data dir cannot open it.
-  if (/\bLOCK\b|lock hold by current process|Resource temporarily unavailable/.test(message)) {
-    return `The data dir ${dataDir} is in use by another sandbox: stop that one, or set BANKGATE_DATA_DIR to another folder.`;
-  }
+  if (error instanceof DataDirInUse) return error.message;
   return undefined;
 }
 
@@ -215,12 +215,13 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  // Lambda runs Node 22; the SDK's "upgrade Node" notice about the local Node 20 is noise here.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const dataDir = resolve(process.env.BANKGATE_DATA_DIR ?? join(REPO_ROOT, '.local'));
   const only = process.env.BANKGATE_TENANT;
-  const running = await (only ? runOneBank(dataDir, tenantById(only)) : runDemo(dataDir)).catch((error: unknown) => {
-    const plain = startFailure(error, dataDir);
+  const running = await (async () => {
+    process.on('exit', claimDataDir(dataDir));
+    return only ? runOneBank(dataDir, tenantById(only)) : runDemo(dataDir);
+  })().catch((error: unknown) => {
+    const plain = startFailure(error);
     if (!plain) throw error;
     console.error(plain);
     process.exit(1);

@@ -4,6 +4,8 @@
  * the authorization URL; after you sign in and allow in the browser, paste the callback URL and it
  * exchanges the code over mutual TLS and prints the accounts you shared.
  */
+// First: it checks the Node.js version before any library prints about it.
+import './node-version';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';

@@ -6,7 +6,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Adapter, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+// @ts-expect-error oidc-provider ships no types for its own memory adapter module.
+import { createMemoryAdapter } from 'oidc-provider/lib/adapters/memory_adapter.js';
 import { LOGIN_PAGE_CSP, renderIdpLandingPage, renderLoginPage } from './login-page';
 import { loadOrCreateIdpSecrets } from './persisted-keys';
 
@@ -117,6 +119,9 @@ function providerConfiguration(
       response_types: ['code'],
       require_auth_time: true,
     })),
+    // Its own in-memory store, given explicitly: the library warns only when it has to pick it itself. Sign-in
+    // sessions and codes need not outlive the process (the signing and cookie keys are kept on disk).
+    adapter: (createMemoryAdapter as () => (name: string) => Adapter)(),
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
     responseTypes: ['code'],
     scopes: ['openid', 'profile'],

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { exportJWK, generateKeyPair } from 'jose';
 import { createCertificateAuthority, issueCertificate } from '../../sandbox/pki';
 import { demoTpps } from '../../sandbox/seed';
+import { withoutNodeVersionLine } from '../support/node-line';
 
 jest.setTimeout(30_000);
 
@@ -40,7 +41,7 @@ afterEach(() => rm(dataDir, { recursive: true, force: true }));
 it('says in one line that there is no manifest and how to get one', async () => {
   const { code, stderr } = await run(join(dataDir, 'none'));
   expect(code).toBe(1);
-  expect(stderr.trim().split('\n')).toEqual([
+  expect(withoutNodeVersionLine(stderr)).toEqual([
     expect.stringMatching(/^No sandbox manifest at .*: start the sandbox first \(npm start\)\.$/),
   ]);
 });
@@ -73,5 +74,7 @@ it('says in one line that the sandbox is not running', async () => {
   const { code, stderr } = await run(dataDir);
   // Assess
   expect(code).toBe(1);
-  expect(stderr.trim()).toBe('The sandbox is not running (connection refused): start it with npm start.');
+  expect(withoutNodeVersionLine(stderr)).toEqual([
+    'The sandbox is not running (connection refused): start it with npm start.',
+  ]);
 });
