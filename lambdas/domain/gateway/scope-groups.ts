@@ -50,5 +50,6 @@ export function grantedScopesOf(
   const offered = new Set(offeredScopeGroups(requestedScopes).map((group) => group.id));
   const dropped = requestedScopes.filter((scope) => !offered.has(scope) && !granted.includes(scope));
   if (dropped.length > 0) return { error: `granted_scopes may leave out only scope groups, not: ${dropped.join(' ')}` };
-  return { scopes: granted };
+  // In the order requested, so the scope string the tokens carry reads like the request it narrows.
+  return { scopes: requestedScopes.filter((scope) => granted.includes(scope)) };
 }

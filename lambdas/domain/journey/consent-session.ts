@@ -214,7 +214,8 @@ export async function authoriseConsent(input: AuthoriseInput, deps: AuthoriseDep
     expiresAt: now + CODE_TTL,
     redirectUri: login.request.redirectUri,
     codeChallenge: login.request.codeChallenge,
-    scope: login.request.scope,
+    // RFC 6749 §5.1 / §3.3: the tokens (and the token response) carry the scope granted, not the one requested.
+    scope: grantedScopes.join(' '),
     nonce: login.request.nonce,
   };
   await deps.authorizations.put(record);
