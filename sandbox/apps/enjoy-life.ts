@@ -13,13 +13,22 @@ import { CompactSign, compactDecrypt } from 'jose';
 import * as oidc from 'openid-client';
 import type { BankConnection } from './bank';
 import { barChart, dataTable } from './charts';
+import {
+  type Connection as BankTokens,
+  BankUnavailable,
+  connectFailure,
+  NotAuthorized,
+  type RefreshGrant,
+  Revoked,
+  refusal,
+  tokensInto,
+  withToken,
+} from './connection';
 import { csrfField, csrfOk, type Html, html, page, readForm, redirect, type Session, Sessions, sendPage } from './html';
 
 const APP = 'Enjoy Life';
 const BRAND = '#6b3fa0';
 const AISP = '/open-banking/v3.1/aisp';
-/** Refresh a little before the bank's expiry, so a call never leaves with a token about to lapse. */
-const EXPIRY_MARGIN_MS = 10_000;
 const MONTHS_SHOWN = 3;
 
 export interface EnjoyLifeUser {
@@ -133,17 +142,12 @@ export function monthsShown(now: Date, count = MONTHS_SHOWN): string[] {
 
 // ---- Connections ------------------------------------------------------------------------------------
 
-interface Connection {
-  readonly bank: string;
-  items: ItemId[];
-  consentId?: string;
-  accessToken: string;
-  refreshToken?: string;
-  expiresAt: number;
-  status: 'connected' | 'revoked';
-  /** One refresh at a time: with rotation, a second concurrent refresh would present a spent token. */
-  refreshing?: Promise<void>;
-}
+type Connection = BankTokens<ItemId>;
+
+const refreshGrant =
+  (bank: BankConnection): RefreshGrant =>
+  (refreshToken) =>
+    oidc.refreshTokenGrant(bank.config, refreshToken);
 
 interface Pending {
   readonly bank: string;
@@ -159,83 +163,8 @@ interface EnjoySession {
   flash?: { readonly kind: 'ok' | 'error'; readonly text: string };
 }
 
-/** The bank withdrew the connection (consent revoked, tokens revoked): the customer has to reconnect. */
-class Revoked extends Error {}
-/** The bank refused this call for this grant (e.g. a service outside the authorised items). */
-class NotAuthorized extends Error {}
-/** The bank had a problem (5xx, server_error, temporarily_unavailable, no answer): try again later. */
-class BankUnavailable extends Error {}
-
-async function refusal(response: Response): Promise<Error> {
-  const body = (await response.json().catch(() => ({}))) as {
-    error?: string;
-    error_description?: string;
-    Errors?: { ErrorCode?: string; Message?: string }[];
-  };
-  const error = body.error ?? body.Errors?.[0]?.ErrorCode ?? `HTTP ${response.status}`;
-  const description = body.error_description ?? body.Errors?.[0]?.Message ?? '';
-  if (response.status >= 500 || error === 'server_error' || error === 'temporarily_unavailable') {
-    return new BankUnavailable(`${error}${description ? `: ${description}` : ''}`);
-  }
-  if (response.status === 403) return new NotAuthorized(description || error);
-  return new Error(`${error}${description ? `: ${description}` : ''}`);
-}
-
-function tokensInto(connection: Connection, tokens: oidc.TokenEndpointResponse) {
-  connection.accessToken = tokens.access_token;
-  // Rotation: a new refresh token replaces the old; none returned keeps the old one.
-  connection.refreshToken = tokens.refresh_token ?? connection.refreshToken;
-  connection.expiresAt = Date.now() + (tokens.expires_in ?? 300) * 1000;
-}
-
-async function refresh(bank: BankConnection, connection: Connection): Promise<void> {
-  connection.refreshing ??= (async () => {
-    if (!connection.refreshToken) throw new Revoked();
-    try {
-      tokensInto(connection, await oidc.refreshTokenGrant(bank.config, connection.refreshToken));
-    } catch (error) {
-      if (error instanceof oidc.ResponseBodyError && error.error === 'invalid_grant') {
-        connection.status = 'revoked';
-        throw new Revoked();
-      }
-      throw new BankUnavailable(error instanceof oidc.ResponseBodyError ? error.error : String(error));
-    }
-  })().finally(() => {
-    connection.refreshing = undefined;
-  });
-  return connection.refreshing;
-}
-
-/** A call with the connection's access token: refreshed first only if expired, and once more if refused as invalid. */
-async function withToken(
-  bank: BankConnection,
-  connection: Connection,
-  call: (token: string) => Promise<Response>,
-): Promise<Response> {
-  if (connection.status === 'revoked') throw new Revoked();
-  if (connection.refreshing) await connection.refreshing;
-  if (connection.expiresAt - EXPIRY_MARGIN_MS < Date.now()) await refresh(bank, connection);
-  const send = async (token: string) => {
-    try {
-      return await call(token);
-    } catch (error) {
-      throw new BankUnavailable(error instanceof Error ? error.message : String(error));
-    }
-  };
-  let response = await send(connection.accessToken);
-  if (response.status === 401) {
-    await refresh(bank, connection);
-    response = await send(connection.accessToken);
-    if (response.status === 401) {
-      connection.status = 'revoked';
-      throw new Revoked();
-    }
-  }
-  return response;
-}
-
 async function aisp<T>(bank: BankConnection, connection: Connection, path: string): Promise<T> {
-  const response = await withToken(bank, connection, (token) =>
+  const response = await withToken(connection, refreshGrant(bank), (token) =>
     bank.fetch(`${bank.registration.mtlsBaseUrl}${AISP}${path}`, {
       headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
     }),
@@ -269,7 +198,7 @@ async function gateway(
 ): Promise<Response> {
   const now = new Date();
   const txnTime = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  const response = await withToken(bank, connection, (token) => {
+  const response = await withToken(connection, refreshGrant(bank), (token) => {
     stan = (stan + 1) % 10_000_000;
     return bank.fetch(`${bank.registration.mtlsBaseUrl}/gateway${path}`, {
       method,
@@ -818,12 +747,9 @@ ${result ?? ''}`,
           pkceCodeVerifier: pending.verifier,
           expectedState: pending.state,
         });
-        // What the customer granted at the bank (she may untick service groups there). The token response's
-        // `scope` repeats the request here, so the app asks the bank (RFC 7662 introspection of its own token).
-        const introspected = await oidc.tokenIntrospection(bank.config, tokens.access_token);
-        const granted = Array.isArray(introspected.granted_scopes)
-          ? (introspected.granted_scopes as string[])
-          : (tokens.scope?.split(' ') ?? [...pending.items]);
+        // What the customer granted at the bank (she may untick service groups there): the token response's
+        // `scope` (RFC 6749 §5.1; absent means as requested).
+        const granted = tokens.scope?.split(' ') ?? [...pending.items];
         const connection: Connection = {
           bank: pending.bank,
           items: pending.items.filter((item) => granted.includes(item)),
@@ -839,13 +765,7 @@ ${result ?? ''}`,
         if (previous) await disconnect(bank, previous).catch(() => undefined);
         session.data.flash = { kind: 'ok', text: `Connected to ${pending.bank}.` };
       } catch (error) {
-        const text =
-          error instanceof oidc.AuthorizationResponseError && error.error === 'access_denied'
-            ? `You did not give Enjoy Life access at ${pending.bank}. Nothing was shared.`
-            : error instanceof oidc.AuthorizationResponseError &&
-                (error.error === 'server_error' || error.error === 'temporarily_unavailable')
-              ? `${pending.bank} had a problem (${error.error}). Please try again in a moment.`
-              : `${pending.bank} did not connect: ${error instanceof oidc.AuthorizationResponseError || error instanceof oidc.ResponseBodyError ? `${error.error}${error.error_description ? ` (${error.error_description})` : ''}` : String(error)}`;
+        const text = connectFailure(pending.bank, APP, error);
         session.data.flash = { kind: 'error', text };
       }
       redirect(res, '/', headers);
