@@ -9,7 +9,13 @@ const common = {
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      // RSA key generation (PS256 fixtures) takes seconds on a busy 2-core CI machine; 5 s is not a bound on the code.
+      testTimeout: 30_000,
+    },
     { ...common, displayName: 'cdk', testMatch: ['<rootDir>/test/cdk/**/*.test.ts'] },
     {
       ...common,
