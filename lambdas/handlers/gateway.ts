@@ -70,8 +70,10 @@ function checkTaiwanHeaders(call: GatewayCall) {
 function authorize(call: GatewayCall) {
   // Approved by the bank for this client (developer-portal API application), from the token already read.
   requireApprovedApi(call.token, call.api);
-  // The group as required scope: a token whose request never named the group fails as insufficient_scope.
-  requireScope(call.token, call.api.scopeGroup);
+  // A client's own token (client_credentials) without the group's scope: insufficient_scope (RFC 6750 §3.1).
+  // A customer's token carries the scope she granted (RFC 6749 §5.1): a group she did not grant is hers to
+  // grant, so the answer says the user has not authorised it, whether or not the fintech asked for it.
+  if (call.token.subject === undefined) requireScope(call.token, call.api.scopeGroup);
   ({ subject: call.subject } = requireGrantedGroup(call.token, call.api));
   // For every API (Taiwan ones require X-ClientId): the backend is never told another client's identity.
   requireOwnIdentityHeaders(read(call), call.token.clientId);

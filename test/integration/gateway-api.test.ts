@@ -174,12 +174,14 @@ async function customerToken(
   const client = (await stores.clients.get(tpp.clientId))!;
   const now = Math.floor(Date.now() / 1000);
   const grantId = randomBytes(16).toString('base64url');
+  const grantedScopes = options.grantedScopes ?? ALL_GROUPS;
   // Issuance is conditional on the consent-less grant being the client's current one, as the code grant records it.
   await grantRegistry.replace(tpp.clientId, 'anne', { grantId }, now + 3600);
   const token = mintToken({
     kind: options.kind ?? 'access',
     client,
-    scope: `openid ${ALL_GROUPS.join(' ')}`,
+    // The scope granted (RFC 6749 §5.1), as the code exchange gives it.
+    scope: `openid ${grantedScopes.join(' ')}`,
     certThumbprint: tpp.thumbprint,
     now,
     ttl: 3600,
@@ -189,7 +191,7 @@ async function customerToken(
       subject: 'anne',
       authTime: now,
       accountIds: ['anne-current-twd', 'anne-savings-gbp', 'anne-time-deposit-twd'],
-      grantedScopes: options.grantedScopes ?? ALL_GROUPS,
+      grantedScopes,
     },
   });
   await stores.tokens.put(token.record);
@@ -433,6 +435,27 @@ describe('scope-group authorization and Taiwan headers', () => {
       error: 'access_denied',
       error_description: 'the user has not authorized this function',
     });
+  });
+
+  it("refuses the client's own token (client_credentials) without the group's scope as insufficient_scope", async () => {
+    // Prepare
+    const client = (await stores.clients.get(tsp.clientId))!;
+    const now = Math.floor(Date.now() / 1000);
+    const own = mintToken({
+      kind: 'access',
+      client,
+      scope: 'accounts',
+      certThumbprint: tsp.thumbprint,
+      now,
+      ttl: 600,
+      maxUses: 0,
+    });
+    await stores.tokens.put(own.record);
+    // Act
+    const response = await callGateway('GET', '/timeDeposit/balances', own.value);
+    // Assess
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.raw)).toMatchObject({ error: 'insufficient_scope' });
   });
 
   it('refuses malformed Taiwan headers with 400 and, for a valid token, an unknown API with 404 (the token is checked first)', async () => {
