@@ -40,6 +40,7 @@ const importEnvironment = {
         'upstream-caller': 'bench-caller',
       },
       encryptionKeyId: 'bench-encryption-key',
+      macKeyIds: { 'paging-cursor': 'bench-paging-cursor' },
     },
     idpIssuer: 'https://idp.bench.example',
     idpClientSecret: 'bench',

@@ -6,6 +6,9 @@
  */
 import { HandlerEnvironmentSchema } from './environment';
 import {
+  MAC_PURPOSE_NAMES,
+  MAC_PURPOSES,
+  type MacPurpose,
   SIGNING_PURPOSE_NAMES,
   SIGNING_PURPOSES,
   type SigningAlg,
@@ -23,6 +26,8 @@ export interface Config {
   /** The signing keys of each purpose this function was given (KMS key ARNs or aliases). */
   readonly signingKeys: Partial<Record<SigningPurpose, SigningKeyIds>>;
   readonly encryptionKeyId?: string;
+  /** The HMAC key of each MAC purpose this function was given. */
+  readonly macKeys: Partial<Record<MacPurpose, string>>;
   readonly accessTokenTtl: number;
   readonly refreshTokenTtl: number;
   readonly clientCredentialsTtl: number;
@@ -77,6 +82,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signingAlg: e.BANKGATE_SIGNING_ALG,
     signingKeys: signingKeys(env, e.BANKGATE_SIGNING_ALG),
     encryptionKeyId: e.BANKGATE_ENCRYPTION_KEY_ID,
+    macKeys: Object.fromEntries(
+      MAC_PURPOSE_NAMES.flatMap((purpose) => {
+        const keyId = env[`BANKGATE_${MAC_PURPOSES[purpose].env}_KEY_ID`];
+        return keyId ? [[purpose, keyId]] : [];
+      }),
+    ),
     accessTokenTtl: e.BANKGATE_ACCESS_TOKEN_TTL,
     refreshTokenTtl: e.BANKGATE_REFRESH_TOKEN_TTL,
     clientCredentialsTtl: e.BANKGATE_CLIENT_CREDENTIALS_TTL,

@@ -21,6 +21,8 @@ export const HandlerEnvironmentSchema = z.object({
   /** The active key generation's algorithm, the same for every purpose. */
   BANKGATE_SIGNING_ALG: z._default(z.enum(['PS256', 'ES256']), 'PS256'),
   BANKGATE_ENCRYPTION_KEY_ID: keyId,
+  /** One HMAC key per MAC purpose (ports/keys.ts MAC_PURPOSES): `BANKGATE_<env>_KEY_ID`. */
+  BANKGATE_PAGING_CURSOR_KEY_ID: keyId,
   /** Comma-separated, per purpose: keys published (not used) during a rotation overlap (JWKS function only). */
   BANKGATE_PUBLISHED_ID_TOKEN_KEY_IDS: z.optional(z.string()),
   BANKGATE_PUBLISHED_GATEWAY_RESPONSE_KEY_IDS: z.optional(z.string()),

@@ -6,7 +6,7 @@
  */
 import { type DiscoveryInput, providerMetadata } from './domain/discovery';
 import { STRICT_TRANSPORT_SECURITY } from './http/strict-transport';
-import { SIGNING_PURPOSE_NAMES, SIGNING_PURPOSES, type SigningPurpose } from './ports/keys';
+import { type MacPurpose, SIGNING_PURPOSE_NAMES, SIGNING_PURPOSES, type SigningPurpose } from './ports/keys';
 import type { TableKey } from './tables';
 
 /** `browser`: TLS-only origin (issuer). `mtls`: the mutual-TLS origin TPPs call with a client certificate. */
@@ -21,10 +21,11 @@ export interface Route {
 
 /**
  * What a function may do with KMS keys: sign with the active key of one purpose (Sign, GetPublicKey),
- * read every public key (the JWKS), or unwrap request-object JWE keys (Decrypt on the encryption key).
+ * derive the working key of one MAC purpose (GenerateMac on its HMAC key), read every public key (the
+ * JWKS), or unwrap request-object JWE keys (Decrypt on the encryption key).
  * Key policies and role policies derive from these entries.
  */
-export type KeyUse = { readonly sign: SigningPurpose } | 'publicKeys' | 'decrypt';
+export type KeyUse = { readonly sign: SigningPurpose } | { readonly mac: MacPurpose } | 'publicKeys' | 'decrypt';
 
 /** The DynamoDB IAM actions a handler may hold; no Scan or BatchWriteItem (no bulk export, consents are records). */
 export type DynamoAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
@@ -272,7 +273,8 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'GET', path: `${OB_AISP}/accounts/{AccountId}/transactions`, surface: 'mtls' },
     ],
     tables: { tokens: ['GetItem', 'UpdateItem'], bankData: ['GetItem', 'Query'] },
-    keys: [],
+    // Transaction paging cursors are authenticated with a key derived from this HMAC key.
+    keys: [{ mac: 'paging-cursor' }],
   },
   {
     id: 'gateway',

@@ -15,7 +15,7 @@ import { dynamoAuditLog } from './adapters/dynamodb/audit';
 import { dynamoBankData } from './adapters/dynamodb/bank-data';
 import { dynamoDeveloperStore } from './adapters/dynamodb/developers';
 import { dynamoGrantRegistry } from './adapters/dynamodb/grant-registry';
-import { createKmsKeyService } from './adapters/kms-keys';
+import { createKmsKeyService, kmsDerivedMacKey } from './adapters/kms-keys';
 import { createOidcIdentityProvider, secretFromSecretsManager } from './adapters/oidc-identity-provider';
 import { type Config, loadConfig } from './config';
 import type { ApprovalDeps } from './domain/admin/approvals';
@@ -44,6 +44,8 @@ export interface Wiring {
   readonly developers: DeveloperStore;
   /** KMS keys (endpoint from the AWS SDK configuration: `AWS_ENDPOINT_URL_KMS` locally). */
   readonly keys: KeyService;
+  /** The HMAC key of transaction paging cursors (domain/transaction-pages.ts), derived once per cold start. */
+  readonly pagingCursorKey: () => Promise<Uint8Array>;
   readonly identityProvider: IdentityProvider;
   /** The bank's staff IdP (staff sign-in to the admin console), from `BANKGATE_STAFF_IDP_*`. */
   readonly staffIdentityProvider: IdentityProvider;
@@ -115,6 +117,14 @@ export const wiring: Wiring = {
     return part('keys', () => {
       const { signingKeys, encryptionKeyId } = wiring.config;
       return createKmsKeyService({ kms: new KMSClient({}), signing: signingKeys, encryptionKeyId });
+    });
+  },
+  /** The paging cursors' HMAC key, derived from its KMS key once per cold start. */
+  get pagingCursorKey() {
+    return part('pagingCursorKey', () => {
+      const keyId = wiring.config.macKeys['paging-cursor'];
+      if (!keyId) throw new Error('No paging-cursor MAC key is configured (BANKGATE_PAGING_CURSOR_KEY_ID)');
+      return kmsDerivedMacKey(new KMSClient({}), keyId, 'paging-cursor');
     });
   },
   /** From `BANKGATE_IDP_*`: the client secret as a value (sandbox) or as a Secrets Manager ARN (AWS). */

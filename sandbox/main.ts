@@ -179,6 +179,9 @@ Other variables:
   BANKGATE_DATA_DIR      data dir (tables, keys, certificates, manifest sandbox.json); default <repo>/.local
   BANKGATE_TENANT        tpi-bank | north-bank: that one bank only, on BANKGATE_*_PORT
   BANKGATE_SANDBOX_LOG   1: log every request
+  BANKGATE_SEED_TRANSACTIONS
+                         e.g. 100000: every current account gets that many transactions (a generated
+                         history over the years, to try paging); only when a data dir is first seeded
 
 Start afresh: npm run reset (deletes the data dir), then npm start.
 `;

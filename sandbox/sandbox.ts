@@ -23,7 +23,7 @@ import { startDemoIdp } from './idp/server';
 import { ensureTenantKeys, keyEnvironment, type TenantKeys } from './kms/bootstrap';
 import { startLocalKms } from './kms/server';
 import { ensurePki, type SandboxPki } from './pki';
-import { type AppRedirectUris, demoStaff, STAFF_ADMIN_ROLE, seedDemoTenant } from './seed';
+import { type AppRedirectUris, demoStaff, STAFF_ADMIN_ROLE, seedDemoTenant, seedTransactionsFromEnv } from './seed';
 import { REPO_ROOT, startServers } from './server';
 import { type SandboxTenant, TPI_BANK } from './tenants';
 
@@ -395,6 +395,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     const seeded = await seedDemoTenant(DynamoDBDocumentClient.from(dynamoClient), pki, servers.browserUrl, {
       tenant,
       appRedirectUris: opts.appRedirectUris,
+      transactionsPerCurrentAccount: seedTransactionsFromEnv(),
     });
 
     const ports: SandboxPorts = {

@@ -5,6 +5,8 @@
  * depend on the anchor, so tests can rely on them; dates stay recent for a fresh data dir.
  * Idempotent: bank data is written once per data dir (deterministic keys, marker written first so an
  * interrupted seed resumes with the same anchor); client registrations are upserted on every start.
+ * On request (BANKGATE_SEED_TRANSACTIONS, `transactionsPerCurrentAccount`) every current account gets a long
+ * generated history instead, to try paging: same payees and kinds, spread back over the years it takes.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createStores } from '../lambdas/adapters/dynamodb';
@@ -30,6 +32,25 @@ export const demoTpps = TPI_BANK.tpps;
 
 const DAY_MS = 24 * 3600 * 1000;
 const HISTORY_DAYS = 90;
+/** A generated long history books about this many transactions a day, so 100 000 reach back ~23 years. */
+const GENERATED_PER_DAY = 12;
+
+/** BANKGATE_SEED_TRANSACTIONS: transactions per current account on a fresh data dir (none: the ~3-month default). */
+export const SEED_TRANSACTIONS_ENV = 'BANKGATE_SEED_TRANSACTIONS';
+export const SEED_TRANSACTIONS_RANGE = { min: 100, max: 1_000_000 } as const;
+
+/** The requested history length, or undefined for the default; a value outside the range is an error that says so. */
+export function seedTransactionsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = env[SEED_TRANSACTIONS_ENV];
+  if (value === undefined || value === '') return undefined;
+  const count = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(count >= SEED_TRANSACTIONS_RANGE.min && count <= SEED_TRANSACTIONS_RANGE.max)) {
+    throw new Error(
+      `${SEED_TRANSACTIONS_ENV} must be a whole number from ${SEED_TRANSACTIONS_RANGE.min} to ${SEED_TRANSACTIONS_RANGE.max} (transactions per current account), not "${value}"`,
+    );
+  }
+  return count;
+}
 
 export interface DemoCustomer {
   readonly username: string;
@@ -221,18 +242,82 @@ function movementsFor(plan: DemoAccountPlan, anchor: Date): Movement[] {
   return movements.sort((a, b) => a.at.getTime() - b.at.getTime());
 }
 
+/**
+ * A current account's long history of exactly `count` movements, newest on the anchor's eve: monthly salary,
+ * rent and savings transfer, card payments at the tenant's merchants (a few refunded: credits), spread evenly
+ * back over count / GENERATED_PER_DAY days. The salary covers the spending, so the balance stays plausible.
+ */
+function generatedMovements(plan: DemoAccountPlan, anchor: Date, count: number): Movement[] {
+  const random = prng(`${accountIdOf(plan)}/${count}`);
+  const unit = UNIT[plan.currency];
+  const days = Math.max(HISTORY_DAYS, Math.ceil(count / GENERATED_PER_DAY));
+  const money = (value: number) => Math.round(value * 100) / 100;
+  const at = (daysBefore: number, hour: number) =>
+    new Date(anchor.getTime() - daysBefore * DAY_MS + hour * 3600_000 + Math.floor(random() * 3600) * 1000);
+  const months = Math.floor(days / 30);
+  const cardPayments = count - 3 * months;
+  const merchants = MERCHANTS[plan.currency];
+  const meanSpend = merchants.reduce((sum, m) => sum + (m.range[0] + m.range[1]) / 2, 0) / merchants.length;
+  const salary = money((2800 + (cardPayments / months) * meanSpend + 1450) * unit);
+  const movements: Movement[] = [];
+  for (let month = 0; month < months; month++) {
+    const day = 25 + 30 * month;
+    movements.push(
+      { at: at(day, 9), amount: salary, indicator: 'Credit', code: 'Salary', information: 'SALARY TPI TECHNOLOGY LTD' },
+      {
+        at: at(day - 1, 8),
+        amount: money(1150 * unit),
+        indicator: 'Debit',
+        code: 'DirectDebit',
+        information: 'RENT HOMELY LETTINGS',
+      },
+      {
+        at: at(day - 2, 10),
+        amount: money(300 * unit),
+        indicator: 'Debit',
+        code: 'Transfer',
+        information: 'TRANSFER TO SAVINGS',
+      },
+    );
+  }
+  for (let i = 0; i < cardPayments; i++) {
+    const merchant = merchants[Math.floor(random() * merchants.length)]!;
+    const [low, high] = merchant.range;
+    const amount = money((low + random() * (high - low)) * unit);
+    // Even spread over the days, newest first: day 1 is the anchor's eve.
+    const day = 1 + Math.floor((i * days) / cardPayments);
+    const refund = random() < 0.03;
+    movements.push({
+      at: at(day, 7 + Math.floor(random() * 14)),
+      amount,
+      indicator: refund ? 'Credit' : 'Debit',
+      code: refund ? 'Refund' : 'CardPayment',
+      information: `${refund ? 'REFUND' : 'CARD PAYMENT'} ${merchant.name.toUpperCase()}`,
+      merchant,
+    });
+  }
+  return movements.sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
 export interface DemoBank {
   readonly accounts: readonly { readonly subject: string; readonly account: BankAccount }[];
   readonly balances: readonly BankBalance[];
   readonly transactions: readonly BankTransaction[];
 }
 
-/** The demo bank's data for an anchor (deterministic: same anchor, same data). */
-export function demoBank(anchor: Date, tenant: SandboxTenant = TPI_BANK): DemoBank {
+export interface DemoBankOptions {
+  /** Each current account's history length (exactly this many transactions); default ~3 months. */
+  readonly transactionsPerCurrentAccount?: number;
+}
+
+/** The demo bank's data for an anchor (deterministic: same anchor and options, same data). */
+export function demoBank(anchor: Date, tenant: SandboxTenant = TPI_BANK, options: DemoBankOptions = {}): DemoBank {
   const accounts: { subject: string; account: BankAccount }[] = [];
   const balances: BankBalance[] = [];
   const transactions: BankTransaction[] = [];
-  const openedOn = new Date(anchor.getTime() - 400 * DAY_MS).toISOString();
+  const generated = options.transactionsPerCurrentAccount;
+  const historyDays = generated ? Math.max(HISTORY_DAYS, Math.ceil(generated / GENERATED_PER_DAY)) : HISTORY_DAYS;
+  const openedOn = new Date(anchor.getTime() - (historyDays + 310) * DAY_MS).toISOString();
 
   for (const plan of tenant.accountPlans) {
     const AccountId = accountIdOf(plan);
@@ -267,13 +352,16 @@ export function demoBank(anchor: Date, tenant: SandboxTenant = TPI_BANK): DemoBa
     });
 
     let balance = plan.openingBalance;
-    movementsFor(plan, anchor).forEach((movement, i) => {
+    const movements =
+      generated && plan.kind === 'current' ? generatedMovements(plan, anchor, generated) : movementsFor(plan, anchor);
+    const idDigits = Math.max(4, String(movements.length).length);
+    movements.forEach((movement, i) => {
       balance =
         Math.round((balance + (movement.indicator === 'Credit' ? movement.amount : -movement.amount)) * 100) / 100;
       const bookedAt = movement.at.toISOString();
       transactions.push({
         AccountId,
-        TransactionId: `${AccountId}-${String(i + 1).padStart(4, '0')}`,
+        TransactionId: `${AccountId}-${String(i + 1).padStart(idDigits, '0')}`,
         TransactionReference: movement.code.toUpperCase(),
         Amount: { Amount: movement.amount.toFixed(2), Currency: plan.currency },
         CreditDebitIndicator: movement.indicator,
@@ -376,9 +464,16 @@ async function seedBankData(
   bank: BankData,
   tenant: SandboxTenant,
   now: Date,
+  options: DemoBankOptions,
 ): Promise<{ anchor: Date; seeded: boolean }> {
   const TableName = tableName('bankData');
   const { Item: marker } = await doc.send(new GetCommand({ TableName, Key: SEED_MARKER }));
+  const requested = options.transactionsPerCurrentAccount;
+  if (marker && requested !== undefined && marker.transactionsPerCurrentAccount !== requested) {
+    throw new Error(
+      `The data dir's ${tenant.name} was seeded with ${marker.transactionsPerCurrentAccount ?? 'the default'} transactions per current account, not ${requested}: run npm run reset first, or unset ${SEED_TRANSACTIONS_ENV}.`,
+    );
+  }
   if (marker?.complete) return { anchor: new Date(marker.anchor as string), seeded: false };
 
   const anchor = marker
@@ -386,14 +481,22 @@ async function seedBankData(
     : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   if (!marker) {
     await doc.send(
-      new PutCommand({ TableName, Item: { ...SEED_MARKER, anchor: anchor.toISOString(), complete: false } }),
+      new PutCommand({
+        TableName,
+        Item: {
+          ...SEED_MARKER,
+          anchor: anchor.toISOString(),
+          complete: false,
+          ...(requested !== undefined ? { transactionsPerCurrentAccount: requested } : {}),
+        },
+      }),
     );
   }
-  const data = demoBank(anchor, tenant);
+  const data = demoBank(anchor, tenant, options);
   for (const customer of tenant.customers) await bank.putCustomer({ subject: customer.subject, name: customer.name });
   await inBatches(data.accounts, 8, ({ subject, account }) => bank.putAccount(subject, account));
   await inBatches(data.balances, 8, (balance) => bank.putBalance(balance));
-  await inBatches(data.transactions, 16, (transaction) => bank.putTransaction(transaction));
+  await bank.putTransactions(data.transactions);
   await doc.send(
     new UpdateCommand({
       TableName,
@@ -418,10 +521,10 @@ export async function seedDemoTenant(
   doc: DynamoDBDocumentClient,
   pki: SandboxPki,
   browserUrl: string,
-  options: { tenant?: SandboxTenant; appRedirectUris?: AppRedirectUris; now?: Date } = {},
+  options: { tenant?: SandboxTenant; appRedirectUris?: AppRedirectUris; now?: Date } & DemoBankOptions = {},
 ): Promise<SeedResult> {
   const tenant = options.tenant ?? TPI_BANK;
-  const { anchor, seeded } = await seedBankData(doc, dynamoBankData(doc), tenant, options.now ?? new Date());
+  const { anchor, seeded } = await seedBankData(doc, dynamoBankData(doc), tenant, options.now ?? new Date(), options);
   const clients = demoClientRegistrations(pki, browserUrl, tenant, options.appRedirectUris);
   const { clients: clientStore } = createStores(doc, { idTokenSigningAlg: tenant.signingAlg });
   for (const client of clients) {

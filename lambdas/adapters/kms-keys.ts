@@ -6,6 +6,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import {
   DecryptCommand,
+  GenerateMacCommand,
   GetPublicKeyCommand,
   type GetPublicKeyCommandOutput,
   type KMSClient,
@@ -16,6 +17,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import { derToJose } from '../domain/jose-signature';
 import {
   type KeyService,
+  type MacPurpose,
   SIGNING_PURPOSES,
   type SigningAlg,
   type SigningKeyIds,
@@ -127,6 +129,34 @@ export function createKmsKeyService(options: KmsKeyServiceOptions): KeyService {
       return Plaintext;
     },
   };
+}
+
+/**
+ * The working key of a MAC purpose, derived from its KMS HMAC key once per cold start (failures are not
+ * kept): NIST SP 800-108r1 KDF in counter mode with HMAC-SHA-256 as the PRF, one 256-bit block:
+ * PRF(K, [1]_32 || Label || 0x00 || Context || [256]_32). The KMS key never leaves KMS; rotating it (a new
+ * key) changes the derived key.
+ */
+export function kmsDerivedMacKey(kms: KMSClient, keyId: string, purpose: MacPurpose): () => Promise<Uint8Array> {
+  const u32 = (value: number) => {
+    const bytes = Buffer.alloc(4);
+    bytes.writeUInt32BE(value);
+    return bytes;
+  };
+  const input = Buffer.concat([
+    u32(1),
+    Buffer.from(`bankgate/${purpose}`),
+    Buffer.from([0]),
+    Buffer.from('v1'),
+    u32(256),
+  ]);
+  return cachedUntilFailure(async () => {
+    const { Mac } = await kms.send(
+      new GenerateMacCommand({ KeyId: keyId, MacAlgorithm: 'HMAC_SHA_256', Message: input }),
+    );
+    if (Mac?.length !== 32) throw new Error(`KMS GenerateMac returned no HMAC-SHA-256 value for ${keyId}`);
+    return Mac;
+  });
 }
 
 async function publicJwk(key: GetPublicKeyCommandOutput, extra: { use: 'sig' | 'enc'; alg: string }): Promise<JWK> {

@@ -266,27 +266,42 @@ export function transactionWindow(consent: TransactionWindow, filter: BookingFil
 // ---- Response envelope -------------------------------------------------------------------------------
 
 export interface ReadMeta {
-  readonly TotalPages: 1;
+  readonly TotalPages?: 1;
   readonly FirstAvailableDateTime?: string;
   readonly LastAvailableDateTime?: string;
 }
 
+/** OBUK Links: Self always; First, Next and Prev on a paged read (Next / Prev absent at the ends). */
+export interface ReadLinks {
+  readonly Self: string;
+  readonly First?: string;
+  readonly Next?: string;
+  readonly Prev?: string;
+}
+
 export interface ReadResponse<D> {
   readonly Data: D;
-  readonly Links: { readonly Self: string };
+  readonly Links: ReadLinks;
   readonly Meta: ReadMeta;
 }
 
 /**
- * The OBUK read envelope. Everything fits one page. For transactions, First/LastAvailableDateTime tell
- * the TPP the booking window its consent allows.
+ * The OBUK read envelope. For transactions, First/LastAvailableDateTime tell the TPP the booking window its
+ * consent allows. Meta.TotalPages only when it is known without counting: a read with no Next and no Prev is
+ * one page. A paged read leaves it out (optional in OBUK): counting would read the whole window, the very
+ * cost paging avoids.
  */
-export function readResponse<D>(data: D, self: string, available: TransactionWindow = {}): ReadResponse<D> {
+export function readResponse<D>(
+  data: D,
+  links: string | ReadLinks,
+  available: TransactionWindow = {},
+): ReadResponse<D> {
+  const Links = typeof links === 'string' ? { Self: links } : links;
   return {
     Data: data,
-    Links: { Self: self },
+    Links,
     Meta: {
-      TotalPages: 1,
+      ...(Links.Next === undefined && Links.Prev === undefined ? { TotalPages: 1 } : {}),
       ...(available.from !== undefined ? { FirstAvailableDateTime: available.from } : {}),
       ...(available.to !== undefined ? { LastAvailableDateTime: available.to } : {}),
     },

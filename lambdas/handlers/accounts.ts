@@ -4,7 +4,8 @@
  *   GET /open-banking/v3.1/aisp/balances                             GET .../accounts/{AccountId}/balances
  *   GET /open-banking/v3.1/aisp/transactions                         GET .../accounts/{AccountId}/transactions
  * The token record carries the consent (accounts, permissions, window) and is revoked with it, so a call
- * costs one token round trip plus the bank-data reads.
+ * costs one token round trip plus the bank-data reads. Transactions are paged (domain/transaction-pages.ts):
+ * `pageSize` (default 100, at most 500) and the booking filters are the query a page's `cursor` is bound to.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import {
@@ -13,6 +14,7 @@ import {
   accountsView,
   consentedAccountId,
   consentedAccounts,
+  type ReadLinks,
   readResponse,
   requireBalances,
   selectBalances,
@@ -22,6 +24,7 @@ import {
   transactionWindow,
 } from '../domain/account-information';
 import type { TokenRecord } from '../domain/model';
+import { pageSizeOf, transactionPage } from '../domain/transaction-pages';
 import { ObError } from '../errors';
 import { bearerStep } from '../http/bearer';
 import { type HttpRequest, type HttpResponse, httpHandler, json } from '../http/handler';
@@ -32,24 +35,34 @@ import { wiring } from '../wiring';
 
 const AISP = '/open-banking/v3.1/aisp';
 
-/** Links.Self: the request's own URL on the mTLS origin. */
-function selfUrl(event: APIGatewayProxyEvent): string {
+/** The resource's URL on the mTLS origin with these query parameters (in this order, unset ones left out). */
+function resourceUrl(event: APIGatewayProxyEvent, parameters: Record<string, string | undefined>): string {
   const path = event.resource.replace(/\{(\w+)\}/g, (_, name: string) =>
     encodeURIComponent(event.pathParameters?.[name] ?? ''),
   );
   const query = new URLSearchParams();
-  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+  for (const [name, value] of Object.entries(parameters)) {
     if (value !== undefined) query.set(name, value);
   }
   const search = query.toString();
   return `${wiring.config.mtlsBaseUrl}${path}${search ? `?${search}` : ''}`;
 }
 
-/** One endpoint: the `Data` it shows and, for transactions, the booking window the consent makes available. */
+/** Links.Self: the request's own URL. */
+const selfUrl = (event: APIGatewayProxyEvent) => resourceUrl(event, event.queryStringParameters ?? {});
+
+/**
+ * One endpoint: the `Data` it shows, for transactions the booking window the consent makes available and
+ * the page links besides Self.
+ */
 type Resource = (
   request: HttpRequest,
   access: AccountAccess,
-) => Promise<{ readonly data: unknown; readonly available?: TransactionWindow }>;
+) => Promise<{
+  readonly data: unknown;
+  readonly available?: TransactionWindow;
+  readonly links?: Omit<ReadLinks, 'Self'>;
+}>;
 
 const accountIdOf = (request: HttpRequest, access: AccountAccess) =>
   consentedAccountId(access, request.event.pathParameters?.AccountId);
@@ -92,35 +105,50 @@ const readBalances: Resource = async (request, access) => {
   return { data: { Balance: selectBalances(balances, [accountId]) } };
 };
 
-function transactionsQuery(request: HttpRequest, access: AccountAccess) {
+/**
+ * A page of the accounts' transactions. The query a cursor is bound to is the consent, the account (or all),
+ * the effective window and the page size; First repeats the TPP's filters as sent, Next / Prev add a cursor.
+ */
+async function transactionsOf(
+  request: HttpRequest,
+  access: AccountAccess,
+  accountId: string | undefined,
+  accountIds: () => Promise<readonly string[]>,
+) {
   const view = transactionsView(access);
-  const query = request.event.queryStringParameters ?? {};
-  const window = transactionWindow(access.transactionWindow, {
-    fromBookingDateTime: query.fromBookingDateTime,
-    toBookingDateTime: query.toBookingDateTime,
-  });
-  return { view, window };
+  const { fromBookingDateTime, toBookingDateTime, pageSize, cursor } = request.event.queryStringParameters ?? {};
+  const window = transactionWindow(access.transactionWindow, { fromBookingDateTime, toBookingDateTime });
+  const query = { consentId: access.consentId, accountId, window, pageSize: pageSizeOf(pageSize) };
+  const held = await accountIds();
+  const page = await transactionPage(
+    { bankData: wiring.bankData, cursorKey: () => wiring.pagingCursorKey() },
+    query,
+    held,
+    cursor,
+  );
+  const Transaction = window ? selectTransactions(page.transactions, { accountIds: held, window, view }) : [];
+  const first = { fromBookingDateTime, toBookingDateTime, pageSize };
+  const at = (pageCursor: string | undefined) =>
+    pageCursor === undefined ? undefined : resourceUrl(request.event, { ...first, cursor: pageCursor });
+  return {
+    data: { Transaction },
+    available: access.transactionWindow,
+    links: { First: resourceUrl(request.event, first), Next: at(page.next), Prev: at(page.prev) },
+  };
 }
 
-const listTransactions: Resource = async (request, access) => {
-  const { view, window } = transactionsQuery(request, access);
-  const [accountIds, transactions] = await Promise.all([
-    heldAccountIds(access),
-    window ? wiring.bankData.getTransactions(access.accountIds, window) : [],
-  ]);
-  const Transaction = window ? selectTransactions(transactions, { accountIds, window, view }) : [];
-  return { data: { Transaction }, available: access.transactionWindow };
-};
+/** Of the consented accounts, those the customer still holds (one Query first: a page counts only theirs). */
+const listTransactions: Resource = (request, access) =>
+  transactionsOf(request, access, undefined, () => heldAccountIds(access));
 
 const readTransactions: Resource = async (request, access) => {
-  const { view, window } = transactionsQuery(request, access);
   const accountId = accountIdOf(request, access);
-  const [, transactions] = await Promise.all([
+  // The holding check runs beside the page read; a page of an account no longer held is never shown.
+  const [, page] = await Promise.all([
     heldAccount(access, accountId),
-    window ? wiring.bankData.getTransactions([accountId], window) : [],
+    transactionsOf(request, access, accountId, async () => [accountId]),
   ]);
-  const Transaction = window ? selectTransactions(transactions, { accountIds: [accountId], window, view }) : [];
-  return { data: { Transaction }, available: access.transactionWindow };
+  return page;
 };
 
 /** By API Gateway resource (the route's path template, as in routes.ts). */
@@ -154,8 +182,9 @@ function consentedAccess(call: AccountCall) {
 }
 
 async function read(call: AccountCall) {
-  const { data, available } = await call.resource(call.request, call.access);
-  call.response = json(200, readResponse(data, selfUrl(call.request.event), available));
+  const { data, available, links } = await call.resource(call.request, call.access);
+  const Self = selfUrl(call.request.event);
+  call.response = json(200, readResponse(data, { Self, ...links }, available));
 }
 
 export const handler = httpHandler({ errors: 'openbanking' }, async (request) => {

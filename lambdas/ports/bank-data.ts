@@ -97,18 +97,45 @@ export interface TransactionWindow {
   readonly to?: string;
 }
 
+/**
+ * A place in one account's booking order (BookingDateTime, then TransactionId). The transaction id may be
+ * one of the two bounds below, meaning "before / after every transaction booked at that instant".
+ */
+export interface TransactionKey {
+  /** UTC ISO 8601 with milliseconds (what `new Date(..).toISOString()` gives). */
+  readonly bookingDateTime: string;
+  readonly transactionId: string;
+}
+
+/** Transaction-id bounds of a TransactionKey: lower and higher than any real id (ids are non-empty, below U+FFFF). */
+export const LOWEST_TRANSACTION_ID = '';
+export const HIGHEST_TRANSACTION_ID = '\uffff';
+
+/** One bounded read of an account's transactions: at most `limit`, strictly past `after` in `order`. */
+export interface TransactionRead {
+  readonly window: TransactionWindow;
+  readonly order: 'newest-first' | 'oldest-first';
+  readonly after?: TransactionKey;
+  readonly limit: number;
+}
+
 export interface BankData {
   /** Accounts the customer holds (what the consent page offers, what /accounts may show). */
   listAccounts(subject: string): Promise<BankAccount[]>;
   /** The account if the customer holds it. */
   getAccount(subject: string, accountId: string): Promise<BankAccount | undefined>;
   getBalances(accountIds: readonly string[]): Promise<BankBalance[]>;
-  /** Booked transactions of the accounts in the window, newest first (BookingDateTime descending). */
-  getTransactions(accountIds: readonly string[], window?: TransactionWindow): Promise<BankTransaction[]>;
+  /**
+   * Booked transactions of one account in the window, in the read's order, at most `limit` of them: a
+   * bounded read (never the whole history), so paging costs the same at any history length.
+   */
+  getTransactions(accountId: string, read: TransactionRead): Promise<BankTransaction[]>;
 
   // Seeding (the sandbox's demo bank; a core banking adapter need not support these).
   putCustomer(customer: BankCustomer): Promise<void>;
   putAccount(subject: string, account: BankAccount): Promise<void>;
   putBalance(balance: BankBalance): Promise<void>;
   putTransaction(transaction: BankTransaction): Promise<void>;
+  /** Many at once (a long generated history): batched, several batches in flight. */
+  putTransactions(transactions: readonly BankTransaction[]): Promise<void>;
 }

@@ -70,3 +70,17 @@ export interface KeyService {
   /** Unwraps a JWE content-encryption key (RSA-OAEP-256) with the platform decryption key. */
   unwrapKey(encryptedKey: Uint8Array): Promise<Uint8Array>;
 }
+
+/**
+ * What a MAC key is for: values Bankgate hands out and must recognise unchanged (one key, one purpose).
+ * Each is a KMS HMAC_256 key (GENERATE_VERIFY_MAC) that never leaves KMS; a function derives its working key
+ * from it once per cold start (NIST SP 800-108 KDF in counter mode, KMS's HMAC-SHA-256 as the PRF, the purpose
+ * as the label), so a request costs no KMS call and every instance derives the same key.
+ */
+export type MacPurpose = 'paging-cursor';
+
+export const MAC_PURPOSES: Readonly<Record<MacPurpose, { readonly env: string; readonly description: string }>> = {
+  'paging-cursor': { env: 'PAGING_CURSOR', description: 'transaction paging cursors' },
+};
+
+export const MAC_PURPOSE_NAMES = Object.keys(MAC_PURPOSES) as MacPurpose[];

@@ -1,7 +1,8 @@
 /**
  * The platform's private keys, which never leave KMS: per configured key generation, one asymmetric signing
  * key for each signing purpose (ID tokens, gateway response JWS, upstream caller assertion; one key, one
- * purpose), and one RSA key that unwraps JWE content keys.
+ * purpose), and one RSA key that unwraps JWE content keys; per tenant, one HMAC key per MAC purpose (paging
+ * cursors), from which functions derive their working key (ports/keys.ts MAC_PURPOSES).
  *
  * Key policies let the account administer the keys but not use them: only the function roles named
  * in a key's policy (through `allow`, from the manifest's key uses) can sign, decrypt or read public keys.
@@ -13,7 +14,14 @@ import { AccountRootPrincipal, Grant, type IGrantable, PolicyDocument, PolicySta
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { HandlerEnvironment } from '../../lambdas/environment';
-import { SIGNING_PURPOSE_NAMES, SIGNING_PURPOSES, type SigningPurpose } from '../../lambdas/ports/keys';
+import {
+  MAC_PURPOSE_NAMES,
+  MAC_PURPOSES,
+  type MacPurpose,
+  SIGNING_PURPOSE_NAMES,
+  SIGNING_PURPOSES,
+  type SigningPurpose,
+} from '../../lambdas/ports/keys';
 import type { KeyUse } from '../../lambdas/routes';
 import type { SigningAlgorithmName, TenantConfig } from '../tenant-config';
 
@@ -68,6 +76,11 @@ export class PlatformKeys extends Construct {
   readonly activeSigningAlgorithm: SigningAlgorithmName;
   /** RSA key whose public half clients encrypt request objects to (RSA-OAEP-256). */
   readonly encryptionKey: Key;
+  /**
+   * HMAC_256 keys, one per MAC purpose. Not in the key generations: what they authenticate lives minutes
+   * (a cursor), so a rotation is a new key whose old values are refused (the TPP starts from the first page).
+   */
+  readonly mac: Readonly<Record<MacPurpose, Key>>;
 
   constructor(scope: Construct, id: string, props: PlatformKeysProps) {
     super(scope, id);
@@ -76,7 +89,7 @@ export class PlatformKeys extends Construct {
     const purposeKeys = (purpose: SigningPurpose): PurposeKeys => {
       const keys = signing.keys.map((config) => ({
         config,
-        key: this.asymmetricKey(`${CONSTRUCT_PREFIX[purpose]}-${config.id}`, {
+        key: this.nonRotatingKey(`${CONSTRUCT_PREFIX[purpose]}-${config.id}`, {
           alias: `alias/bankgate/${name}/${purpose}/${config.id}`,
           description: `Bankgate ${name}: ${config.algorithm} key ${config.id} that signs ${SIGNING_PURPOSES[purpose].description} only`,
           keySpec: KEY_SPEC[config.algorithm],
@@ -91,12 +104,23 @@ export class PlatformKeys extends Construct {
     this.signing = Object.fromEntries(
       SIGNING_PURPOSE_NAMES.map((purpose) => [purpose, purposeKeys(purpose)]),
     ) as Record<SigningPurpose, PurposeKeys>;
-    this.encryptionKey = this.asymmetricKey('EncryptionKey', {
+    this.encryptionKey = this.nonRotatingKey('EncryptionKey', {
       alias: `alias/bankgate/${name}/encryption`,
       description: `Bankgate ${name}: RSA-OAEP-256 key that unwraps request-object JWE content keys`,
       keySpec: KeySpec.RSA_2048,
       keyUsage: KeyUsage.ENCRYPT_DECRYPT,
     });
+    this.mac = Object.fromEntries(
+      MAC_PURPOSE_NAMES.map((purpose) => [
+        purpose,
+        this.nonRotatingKey(`MacKey-${purpose}`, {
+          alias: `alias/bankgate/${name}/${purpose}`,
+          description: `Bankgate ${name}: HMAC key from which ${MAC_PURPOSES[purpose].description} keys are derived`,
+          keySpec: KeySpec.HMAC_256,
+          keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
+        }),
+      ]),
+    ) as Record<MacPurpose, Key>;
   }
 
   /** Lets `grantee` use the keys as a handler's manifest entry says, in the key policy and the role policy. */
@@ -108,6 +132,8 @@ export class PlatformKeys extends Construct {
       this.grant(grantee, this.encryptionKey, ['kms:GetPublicKey']);
     } else if (use === 'decrypt') {
       this.grant(grantee, this.encryptionKey, ['kms:Decrypt', 'kms:GetPublicKey']);
+    } else if ('mac' in use) {
+      this.grant(grantee, this.mac[use.mac], ['kms:GenerateMac']);
     } else {
       this.grant(grantee, this.signing[use.sign].active, ['kms:Sign', 'kms:GetPublicKey']);
     }
@@ -130,6 +156,8 @@ export class PlatformKeys extends Construct {
               .join(',');
           }
         }
+      } else if ('mac' in use) {
+        env[`BANKGATE_${MAC_PURPOSES[use.mac].env}_KEY_ID`] = this.mac[use.mac].keyArn;
       } else {
         env[`BANKGATE_${SIGNING_PURPOSES[use.sign].env}_KEY_ID`] = this.signing[use.sign].active.keyArn;
       }
@@ -147,13 +175,14 @@ export class PlatformKeys extends Construct {
     });
   }
 
-  private asymmetricKey(
+  /** A key KMS cannot rotate automatically (asymmetric and HMAC keys): rotation is a new key. */
+  private nonRotatingKey(
     id: string,
     options: { alias: string; description: string; keySpec: KeySpec; keyUsage: KeyUsage },
   ): Key {
     return new Key(this, id, {
       ...options,
-      // Asymmetric KMS keys cannot rotate automatically; rotation is a new key generation (README).
+      // KMS rotates only symmetric encryption keys; these rotate by a new key generation (README) or a new key.
       enableKeyRotation: false,
       policy: new PolicyDocument({
         statements: [

@@ -1,7 +1,7 @@
 /**
  * Creates a tenant's KMS keys the way the CDK stack declares them (one asymmetric signing key per signing
- * purpose + RSA key for request-object JWE), through the real SDK, so the sandbox exercises the same KMS
- * calls as AWS.
+ * purpose + RSA key for request-object JWE + one HMAC key per MAC purpose), through the real SDK, so the
+ * sandbox exercises the same KMS calls as AWS.
  * Idempotent: keys found under their aliases are kept, so a restarted sandbox keeps its kids.
  */
 import {
@@ -16,6 +16,9 @@ import {
 } from '@aws-sdk/client-kms';
 import type { KmsKeyServiceOptions } from '../../lambdas/adapters/kms-keys';
 import {
+  MAC_PURPOSE_NAMES,
+  MAC_PURPOSES,
+  type MacPurpose,
   SIGNING_PURPOSE_NAMES,
   SIGNING_PURPOSES,
   type SigningAlg,
@@ -33,6 +36,8 @@ export interface TenantKeys {
   /** Alias names, usable as KMS KeyIds: one signing key per purpose, and the JWE key. */
   readonly signingKeyIds: Readonly<Record<SigningPurpose, string>>;
   readonly encryptionKeyId: string;
+  /** Alias names of the HMAC keys, one per MAC purpose. */
+  readonly macKeyIds: Readonly<Record<MacPurpose, string>>;
 }
 
 export async function ensureTenantKeys(kms: KMSClient, options: TenantKeyOptions): Promise<TenantKeys> {
@@ -44,7 +49,11 @@ export async function ensureTenantKeys(kms: KMSClient, options: TenantKeyOptions
   // One after another: the local KMS persists its alias table with each CreateAlias.
   for (const keyId of Object.values(signingKeyIds)) await ensureKey(kms, keyId, signingSpec, 'SIGN_VERIFY');
   await ensureKey(kms, encryptionKeyId, 'RSA_2048', 'ENCRYPT_DECRYPT');
-  return { signingAlg: options.signingAlg, signingKeyIds, encryptionKeyId };
+  const macKeyIds = Object.fromEntries(
+    MAC_PURPOSE_NAMES.map((purpose) => [purpose, `alias/${options.prefix}-${purpose}`]),
+  ) as Record<MacPurpose, string>;
+  for (const keyId of Object.values(macKeyIds)) await ensureKey(kms, keyId, 'HMAC_256', 'GENERATE_VERIFY_MAC');
+  return { signingAlg: options.signingAlg, signingKeyIds, encryptionKeyId, macKeyIds };
 }
 
 /** The handler environment of these keys, the variables CDK sets (lambdas/config.ts). */
@@ -57,6 +66,9 @@ export function keyEnvironment(keys: TenantKeys): Record<string, string> {
         `BANKGATE_${SIGNING_PURPOSES[purpose].env}_KEY_ID`,
         keys.signingKeyIds[purpose],
       ]),
+    ),
+    ...Object.fromEntries(
+      MAC_PURPOSE_NAMES.map((purpose) => [`BANKGATE_${MAC_PURPOSES[purpose].env}_KEY_ID`, keys.macKeyIds[purpose]]),
     ),
   };
 }

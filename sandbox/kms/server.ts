@@ -1,20 +1,25 @@
 /**
  * A local KMS-compatible endpoint for the sandbox: the AWS KMS JSON 1.1 protocol (`X-Amz-Target:
  * TrentService.<Op>`, base64 blobs, `{__type, message}` errors) over plain HTTP on loopback, so the real
- * `@aws-sdk/client-kms` runs unchanged against it. Asymmetric keys only (RSA_2048, RSA_3072,
- * ECC_NIST_P256), kept as PKCS#8 PEM + metadata JSON under `dataDir` so a restart keeps them.
+ * `@aws-sdk/client-kms` runs unchanged against it. Asymmetric keys (RSA_2048, RSA_3072, ECC_NIST_P256) and
+ * HMAC_256 keys (GenerateMac, VerifyMac), kept as PKCS#8 PEM (HMAC: base64 raw key) + metadata JSON under
+ * `dataDir` so a restart keeps them.
  * SigV4 is not checked; the region in the credential scope only names the ARNs.
  */
 import {
   constants,
   createHash,
+  createHmac,
   createPrivateKey,
   createPublicKey,
+  createSecretKey,
   generateKeyPair,
   type KeyObject,
   privateDecrypt,
   publicEncrypt,
+  randomBytes,
   randomUUID,
+  timingSafeEqual,
 } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -37,8 +42,8 @@ export interface LocalKms {
   close(): Promise<void>;
 }
 
-type KeySpec = 'RSA_2048' | 'RSA_3072' | 'ECC_NIST_P256';
-type KeyUsage = 'SIGN_VERIFY' | 'ENCRYPT_DECRYPT';
+type KeySpec = 'RSA_2048' | 'RSA_3072' | 'ECC_NIST_P256' | 'HMAC_256';
+type KeyUsage = 'SIGN_VERIFY' | 'ENCRYPT_DECRYPT' | 'GENERATE_VERIFY_MAC';
 type EncryptionAlgorithm = 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256';
 
 const ACCOUNT_ID = '000000000000';
@@ -53,7 +58,10 @@ const KEY_SPECS: Record<KeySpec, { usages: KeyUsage[]; signing: SigningAlgorithm
     RSA_2048: { usages: ['SIGN_VERIFY', 'ENCRYPT_DECRYPT'], signing: RSA_SIGNING, generate: () => rsaKey(2048) },
     RSA_3072: { usages: ['SIGN_VERIFY', 'ENCRYPT_DECRYPT'], signing: RSA_SIGNING, generate: () => rsaKey(3072) },
     ECC_NIST_P256: { usages: ['SIGN_VERIFY'], signing: ['ECDSA_SHA_256'], generate: () => ecKey() },
+    HMAC_256: { usages: ['GENERATE_VERIFY_MAC'], signing: [], generate: async () => createSecretKey(randomBytes(32)) },
   };
+
+const MAC_ALGORITHM = 'HMAC_SHA_256';
 
 const generate = promisify(generateKeyPair);
 const rsaKey = async (modulusLength: number) => (await generate('rsa', { modulusLength })).privateKey;
@@ -81,8 +89,10 @@ interface KeyMetadataFile {
 
 interface StoredKey {
   readonly meta: KeyMetadataFile;
+  /** The private key, or an HMAC key's secret. */
   readonly privateKey: KeyObject;
-  readonly publicKey: KeyObject;
+  /** Absent for HMAC keys. */
+  readonly publicKey?: KeyObject;
 }
 
 interface StoredAlias {
@@ -167,7 +177,7 @@ function kmsOperations(store: KeyStore): Record<string, Operation> {
       if (!spec || !Object.hasOwn(KEY_SPECS, spec)) {
         throw new KmsError(
           'UnsupportedOperationException',
-          `KeySpec ${spec ?? 'SYMMETRIC_DEFAULT'} is not supported by the local KMS (RSA_2048, RSA_3072, ECC_NIST_P256)`,
+          `KeySpec ${spec ?? 'SYMMETRIC_DEFAULT'} is not supported by the local KMS (RSA_2048, RSA_3072, ECC_NIST_P256, HMAC_256)`,
         );
       }
       const usage = optionalString(input, 'KeyUsage');
@@ -223,6 +233,9 @@ function kmsOperations(store: KeyStore): Record<string, Operation> {
 
     GetPublicKey: (input, region) => {
       const key = store.resolve(requiredString(input, 'KeyId'), region);
+      if (!key.publicKey) {
+        throw new KmsError('UnsupportedOperationException', `${key.meta.Arn} is an HMAC key: it has no public key`);
+      }
       return {
         KeyId: key.meta.Arn,
         PublicKey: key.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
@@ -241,7 +254,7 @@ function kmsOperations(store: KeyStore): Record<string, Operation> {
 
     Verify: (input, region) => {
       const { key, algorithm, digest } = signingRequest(store, input, region, 'Verify');
-      if (!verifyDigest(key.publicKey, algorithm, digest, requiredBlob(input, 'Signature'))) {
+      if (!verifyDigest(key.publicKey!, algorithm, digest, requiredBlob(input, 'Signature'))) {
         throw new KmsError('KMSInvalidSignatureException', 'Signature is not valid');
       }
       return { KeyId: key.meta.Arn, SignatureValid: true, SigningAlgorithm: algorithm };
@@ -256,11 +269,25 @@ function kmsOperations(store: KeyStore): Record<string, Operation> {
       }
       let ciphertext: Buffer;
       try {
-        ciphertext = publicEncrypt(oaep(key.publicKey, algorithm), plaintext);
+        ciphertext = publicEncrypt(oaep(key.publicKey!, algorithm), plaintext);
       } catch {
         throw new KmsError('ValidationException', `Plaintext is too long for ${key.meta.KeySpec} with ${algorithm}`);
       }
       return { KeyId: key.meta.Arn, CiphertextBlob: ciphertext.toString('base64'), EncryptionAlgorithm: algorithm };
+    },
+
+    GenerateMac: (input, region) => {
+      const { key, mac } = macRequest(store, input, region, 'GenerateMac');
+      return { KeyId: key.meta.Arn, Mac: mac.toString('base64'), MacAlgorithm: MAC_ALGORITHM };
+    },
+
+    VerifyMac: (input, region) => {
+      const { key, mac } = macRequest(store, input, region, 'VerifyMac');
+      const presented = requiredBlob(input, 'Mac');
+      if (presented.length !== mac.length || !timingSafeEqual(presented, mac)) {
+        throw new KmsError('KMSInvalidMacException', 'MAC verification failed');
+      }
+      return { KeyId: key.meta.Arn, MacValid: true, MacAlgorithm: MAC_ALGORITHM };
     },
 
     Decrypt: (input, region) => {
@@ -296,9 +323,28 @@ function keyMetadata(key: StoredKey) {
 }
 
 function algorithms(key: StoredKey) {
+  if (key.meta.KeyUsage === 'GENERATE_VERIFY_MAC') return { MacAlgorithms: [MAC_ALGORITHM] };
   return key.meta.KeyUsage === 'SIGN_VERIFY'
     ? { SigningAlgorithms: KEY_SPECS[key.meta.KeySpec].signing }
     : { EncryptionAlgorithms: RSA_ENCRYPTION };
+}
+
+/** HMAC-SHA-256 of the request's message (1 to 4096 bytes) with an HMAC key. */
+function macRequest(store: KeyStore, input: Input, region: string, operation: 'GenerateMac' | 'VerifyMac') {
+  const key = store.resolve(requiredString(input, 'KeyId'), region);
+  requireUsage(key, 'GENERATE_VERIFY_MAC', operation);
+  const algorithm = requiredString(input, 'MacAlgorithm');
+  if (algorithm !== MAC_ALGORITHM) {
+    throw new KmsError(
+      'InvalidKeyUsageException',
+      `Algorithm ${algorithm} is incompatible with key spec ${key.meta.KeySpec}`,
+    );
+  }
+  const message = requiredBlob(input, 'Message');
+  if (message.length < 1 || message.length > MAX_RAW_MESSAGE) {
+    throw new KmsError('ValidationException', 'Message must be 1 to 4096 bytes');
+  }
+  return { key, mac: createHmac('sha256', key.privateKey).update(message).digest() };
 }
 
 function signingRequest(store: KeyStore, input: Input, region: string, operation: 'Sign' | 'Verify') {
@@ -375,7 +421,10 @@ function requiredBlob(input: Input, name: string): Buffer {
 
 // ---- Persistence -----------------------------------------------------------------------------------------
 
-/** Keys and aliases in memory, written through to `dataDir` (keys/<id>.pem + keys/<id>.json, aliases.json). */
+/**
+ * Keys and aliases in memory, written through to `dataDir` (keys/<id>.pem or, for HMAC keys, keys/<id>.key,
+ * + keys/<id>.json, aliases.json).
+ */
 class KeyStore {
   private aliasWrites: Promise<void> = Promise.resolve();
 
@@ -392,6 +441,11 @@ class KeyStore {
     // The metadata file is written last, so it marks a complete key.
     for (const file of (await readdir(keyDir)).filter((f) => f.endsWith('.json'))) {
       const meta = JSON.parse(await readFile(join(keyDir, file), 'utf8')) as KeyMetadataFile;
+      if (meta.KeySpec === 'HMAC_256') {
+        const secret = Buffer.from(await readFile(join(keyDir, `${meta.KeyId}.key`), 'utf8'), 'base64');
+        keys.set(meta.KeyId, { meta, privateKey: createSecretKey(secret) });
+        continue;
+      }
       const privateKey = createPrivateKey(await readFile(join(keyDir, `${meta.KeyId}.pem`), 'utf8'));
       keys.set(meta.KeyId, { meta, privateKey, publicKey: createPublicKey(privateKey) });
     }
@@ -412,10 +466,14 @@ class KeyStore {
       CreationDate: Math.floor(Date.now() / 1000),
     };
     const keyDir = join(this.dataDir, 'keys');
-    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
-    await writeFile(join(keyDir, `${id}.pem`), pem, { mode: 0o600 });
+    const hmac = privateKey.type === 'secret';
+    await writeFile(
+      join(keyDir, hmac ? `${id}.key` : `${id}.pem`),
+      hmac ? privateKey.export().toString('base64') : (privateKey.export({ format: 'pem', type: 'pkcs8' }) as string),
+      { mode: 0o600 },
+    );
     await writeAtomically(join(keyDir, `${id}.json`), meta);
-    const key = { meta, privateKey, publicKey: createPublicKey(privateKey) };
+    const key = hmac ? { meta, privateKey } : { meta, privateKey, publicKey: createPublicKey(privateKey) };
     this.keys.set(id, key);
     return key;
   }

@@ -232,7 +232,8 @@ describe('IAM: each function holds only what its manifest entry names', () => {
         ...actions.map((action) => `dynamodb:${action}`),
         ...DATA_KEY_ACTIONS[dataKeyAccess(actions)],
       ]),
-      ...(spec.keys.some((use) => typeof use === 'object') ? ['kms:Sign', 'kms:GetPublicKey'] : []),
+      ...(spec.keys.some((use) => typeof use === 'object' && 'sign' in use) ? ['kms:Sign', 'kms:GetPublicKey'] : []),
+      ...(spec.keys.some((use) => typeof use === 'object' && 'mac' in use) ? ['kms:GenerateMac'] : []),
       ...(spec.keys.includes('publicKeys') ? ['kms:GetPublicKey'] : []),
       ...(spec.keys.includes('decrypt') ? ['kms:Decrypt', 'kms:GetPublicKey'] : []),
       ...(spec.idpSecret || spec.staffIdpSecret
@@ -285,16 +286,18 @@ describe('IAM: each function holds only what its manifest entry names', () => {
 
   it.each(cases)('%s uses KMS keys only as its manifest says, the data key only through DynamoDB', (id, spec) => {
     // Prepare
-    const { signing, encryptionKey } = stack.keys;
+    const { signing, encryptionKey, mac } = stack.keys;
     const dataKey = logicalId(stack.tables.key);
     const declared = Object.values(spec.tables).flat();
     const dataKeyActions = declared.length > 0 ? DATA_KEY_ACTIONS[dataKeyAccess(declared)] : [];
     const expected = new Set<string>([
       ...dataKeyActions.map((action) => `${action} ${dataKey}`),
       ...spec.keys.flatMap((use) =>
-        typeof use === 'object'
-          ? ['kms:Sign', 'kms:GetPublicKey'].map((action) => `${action} ${logicalId(signing[use.sign].active)}`)
-          : [],
+        typeof use !== 'object'
+          ? []
+          : 'mac' in use
+            ? [`kms:GenerateMac ${logicalId(mac[use.mac])}`]
+            : ['kms:Sign', 'kms:GetPublicKey'].map((action) => `${action} ${logicalId(signing[use.sign].active)}`),
       ),
       ...(spec.keys.includes('publicKeys')
         ? [...Object.values(signing).flatMap(({ active, published }) => [active, ...published]), encryptionKey].map(
@@ -342,8 +345,9 @@ describe('KMS keys', () => {
     // Act
     const keys = kmsKeyIds().map((id) => [id, resources[id].DeletionPolicy, resources[id].UpdateReplacePolicy]);
     // Assess
-    // One signing key per purpose (ID tokens, response JWS, caller assertion), the JWE key, the data and topic keys.
-    expect(keys).toHaveLength(6);
+    // One signing key per purpose (ID tokens, response JWS, caller assertion), the JWE key, the paging-cursor
+    // HMAC key, the data and topic keys.
+    expect(keys).toHaveLength(7);
     expect(keys).toEqual(kmsKeyIds().map((id) => [id, 'Retain', 'Retain']));
   });
 
@@ -384,9 +388,16 @@ describe('KMS keys', () => {
     }
   });
 
-  it('let the account administer the asymmetric keys with no path to using them, grants included', () => {
+  it('let the account administer the asymmetric and HMAC keys with no path to using them, grants included', () => {
     // Prepare
-    const useActions = ['kms:Sign', 'kms:Decrypt', 'kms:Encrypt', 'kms:ReEncryptFrom', 'kms:CreateGrant'];
+    const useActions = [
+      'kms:Sign',
+      'kms:Decrypt',
+      'kms:Encrypt',
+      'kms:ReEncryptFrom',
+      'kms:CreateGrant',
+      'kms:GenerateMac',
+    ];
     const asymmetric = kmsKeyIds().filter((id) => !isSymmetric(id));
     // Act
     const rootPatterns = asymmetric.flatMap((keyId) =>
@@ -395,7 +406,7 @@ describe('KMS keys', () => {
         .flatMap(actionsOf),
     );
     // Assess
-    expect(asymmetric).toHaveLength(4);
+    expect(asymmetric).toHaveLength(5);
     expect(useActions.filter((action) => rootPatterns.some((pattern) => covers(pattern, action)))).toEqual([]);
     // Still administrable: policy updates, aliases, deletion.
     for (const action of ['kms:PutKeyPolicy', 'kms:CreateAlias', 'kms:ScheduleKeyDeletion', 'kms:DisableKey']) {

@@ -13,7 +13,13 @@ import { providerMetadata } from '../../lambdas/domain/discovery';
 import { certificateThumbprint } from '../../lambdas/http/request';
 import { STRICT_TRANSPORT_SECURITY } from '../../lambdas/http/strict-transport';
 import { Metric as BusinessMetric } from '../../lambdas/metric-names';
-import { SIGNING_PURPOSE_NAMES, SIGNING_PURPOSES, type SigningPurpose } from '../../lambdas/ports/keys';
+import {
+  MAC_PURPOSE_NAMES,
+  MAC_PURPOSES,
+  SIGNING_PURPOSE_NAMES,
+  SIGNING_PURPOSES,
+  type SigningPurpose,
+} from '../../lambdas/ports/keys';
 import { handlers, staticRoutes } from '../../lambdas/routes';
 import { allTables, type TableKey, tables } from '../../lambdas/tables';
 import type { BankgateStack } from '../../lib/bankgate-stack';
@@ -148,7 +154,7 @@ describe('Lambda functions', () => {
       // Prepare
       const { signing, encryptionKey } = stack.keys;
       const signsFor = (purpose: SigningPurpose) =>
-        spec.keys.some((use) => typeof use === 'object' && use.sign === purpose);
+        spec.keys.some((use) => typeof use === 'object' && 'sign' in use && use.sign === purpose);
       const publicKeys = spec.keys.includes('publicKeys');
       const { fn } = stack.functions.functions.find((entry) => entry.spec.id === id)!;
       const variables = (resources[logicalId(fn)].Properties.Environment as { Variables: Json }).Variables;
@@ -172,6 +178,12 @@ describe('Lambda functions', () => {
         decrypts ? ['kms:Decrypt', 'kms:GetPublicKey'] : publicKeys ? ['kms:GetPublicKey'] : [],
       );
       expect(variables.BANKGATE_ENCRYPTION_KEY_ID).toEqual(decrypts || publicKeys ? arnOf(encryptionKey) : undefined);
+      for (const purpose of MAC_PURPOSE_NAMES) {
+        const derives = spec.keys.some((use) => typeof use === 'object' && 'mac' in use && use.mac === purpose);
+        const key = stack.keys.mac[purpose];
+        expect(keyPolicyActions(key, id)).toEqual(derives ? ['kms:GenerateMac'] : []);
+        expect(variables[`BANKGATE_${MAC_PURPOSES[purpose].env}_KEY_ID`]).toEqual(derives ? arnOf(key) : undefined);
+      }
     },
   );
 

@@ -1,14 +1,19 @@
 /**
  * The Open Banking account information handler against the real DynamoDB adapters on an in-process
  * dynalite: a customer's bank data seeded through the BankData adapter, a certificate-bound customer token
- * in the token store, and API Gateway REST (v1) events as the mTLS custom domain delivers them.
+ * in the token store, and API Gateway REST (v1) events as the mTLS custom domain delivers them. The paging
+ * cursors' HMAC key is a key of the local KMS endpoint, reached through the real KMS client.
  */
 
 import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import dynalite from 'dynalite';
 import { type Client, parseClient } from '../../lambdas/domain/client';
@@ -22,6 +27,7 @@ import type { TokenStore } from '../../lambdas/ports/store';
 import { allTables } from '../../lambdas/tables';
 import { ensureTables, sandboxTableName } from '../../sandbox/dynamo';
 import { clientCertIdentity } from '../../sandbox/event';
+import { type LocalKms, startLocalKms } from '../../sandbox/kms/server';
 import { createCertificateAuthority, issueCertificate } from '../../sandbox/pki';
 
 jest.setTimeout(30_000);
@@ -36,6 +42,9 @@ const CURRENT = 'acc-alice-current';
 const CARD = 'acc-alice-card';
 const SAVINGS = 'acc-alice-savings';
 const BOBS = 'acc-bob-current';
+/** 25 transactions in the consent window, for paging; in no consent unless a test names it. */
+const HISTORY = 'acc-alice-history';
+const HISTORY_SIZE = 25;
 
 const CONSENT_WINDOW = {
   transactionFromDateTime: '2026-01-01T00:00:00Z',
@@ -53,6 +62,8 @@ let boundCertPem: string;
 let otherCertPem: string;
 let boundThumbprint: string;
 let closeDocumentClient: () => void;
+let kms: LocalKms;
+let kmsDir: string;
 
 const account = (AccountId: string, extra: Partial<BankAccount> = {}): BankAccount => ({
   AccountId,
@@ -98,6 +109,7 @@ async function seedBank(): Promise<void> {
       }),
     ),
     bank.putAccount(ALICE, account(SAVINGS, { AccountSubType: 'Savings' })),
+    bank.putAccount(ALICE, account(HISTORY)),
     bank.putAccount(BOB, account(BOBS)),
   ]);
   const balance = (AccountId: string) => ({
@@ -118,6 +130,16 @@ async function seedBank(): Promise<void> {
       transaction(CARD, 'k-2026-02', 'Debit', '2026-02-20T10:00:00Z'),
       transaction(SAVINGS, 's-2026-02', 'Credit', '2026-02-25T10:00:00Z'),
       transaction(BOBS, 'b-2026-02', 'Credit', '2026-02-26T10:00:00Z'),
+      // Two a day from 1 March, some at the same instant as another account's.
+      ...Array.from({ length: HISTORY_SIZE }, (_, i) =>
+        transaction(
+          HISTORY,
+          `h-${String(i).padStart(2, '0')}`,
+          i % 2 ? 'Debit' : 'Credit',
+          `2026-03-${String(1 + Math.floor(i / 2)).padStart(2, '0')}T${i % 2 ? '18' : '10'}:00:00Z`,
+        ),
+      ),
+      transaction(SAVINGS, 's-2026-03-tie', 'Debit', '2026-03-05T10:00:00Z'),
     ].map((t) => bank.putTransaction(t)),
   );
 }
@@ -142,6 +164,14 @@ beforeAll(async () => {
   const setupClient = new DynamoDBClient({ endpoint, region: 'eu-west-2', credentials });
   await ensureTables(setupClient, allTables, TABLE_PREFIX);
   setupClient.destroy();
+  kmsDir = await mkdtemp(join(tmpdir(), 'accounts-api-kms-'));
+  kms = await startLocalKms({ dataDir: kmsDir, port: 0 });
+  const kmsClient = new KMSClient({ endpoint: kms.url, region: 'eu-west-2', credentials });
+  const { KeyMetadata } = await kmsClient.send(
+    new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Description: 'paging cursors' }),
+  );
+  kmsClient.destroy();
+  Object.assign(process.env, { AWS_ENDPOINT_URL_KMS: kms.url, BANKGATE_PAGING_CURSOR_KEY_ID: KeyMetadata!.Arn });
 
   // Imported only now: the handler reads its configuration and endpoints from the environment.
   const [handlerModule, { wiring }] = await Promise.all([
@@ -173,6 +203,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   closeDocumentClient?.();
+  await kms?.close();
+  if (kmsDir) await rm(kmsDir, { recursive: true, force: true });
   if (server) {
     const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     server.closeAllConnections();
@@ -223,7 +255,7 @@ interface Call {
 /** OBReadAccount6 / OBReadBalance1 / OBReadTransaction6, or OBErrorResponse1. */
 interface ObBody {
   readonly Data: { Account: BankAccount[]; Balance: BankBalance[]; Transaction: BankTransaction[] };
-  readonly Links: { Self: string };
+  readonly Links: { Self: string; First?: string; Next?: string; Prev?: string };
   readonly Meta: Record<string, unknown>;
   readonly Code: string;
   readonly Message: string;
@@ -566,5 +598,161 @@ describe('transactions', () => {
     // Assess
     expect(response.status).toBe(403);
     expect(response.body.Message).toContain('ReadTransactionsBasic or ReadTransactionsDetail');
+  });
+});
+
+describe('transaction pages', () => {
+  const pagingToken = (grant: Partial<TokenRecord> = {}) => customerToken({ accountIds: [SAVINGS, HISTORY], ...grant });
+
+  /** GET on a link of a response (Links.First / Next / Prev), as the TPP follows it. */
+  async function follow(link: string, token: string) {
+    const url = new URL(link);
+    expect(url.origin).toBe(MTLS_BASE_URL);
+    const accountId = /\/accounts\/([^/]+)\/transactions$/.exec(url.pathname)?.[1];
+    const resource = accountId ? `${AISP}/accounts/{AccountId}/transactions` : `${AISP}/transactions`;
+    return get(resource, {
+      token,
+      ...(accountId ? { AccountId: decodeURIComponent(accountId) } : {}),
+      query: Object.fromEntries(url.searchParams),
+    });
+  }
+
+  /** Pages from `first` while Links.Next leads on; every page must answer 200. */
+  async function walk(first: Awaited<ReturnType<typeof get>>, token: string) {
+    const pages = [first];
+    while (pages.at(-1)!.body.Links.Next) {
+      const next = await follow(pages.at(-1)!.body.Links.Next!, token);
+      expect(next.status).toBe(200);
+      pages.push(next);
+    }
+    return pages;
+  }
+
+  it("walks an account's history page by page: every transaction once, newest first, Links right at both ends", async () => {
+    // Prepare
+    const token = await pagingToken();
+    const url = `${MTLS_BASE_URL}${AISP}/accounts/${HISTORY}/transactions`;
+
+    // Act
+    const first = await get(`${AISP}/accounts/{AccountId}/transactions`, {
+      token,
+      AccountId: HISTORY,
+      query: { pageSize: '10' },
+    });
+    const pages = await walk(first, token);
+    const back = await follow(pages[1]!.body.Links.Prev!, token);
+
+    // Assess
+    const walked = pages.flatMap((page) => ids(page.body.Data.Transaction));
+    expect(walked).toEqual(
+      Array.from({ length: HISTORY_SIZE }, (_, i) => `h-${String(HISTORY_SIZE - 1 - i).padStart(2, '0')}`),
+    );
+    expect(pages.map((page) => page.body.Data.Transaction.length)).toEqual([10, 10, 5]);
+    expect(first.body.Links).toEqual({
+      Self: `${url}?pageSize=10`,
+      First: `${url}?pageSize=10`,
+      Next: expect.stringMatching(new RegExp(`^${url}\\?pageSize=10&cursor=[A-Za-z0-9_.-]+$`)),
+    });
+    expect(pages[1]!.body.Links).toEqual({
+      Self: pages[0]!.body.Links.Next,
+      First: `${url}?pageSize=10`,
+      Next: expect.any(String),
+      Prev: expect.any(String),
+    });
+    expect(pages[2]!.body.Links.Next).toBeUndefined();
+    expect(ids(back.body.Data.Transaction)).toEqual(ids(first.body.Data.Transaction));
+    expect(back.body.Links.Prev).toBeUndefined();
+    // A paged read leaves TotalPages out (counting would read the whole window); the window is stated.
+    expect(first.body.Meta).toEqual({
+      FirstAvailableDateTime: CONSENT_WINDOW.transactionFromDateTime,
+      LastAvailableDateTime: CONSENT_WINDOW.transactionToDateTime,
+    });
+  });
+
+  it('pages the bulk /transactions over the consented accounts as one merged list, ties included', async () => {
+    // Prepare
+    const token = await pagingToken();
+    const whole = await get(`${AISP}/transactions`, { token, query: { pageSize: '500' } });
+
+    // Act
+    const pages = await walk(await get(`${AISP}/transactions`, { token, query: { pageSize: '4' } }), token);
+
+    // Assess
+    expect(whole.body.Links.Next).toBeUndefined();
+    expect(whole.body.Meta.TotalPages).toBe(1);
+    expect(ids(whole.body.Data.Transaction)).toHaveLength(HISTORY_SIZE + 2);
+    expect(pages.flatMap((page) => ids(page.body.Data.Transaction))).toEqual(ids(whole.body.Data.Transaction));
+    expect(pages).toHaveLength(Math.ceil((HISTORY_SIZE + 2) / 4));
+  });
+
+  it('keeps the booking filters on every link and pages only inside them', async () => {
+    // Prepare
+    const token = await pagingToken();
+    const query = { fromBookingDateTime: '2026-03-04', toBookingDateTime: '2026-03-08T23:59:59', pageSize: '3' };
+
+    // Act
+    const pages = await walk(await get(`${AISP}/transactions`, { token, query }), token);
+
+    // Assess
+    const walked = pages.flatMap((page) => page.body.Data.Transaction);
+    expect(walked.map((t) => t.BookingDateTime.slice(0, 10))).toEqual(
+      expect.arrayContaining(['2026-03-04', '2026-03-08']),
+    );
+    expect(walked.every((t) => t.BookingDateTime >= '2026-03-04' && t.BookingDateTime < '2026-03-09')).toBe(true);
+    expect(walked).toHaveLength(11); // h-06 ... h-15, and the savings transaction of 5 March
+    for (const page of pages) {
+      for (const link of [page.body.Links.First, page.body.Links.Next].filter(Boolean)) {
+        expect(new URL(link!).searchParams.get('fromBookingDateTime')).toBe('2026-03-04');
+        expect(new URL(link!).searchParams.get('toBookingDateTime')).toBe('2026-03-08T23:59:59');
+      }
+    }
+  });
+
+  it('refuses a changed cursor, one of another consent and one of another query with 400 OBErrorResponse1', async () => {
+    // Prepare
+    const token = await pagingToken();
+    const otherConsent = await pagingToken({ consentId: 'consent-alice-2' });
+    const first = await get(`${AISP}/transactions`, { token, query: { pageSize: '5' } });
+    const next = new URL(first.body.Links.Next!);
+    const cursor = next.searchParams.get('cursor')!;
+    const changed = `${cursor.slice(0, 4)}${cursor[4] === 'A' ? 'B' : 'A'}${cursor.slice(5)}`;
+
+    // Act
+    const refusals = await Promise.all([
+      get(`${AISP}/transactions`, { token, query: { pageSize: '5', cursor: changed } }),
+      get(`${AISP}/transactions`, { token: otherConsent, query: { pageSize: '5', cursor } }),
+      get(`${AISP}/transactions`, { token, query: { pageSize: '6', cursor } }),
+      get(`${AISP}/transactions`, { token, query: { pageSize: '5', fromBookingDateTime: '2026-03-02', cursor } }),
+      get(`${AISP}/accounts/{AccountId}/transactions`, { token, AccountId: HISTORY, query: { pageSize: '5', cursor } }),
+    ]);
+
+    // Assess
+    for (const refusal of refusals) {
+      expect(refusal.status).toBe(400);
+      expect(refusal.body).toMatchObject({
+        Code: '400 Bad Request',
+        Errors: [{ ErrorCode: 'UK.OBIE.Field.Invalid', Path: 'cursor' }],
+      });
+      expect(refusal.body.Errors[0]!.Message).toMatch(/^The cursor does not belong to this request/);
+      expect(refusal.body).not.toHaveProperty('Data');
+    }
+  });
+
+  it('refuses a page size above the maximum with 400 UK.OBIE.Field.Invalid', async () => {
+    // Prepare
+    const token = await pagingToken();
+
+    // Act
+    const response = await get(`${AISP}/transactions`, { token, query: { pageSize: '501' } });
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.body.Errors).toEqual([
+      {
+        ErrorCode: 'UK.OBIE.Field.Invalid',
+        Message: 'pageSize must be a whole number from 1 to 500',
+        Path: 'pageSize',
+      },
+    ]);
   });
 });

@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-kms';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { CompactEncrypt, createLocalJWKSet, importJWK, type JWK, jwtVerify } from 'jose';
-import { createKmsKeyService } from '../../lambdas/adapters/kms-keys';
+import { createKmsKeyService, kmsDerivedMacKey } from '../../lambdas/adapters/kms-keys';
 import type { KeyService } from '../../lambdas/ports/keys';
 import { ensureTenantKeys, keyEnvironment, keyServiceOptions } from '../../sandbox/kms/bootstrap';
 import { type LocalKms, startLocalKms } from '../../sandbox/kms/server';
@@ -109,6 +109,20 @@ describe.each(['PS256', 'ES256'] as const)('tenant keys for %s', (signingAlg) =>
     expect(plaintext).toBe('{"scope":"accounts"}');
   });
 
+  it('derives one paging-cursor key from the HMAC key, the same in every instance', async () => {
+    // Prepare
+    const ids = await ensureTenantKeys(kms, { signingAlg, prefix });
+    const otherKey = await kms.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }));
+    // Act
+    const derived = await kmsDerivedMacKey(kms, ids.macKeyIds['paging-cursor'], 'paging-cursor')();
+    const again = await kmsDerivedMacKey(kms, ids.macKeyIds['paging-cursor'], 'paging-cursor')();
+    const other = await kmsDerivedMacKey(kms, otherKey.KeyMetadata!.KeyId!, 'paging-cursor')();
+    // Assess
+    expect(derived).toHaveLength(32);
+    expect(Buffer.from(again)).toEqual(Buffer.from(derived));
+    expect(Buffer.from(other)).not.toEqual(Buffer.from(derived));
+  });
+
   it('keeps the existing keys when bootstrapped again', async () => {
     // Prepare
     const before = await kms.send(new ListAliasesCommand({}));
@@ -127,6 +141,7 @@ describe.each(['PS256', 'ES256'] as const)('tenant keys for %s', (signingAlg) =>
         'upstream-caller': `alias/${prefix}-upstream-caller`,
       },
       encryptionKeyId: `alias/${prefix}-encryption`,
+      macKeyIds: { 'paging-cursor': `alias/${prefix}-paging-cursor` },
     });
     expect(send.mock.calls.map(([command]) => command.constructor.name)).not.toContain('CreateKeyCommand');
     expect(after.Aliases).toEqual(before.Aliases);
@@ -152,6 +167,8 @@ describe('local KMS endpoint', () => {
     const jwe = await new CompactEncrypt(new TextEncoder().encode('kept'))
       .setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A256GCM' })
       .encrypt(await importJWK(encryptionJwk, 'RSA-OAEP-256'));
+    const cursorKeyId = ids.macKeyIds['paging-cursor'];
+    const cursorKeyBefore = await kmsDerivedMacKey(kms, cursorKeyId, 'paging-cursor')();
 
     // Act
     const restarted = await startLocalKms({ dataDir, port: 0 });
@@ -159,12 +176,14 @@ describe('local KMS endpoint', () => {
     try {
       const after = createKmsKeyService({ kms: restartedKms, ...keyServiceOptions(ids) });
       const jwt = await signJwt(after, { sub: 'after-restart' });
+      const cursorKeyAfter = await kmsDerivedMacKey(restartedKms, cursorKeyId, 'paging-cursor')();
 
       // Assess
       expect(restarted.url).not.toBe(server.url);
       expect(await after.publicJwks('id-token')).toEqual(jwksBefore);
       expect((await jwtVerify(jwt, createLocalJWKSet(jwksBefore))).payload.sub).toBe('after-restart');
       expect(await decryptJwe(after, jwe)).toBe('kept');
+      expect(Buffer.from(cursorKeyAfter)).toEqual(Buffer.from(cursorKeyBefore));
     } finally {
       restartedKms.destroy();
       await restarted.close();

@@ -2,7 +2,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoBankData } from '../../lambdas/adapters/dynamodb/bank-data';
-import type { BankData } from '../../lambdas/ports/bank-data';
+import { type BankData, LOWEST_TRANSACTION_ID } from '../../lambdas/ports/bank-data';
 import { tables } from '../../lambdas/tables';
 import { ensureTables, type LocalDynamo, sandboxTableName, startLocalDynamo } from '../../sandbox/dynamo';
 import { type DemoBank, demoBank } from '../../sandbox/seed';
@@ -61,16 +61,17 @@ describe('dynamoBankData', () => {
     expect(new Set(balances.map((b) => b.AccountId))).toEqual(new Set([first!.AccountId, second!.AccountId]));
   });
 
-  it('returns all transactions of the accounts newest first, and only those inside an inclusive booking window', async () => {
+  it("reads an account's transactions newest first, only those inside an inclusive booking window", async () => {
     // Prepare
-    const ids = accountsOf('steve').map((a) => a.AccountId);
-    const expected = data.transactions.filter((t) => ids.includes(t.AccountId));
+    const id = accountsOf('steve')[0]!.AccountId;
+    const expected = data.transactions.filter((t) => t.AccountId === id);
     const inside = expected[10]!;
     const from = inside.BookingDateTime;
     const to = new Date(Date.parse(from) + 20 * 24 * 3600_000).toISOString();
+    const read = { order: 'newest-first', limit: 1000 } as const;
     // Act
-    const all = await bank.getTransactions(ids);
-    const windowed = await bank.getTransactions(ids, { from, to });
+    const all = await bank.getTransactions(id, { ...read, window: {} });
+    const windowed = await bank.getTransactions(id, { ...read, window: { from, to } });
     // Assess
     expect(all).toHaveLength(expected.length);
     const times = all.map((t) => Date.parse(t.BookingDateTime));
@@ -81,5 +82,34 @@ describe('dynamoBankData', () => {
     expect(windowed.map((t) => t.TransactionId).sort()).toEqual(wanted.sort());
     expect(windowed.map((t) => t.TransactionId)).toContain(inside.TransactionId);
     expect(windowed.length).toBeLessThan(all.length);
+  });
+
+  it('reads at most `limit` transactions strictly past a key, in either order', async () => {
+    // Prepare
+    const id = accountsOf('steve')[0]!.AccountId;
+    const newestFirst = await bank.getTransactions(id, { window: {}, order: 'newest-first', limit: 1000 });
+    const key = (t: (typeof newestFirst)[number]) => ({
+      bookingDateTime: new Date(t.BookingDateTime).toISOString(),
+      transactionId: t.TransactionId,
+    });
+    const at = newestFirst[5]!;
+    // Act
+    const older = await bank.getTransactions(id, { window: {}, order: 'newest-first', after: key(at), limit: 3 });
+    const newer = await bank.getTransactions(id, { window: {}, order: 'oldest-first', after: key(at), limit: 3 });
+    const beforeAllAtThatInstant = await bank.getTransactions(id, {
+      window: {},
+      order: 'oldest-first',
+      after: { bookingDateTime: key(at).bookingDateTime, transactionId: LOWEST_TRANSACTION_ID },
+      limit: 1,
+    });
+    // Assess
+    expect(older.map((t) => t.TransactionId)).toEqual(newestFirst.slice(6, 9).map((t) => t.TransactionId));
+    expect(newer.map((t) => t.TransactionId)).toEqual(
+      newestFirst
+        .slice(2, 5)
+        .reverse()
+        .map((t) => t.TransactionId),
+    );
+    expect(beforeAllAtThatInstant.map((t) => t.TransactionId)).toEqual([at.TransactionId]);
   });
 });

@@ -2,7 +2,13 @@
 
 import { certificateThumbprint } from '../../lambdas/http/request';
 import type { SandboxPki } from '../../sandbox/pki';
-import { demoBank, demoClientRegistrations, demoCustomers, demoTpps } from '../../sandbox/seed';
+import {
+  demoBank,
+  demoClientRegistrations,
+  demoCustomers,
+  demoTpps,
+  seedTransactionsFromEnv,
+} from '../../sandbox/seed';
 import { createTestCa } from '../support/throwaway-pki';
 
 const ANCHOR = new Date('2026-11-21T00:00:00.000Z');
@@ -61,6 +67,64 @@ describe('demoBank', () => {
       expect(booked.Amount).toEqual(last.Balance!.Amount);
       expect(booked.CreditDebitIndicator).toBe('Credit');
       expect(Number(booked.Amount.Amount)).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('a long generated history (BANKGATE_SEED_TRANSACTIONS)', () => {
+  /** ~12 a day: 250 days back. */
+  const COUNT = 3000;
+  const long = demoBank(ANCHOR, undefined, { transactionsPerCurrentAccount: COUNT });
+  const currentAccounts = long.accounts.filter(({ account }) => account.AccountSubType === 'CurrentAccount');
+
+  it('gives every current account exactly that many transactions, the other accounts their default history', () => {
+    // Prepare
+    const usual = demoBank(ANCHOR);
+    // Assess
+    expect(currentAccounts.length).toBeGreaterThan(0);
+    for (const { account } of long.accounts) {
+      const count = long.transactions.filter((t) => t.AccountId === account.AccountId).length;
+      const usualCount = usual.transactions.filter((t) => t.AccountId === account.AccountId).length;
+      expect(count).toBe(account.AccountSubType === 'CurrentAccount' ? COUNT : usualCount);
+    }
+    expect(new Set(long.transactions.map((t) => t.TransactionId)).size).toBe(long.transactions.length);
+    expect(JSON.stringify(demoBank(ANCHOR, undefined, { transactionsPerCurrentAccount: COUNT }))).toBe(
+      JSON.stringify(long),
+    );
+  });
+
+  it('looks like a real account: payees, categories, credits and debits, spread back over months', () => {
+    for (const { account } of currentAccounts) {
+      // Prepare
+      const mine = long.transactions.filter((t) => t.AccountId === account.AccountId);
+      const times = mine.map((t) => Date.parse(t.BookingDateTime));
+      // Assess
+      expect(Math.max(...times)).toBeLessThan(ANCHOR.getTime());
+      expect(ANCHOR.getTime() - Math.min(...times)).toBeGreaterThan(240 * DAY_MS);
+      expect(new Set(mine.map((t) => t.MerchantDetails?.MerchantName).filter(Boolean)).size).toBeGreaterThanOrEqual(5);
+      expect(new Set(mine.map((t) => t.ProprietaryBankTransactionCode?.Code))).toEqual(
+        new Set(['Salary', 'DirectDebit', 'Transfer', 'CardPayment', 'Refund']),
+      );
+      const credits = mine.filter((t) => t.CreditDebitIndicator === 'Credit').length;
+      expect(credits).toBeGreaterThan(0);
+      expect(credits).toBeLessThan(mine.length / 5);
+      // No more than a busy day's worth on any one day.
+      const perDay = new Map<string, number>();
+      for (const t of mine)
+        perDay.set(t.BookingDateTime.slice(0, 10), (perDay.get(t.BookingDateTime.slice(0, 10)) ?? 0) + 1);
+      expect(Math.max(...perDay.values())).toBeLessThanOrEqual(20);
+      const booked = long.balances.find((b) => b.AccountId === account.AccountId && b.Type === 'InterimBooked')!;
+      expect(booked.CreditDebitIndicator).toBe('Credit');
+    }
+  });
+
+  it('is asked for with a whole number in range, and says what is wrong otherwise', () => {
+    expect(seedTransactionsFromEnv({})).toBeUndefined();
+    expect(seedTransactionsFromEnv({ BANKGATE_SEED_TRANSACTIONS: '100000' })).toBe(100_000);
+    for (const value of ['10', '2000000', '1e5', 'lots', '-100']) {
+      expect(() => seedTransactionsFromEnv({ BANKGATE_SEED_TRANSACTIONS: value })).toThrow(
+        /BANKGATE_SEED_TRANSACTIONS must be a whole number from 100 to 1000000/,
+      );
     }
   });
 });

@@ -4,10 +4,12 @@
  *   CUSTOMER#<subject> / ACCOUNT#<accountId>              an account the customer holds (OBAccount6)
  *   ACCOUNT#<accountId> / BALANCE#<type>                  a balance (OBCashBalance1)
  *   ACCOUNT#<accountId> / TXN#<bookingDateTime>#<txnId>   a transaction (OBTransaction6)
- * so a customer's accounts, an account's balances and its transactions in a booking window are each one
- * Query, and holding an account is checked by the key itself.
+ * so a customer's accounts and an account's balances are each one Query, a page of an account's
+ * transactions in a booking window is one bounded Query (the booking time leads the sort key), and holding
+ * an account is checked by the key itself.
  */
 import {
+  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -20,7 +22,7 @@ import type {
   BankCustomer,
   BankData,
   BankTransaction,
-  TransactionWindow,
+  TransactionRead,
 } from '../../ports/bank-data';
 import { tableName } from '../../tables';
 
@@ -35,6 +37,19 @@ function sortableTime(dateTime: string): string {
   if (Number.isNaN(time.getTime())) throw new RangeError(`Not an ISO 8601 date-time: ${dateTime}`);
   return time.toISOString();
 }
+
+const transactionSortKey = (bookingDateTime: string, transactionId: string) =>
+  `TXN#${sortableTime(bookingDateTime)}#${transactionId}`;
+
+const transactionItem = (transaction: BankTransaction) => ({
+  pk: accountKey(transaction.AccountId),
+  sk: transactionSortKey(transaction.BookingDateTime, transaction.TransactionId),
+  ...transaction,
+});
+
+/** BatchWriteItem takes at most 25 items; a few batches in flight keep the store busy without flooding it. */
+const BATCH_WRITE_ITEMS = 25;
+const BATCH_WRITES_IN_FLIGHT = 8;
 
 function stripKeys<T>(item: Record<string, unknown>): T {
   const { pk: _pk, sk: _sk, ...record } = item;
@@ -61,14 +76,34 @@ export function dynamoBankData(doc: DynamoDBDocumentClient): BankData {
       ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
     });
 
-  async function transactionsOf(accountId: string, window: TransactionWindow): Promise<BankTransaction[]> {
-    const lower = `TXN#${window.from ? sortableTime(window.from) : ''}`;
-    const upper = `TXN#${window.to ? `${sortableTime(window.to)}#` : ''}${HIGHEST}`;
-    const items = await queryAll({
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
-      ExpressionAttributeValues: { ':pk': accountKey(accountId), ':lower': lower, ':upper': upper },
-      ScanIndexForward: false,
-    });
+  /**
+   * One bounded Query on the account's partition: the window as the sort-key range, `after` as
+   * ExclusiveStartKey (any key inside the range, it need not exist), Limit as the page. A Query answer
+   * stops at 1 MB, so it continues until `limit` items or the range's end: never more than `limit` read.
+   */
+  async function transactionsOf(accountId: string, read: TransactionRead): Promise<BankTransaction[]> {
+    const pk = accountKey(accountId);
+    const lower = `TXN#${read.window.from ? sortableTime(read.window.from) : ''}`;
+    const upper = `TXN#${read.window.to ? `${sortableTime(read.window.to)}#` : ''}${HIGHEST}`;
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined = read.after && {
+      pk,
+      sk: transactionSortKey(read.after.bookingDateTime, read.after.transactionId),
+    };
+    do {
+      const page = await doc.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
+          ExpressionAttributeValues: { ':pk': pk, ':lower': lower, ':upper': upper },
+          ScanIndexForward: read.order === 'oldest-first',
+          Limit: read.limit - items.length,
+          ExclusiveStartKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey && items.length < read.limit);
     return items.map((item) => stripKeys<BankTransaction>(item));
   }
 
@@ -90,16 +125,7 @@ export function dynamoBankData(doc: DynamoDBDocumentClient): BankData {
       return perAccount.flat().map((item) => stripKeys<BankBalance>(item));
     },
 
-    async getTransactions(accountIds, window = {}) {
-      const perAccount = await Promise.all(accountIds.map((id) => transactionsOf(id, window)));
-      return perAccount
-        .flat()
-        .sort(
-          (a, b) =>
-            Date.parse(b.BookingDateTime) - Date.parse(a.BookingDateTime) ||
-            b.TransactionId.localeCompare(a.TransactionId),
-        );
-    },
+    getTransactions: transactionsOf,
 
     async putCustomer(customer: BankCustomer) {
       await doc.send(
@@ -126,10 +152,29 @@ export function dynamoBankData(doc: DynamoDBDocumentClient): BankData {
     },
 
     async putTransaction(transaction) {
-      const sk = `TXN#${sortableTime(transaction.BookingDateTime)}#${transaction.TransactionId}`;
-      await doc.send(
-        new PutCommand({ TableName, Item: { pk: accountKey(transaction.AccountId), sk, ...transaction } }),
-      );
+      await doc.send(new PutCommand({ TableName, Item: transactionItem(transaction) }));
+    },
+
+    async putTransactions(transactions) {
+      const batches: Record<string, unknown>[][] = [];
+      for (let i = 0; i < transactions.length; i += BATCH_WRITE_ITEMS) {
+        batches.push(
+          transactions.slice(i, i + BATCH_WRITE_ITEMS).map((t) => ({ PutRequest: { Item: transactionItem(t) } })),
+        );
+      }
+      let next = 0;
+      const writer = async () => {
+        for (let batch = batches[next++]; batch; batch = batches[next++]) {
+          // DynamoDB may leave items of a batch unprocessed under load: they are sent again until none are.
+          for (let pending = batch; pending.length > 0; ) {
+            const { UnprocessedItems } = await doc.send(
+              new BatchWriteCommand({ RequestItems: { [TableName]: pending } }),
+            );
+            pending = (UnprocessedItems?.[TableName] ?? []) as Record<string, unknown>[];
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: BATCH_WRITES_IN_FLIGHT }, writer));
     },
   };
 }
