@@ -14,7 +14,10 @@ import { tables } from '../lambdas/tables';
 import { wiring } from '../lambdas/wiring';
 import { sandboxTableName } from '../sandbox/dynamo';
 import { startSandbox } from '../sandbox/sandbox';
-import { BANK_DATA_MARK, rssSampler, serveTarget } from './ipc';
+import { cpuMs } from './cpu';
+import { BANK_DATA_MARK, rssSampler, serveTarget, targetPids } from './ipc';
+import { settings } from './settings';
+import { countStoreCalls, KMS_PREFIX } from './store-calls';
 
 export interface ResourceTokenRequest {
   readonly clientId: string;
@@ -32,43 +35,77 @@ const BANK_DATA_TABLE = sandboxTableName(tables.bankData);
 
 export interface StoreFloorRequest {
   readonly clientId: string;
-  readonly requests: number;
-  readonly connections: number;
 }
 
+/** Per jti design: the store calls of a private_key_jwt client_credentials token, nothing else. */
+export interface StoreFloorRun {
+  readonly design: 'jti write + transaction' | 'jti in the transaction';
+  readonly setsPerSecond: number;
+  /** The SDK side (this process) and dynalite's, per set. */
+  readonly clientCpuMs: number;
+  readonly storeCpuMs: number;
+  /** Store calls per set by command. */
+  readonly storeCalls: Record<string, number>;
+}
+
+export type StoreFloor = readonly StoreFloorRun[];
+
 /**
- * The private_key_jwt token's store calls and nothing else: the client read, the jti claim and the token
- * write, through the production adapters, from `connections` concurrent loops. No TLS, HTTP, JOSE or
- * handler: the ceiling any token endpoint on this store, this SDK and this machine can reach.
+ * The private_key_jwt token's store calls and nothing else, through the production adapters, from
+ * `settings.connections` concurrent loops, once per jti design: the client read, then either the jti claim
+ * and the issuance transaction, or the issuance transaction with the claim as one of its items. No TLS,
+ * HTTP, JOSE or handler: the ceiling any token endpoint on this store, this SDK and this machine can reach.
  */
-async function storeFloor({ clientId, requests, connections }: StoreFloorRequest) {
+async function storeFloor(
+  { clientId }: StoreFloorRequest,
+  counter: ReturnType<typeof countStoreCalls>,
+): Promise<StoreFloor> {
   const { clients, once, tokens } = wiring.stores;
   const client = (await clients.get(clientId))!;
-  const oneToken = async () => {
-    const now = Math.floor(Date.now() / 1000);
-    await clients.get(clientId);
-    await once.claim({ key: { purpose: 'jti', clientId, value: randomUUID() }, expiresAt: now + 60 }, now);
-    const { record } = mintToken({
-      kind: 'access',
-      client,
-      scope: 'accounts',
-      certThumbprint: 'bench-floor-thumbprint',
-      now,
-      ttl: 300,
-      maxUses: 0,
+  const certificate = { thumbprint: 'bench-floor-thumbprint', issuerSerial: 'bench-floor-issuer-serial' };
+  const requests = settings.requests;
+  const runs: StoreFloorRun[] = [];
+  for (const design of ['jti write + transaction', 'jti in the transaction'] as const) {
+    const oneToken = async () => {
+      const now = Math.floor(Date.now() / 1000);
+      await clients.get(clientId);
+      const claim = { key: { purpose: 'jti' as const, clientId, value: randomUUID() }, expiresAt: now + 60 };
+      if (design === 'jti write + transaction') await once.claim(claim, now);
+      const { record } = mintToken({
+        kind: 'access',
+        client,
+        scope: 'accounts',
+        certThumbprint: certificate.thumbprint,
+        now,
+        ttl: 300,
+        maxUses: 0,
+      });
+      await tokens.issue([record], {
+        certificate,
+        ...(design === 'jti in the transaction' ? { replayClaim: { record: claim, now } } : {}),
+      });
+    };
+    let next = 0;
+    const worker = async () => {
+      while (next++ < requests) await oneToken();
+    };
+    const [, ...storePids] = targetPids();
+    counter.reset();
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    const storeCpu = cpuMs(storePids);
+    await Promise.all(Array.from({ length: settings.connections }, worker));
+    const used = process.cpuUsage(cpu);
+    const seconds = (performance.now() - started) / 1000;
+    runs.push({
+      design,
+      setsPerSecond: requests / seconds,
+      clientCpuMs: (used.user + used.system) / 1000 / requests,
+      storeCpuMs: (cpuMs(storePids) - storeCpu) / requests,
+      storeCalls: Object.fromEntries(Object.entries(counter.calls()).map(([command, n]) => [command, n / requests])),
     });
-    await tokens.put(record);
-  };
-  let next = 0;
-  const worker = async () => {
-    while (next++ < requests) await oneToken();
-  };
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  await Promise.all(Array.from({ length: connections }, worker));
-  const used = process.cpuUsage(cpu);
-  const seconds = (performance.now() - started) / 1000;
-  return { throughput: requests / seconds, cpuMsPerRequest: (used.user + used.system) / 1000 / requests };
+  }
+  return runs;
 }
 
 async function main() {
@@ -80,27 +117,30 @@ async function main() {
   });
 
   // The handlers share this process-wide client (sandbox in-process), so its middleware sees every call.
-  let roundTrips: Record<string, number> = {};
-  wiring.documentClient.middlewareStack.add(
-    (next, context) => async (args) => {
-      // Reads of the sample bank's data stand in for the bank's core system (an upstream call in production).
-      const table = (args.input as { TableName?: string }).TableName;
-      const command = `${context.commandName ?? 'unknown'}${table === BANK_DATA_TABLE ? BANK_DATA_MARK : ''}`;
-      roundTrips[command] = (roundTrips[command] ?? 0) + 1;
-      return next(args);
+  // Reads of the sample bank's data stand in for the bank's core system (an upstream call in production).
+  const counter = countStoreCalls(wiring.documentClient, (table) => (table === BANK_DATA_TABLE ? BANK_DATA_MARK : ''));
+  // KMS requests of the handlers (each a billed request on AWS), counted with the store calls.
+  const keys = wiring.keys;
+  const { signJws, unwrapKey } = keys;
+  Object.assign(keys, {
+    signJws: (...args: Parameters<typeof signJws>) => {
+      counter.add(`${KMS_PREFIX}Sign`, 1);
+      return signJws.apply(keys, args);
     },
-    { step: 'initialize', name: 'benchRoundTripCounter' },
-  );
+    unwrapKey: (...args: Parameters<typeof unwrapKey>) => {
+      counter.add(`${KMS_PREFIX}Decrypt`, 1);
+      return unwrapKey.apply(keys, args);
+    },
+  });
 
   const memory = rssSampler();
   serveTarget(
     {
       manifest: () => sandbox.manifest,
-      resetRoundTrips: () => {
-        roundTrips = {};
-      },
-      roundTrips: () => roundTrips,
-      storeFloor,
+      pids: () => targetPids(),
+      resetStoreCalls: () => counter.reset(),
+      storeCalls: () => counter.calls(),
+      storeFloor: (request: StoreFloorRequest) => storeFloor(request, counter),
       startMemory: () => memory.start(),
       stopMemory: () => memory.stop(),
       /** A bench fixture: a customer access token as the code exchange would issue it, bound to the client's certificate. */

@@ -13,7 +13,6 @@ import { type HandlerSpec, handlers } from '../lambdas/routes';
 import { handlerEnvironment } from '../sandbox/sandbox';
 
 const ROOT = join(__dirname, '..');
-const IMPORT_RUNS = 5;
 
 export interface BundleRow {
   readonly id: string;
@@ -86,7 +85,7 @@ async function bundle(
  * Median wall time of `await import(file)` in a fresh process, measured inside that process. One
  * unmeasured run first, so every measured run finds the file in the page cache (as a warm Lambda host would).
  */
-function importTime(file: string): number {
+function importTime(file: string, runs: number): number {
   const script = 'const t = performance.now(); await import(process.argv[1]); console.log(performance.now() - t);';
   const once = () =>
     Number(
@@ -96,8 +95,8 @@ function importTime(file: string): number {
       }).trim(),
     );
   once();
-  const runs = Array.from({ length: IMPORT_RUNS }, once).sort((a, b) => a - b);
-  return runs[Math.floor(runs.length / 2)]!;
+  const times = Array.from({ length: runs }, once).sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
 }
 
 function baselineOf(spec: HandlerSpec): { name: string; source: string } {
@@ -116,7 +115,7 @@ function baselineOf(spec: HandlerSpec): { name: string; source: string } {
   return { name, source: `${lines.join('\n')}\nexport {};\n` };
 }
 
-export async function measureBundles(outRoot: string): Promise<BundleRow[]> {
+export async function measureBundles(outRoot: string, importRuns: number): Promise<BundleRow[]> {
   const baselines = new Map<string, { file: string; bytes: number }>();
   const rows: BundleRow[] = [];
   for (const spec of handlers) {
@@ -136,10 +135,10 @@ export async function measureBundles(outRoot: string): Promise<BundleRow[]> {
     rows.push({
       id: spec.id,
       bytes: built.bytes,
-      importMs: importTime(built.file),
+      importMs: importTime(built.file, importRuns),
       baseline: baseline.name,
       baselineBytes: base.bytes,
-      baselineImportMs: importTime(base.file),
+      baselineImportMs: importTime(base.file, importRuns),
     });
   }
   return rows;

@@ -104,6 +104,11 @@ function procRss(pid: number): number {
   }
 }
 
+/** This process and all its descendants: a server and its store process (the CPU per request counts both). */
+export function targetPids(pid = process.pid): number[] {
+  return [pid, ...childPids(pid).flatMap((child) => targetPids(child))];
+}
+
 /** The direct child processes of a process (Linux), e.g. the sandbox's dynalite. */
 function childPids(pid: number): number[] {
   try {

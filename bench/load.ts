@@ -39,6 +39,8 @@ export interface LoadResult {
   readonly throughput: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** Every measured request's latency, sorted (to pool runs). */
+  readonly latencies: Float64Array;
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -48,7 +50,13 @@ export function percentile(sorted: Float64Array, p: number): number {
   return sorted[rank]!;
 }
 
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+/** Called right before and right after the measured requests (warm-up excluded), e.g. to read CPU counters. */
+export interface MeasureHooks {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function runLoad(spec: LoadSpec, hooks?: MeasureHooks): Promise<LoadResult> {
   const pool = new Pool(spec.origin, {
     connections: spec.connections,
     pipelining: 1,
@@ -57,9 +65,11 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   try {
     // Warm-up: TLS handshakes on every connection, JIT, caches. Not measured.
     await drive(pool, spec, 0, spec.warmup);
+    await hooks?.start();
     const started = performance.now();
     const outcome = await drive(pool, spec, spec.warmup, spec.requests);
     const seconds = (performance.now() - started) / 1000;
+    await hooks?.stop();
     const sorted = outcome.latencies.sort();
     return {
       name: spec.name,
@@ -70,6 +80,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       throughput: spec.requests / seconds,
       p50Ms: percentile(sorted, 50),
       p99Ms: percentile(sorted, 99),
+      latencies: sorted,
     };
   } finally {
     await pool.close();

@@ -5,25 +5,20 @@
  * The dynalite server's request listener is wrapped:
  * - every other request runs exactly as before, holding a shared gate;
  * - a transaction holds the gate alone (no other request in flight, so nobody sees it half done), applies
- *   its items as dynalite's own conditional writes on a private loopback port, and when any condition fails
- *   puts back every image it changed and answers TransactionCanceledException with one reason per item,
- *   as DynamoDB does.
+ *   its items as dynalite's own conditional writes (handed to dynalite's request listener in this process, no
+ *   socket or SDK in between), and when any condition fails puts back every image it changed and answers
+ *   TransactionCanceledException with one reason per item, as DynamoDB does. A ConditionCheck is a
+ *   conditional delete put back at once (nothing to put back when the item is absent, the common case).
  * Not emulated: ClientRequestToken idempotency, and atomicity if the sandbox process dies mid-transaction.
  */
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  type AttributeValue,
-  type CancellationReason,
-  DeleteItemCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  type TransactWriteItem,
-  type TransactWriteItemsInput,
-  UpdateItemCommand,
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type {
+  AttributeValue,
+  CancellationReason,
+  TableDescription,
+  TransactWriteItem,
+  TransactWriteItemsInput,
 } from '@aws-sdk/client-dynamodb';
 
 const TRANSACT_WRITE_ITEMS = 'DynamoDB_20120810.TransactWriteItems';
@@ -100,23 +95,14 @@ export interface TransactionSupport {
 export async function addTransactions(server: Server): Promise<TransactionSupport> {
   const [dynaliteListener] = server.listeners('request') as RequestListener[];
   if (!dynaliteListener) throw new Error('the dynalite server has no request listener');
-  // dynalite itself, for the transaction's own writes, on a port only this module knows.
-  const direct = createServer(dynaliteListener);
-  direct.listen(0, '127.0.0.1');
-  await once(direct, 'listening');
-  const store = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(direct.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-    maxAttempts: 1,
-  });
+  const store = directCaller(dynaliteListener);
   const gate = new Gate();
   const keyNames = new Map<string, string[]>();
 
   async function keyOf(table: string, item: Image): Promise<Image> {
     let names = keyNames.get(table);
     if (!names) {
-      const { Table } = await store.send(new DescribeTableCommand({ TableName: table }));
+      const { Table } = await store<{ Table?: TableDescription }>('DescribeTable', { TableName: table });
       names = (Table?.KeySchema ?? []).map((key) => key.AttributeName!);
       keyNames.set(table, names);
     }
@@ -139,35 +125,26 @@ export async function addTransactions(server: Server): Promise<TransactionSuppor
 
   /** One item as dynalite's own conditional write; returns the image it replaced. */
   async function apply(item: TransactWriteItem): Promise<Image | undefined> {
-    if (item.Put) {
-      return (await store.send(new PutItemCommand({ ...item.Put, ReturnValues: 'ALL_OLD' }))).Attributes;
-    }
-    if (item.Update) {
-      return (await store.send(new UpdateItemCommand({ ...item.Update, ReturnValues: 'ALL_OLD' }))).Attributes;
-    }
-    if (item.Delete) {
-      return (await store.send(new DeleteItemCommand({ ...item.Delete, ReturnValues: 'ALL_OLD' }))).Attributes;
-    }
-    // A condition check is an update that changes nothing (it may create a key-only item: restored after).
+    const replaced = async (operation: string, input: object) =>
+      (await store<{ Attributes?: Image }>(operation, { ...input, ReturnValues: 'ALL_OLD' })).Attributes;
+    if (item.Put) return replaced('PutItem', item.Put);
+    if (item.Update) return replaced('UpdateItem', item.Update);
+    if (item.Delete) return replaced('DeleteItem', item.Delete);
+    // A condition check is a conditional delete, put back right after (`transact`).
     const { TableName, Key, ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues } =
       item.ConditionCheck!;
-    return (
-      await store.send(
-        new UpdateItemCommand({
-          TableName,
-          Key,
-          ConditionExpression,
-          ExpressionAttributeNames,
-          ExpressionAttributeValues,
-          ReturnValues: 'ALL_OLD',
-        }),
-      )
-    ).Attributes;
+    return replaced('DeleteItem', {
+      TableName,
+      Key,
+      ConditionExpression,
+      ExpressionAttributeNames,
+      ExpressionAttributeValues,
+    });
   }
 
   async function restore(target: Target): Promise<void> {
-    if (target.before) await store.send(new PutItemCommand({ TableName: target.table, Item: target.before }));
-    else await store.send(new DeleteItemCommand({ TableName: target.table, Key: target.key }));
+    if (target.before) await store('PutItem', { TableName: target.table, Item: target.before });
+    else await store('DeleteItem', { TableName: target.table, Key: target.key });
   }
 
   async function transact(input: TransactWriteItemsInput): Promise<void> {
@@ -199,9 +176,11 @@ export async function addTransactions(server: Server): Promise<TransactionSuppor
           const current =
             returnOld === 'ALL_OLD'
               ? (
-                  await store.send(
-                    new GetItemCommand({ TableName: target.table, Key: target.key, ConsistentRead: true }),
-                  )
+                  await store<{ Item?: Image }>('GetItem', {
+                    TableName: target.table,
+                    Key: target.key,
+                    ConsistentRead: true,
+                  })
                 ).Item
               : undefined;
           return { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', Item: current };
@@ -210,9 +189,12 @@ export async function addTransactions(server: Server): Promise<TransactionSuppor
     );
     const cancelled = failure ?? reasons.some((reason) => reason.Code !== 'None');
     await Promise.all(
-      targets.map((target, index) =>
-        target.applied && (cancelled || items[index]!.ConditionCheck) ? restore(target) : undefined,
-      ),
+      targets.map((target, index) => {
+        if (!target.applied) return undefined;
+        // A checked item that was absent stayed absent (its delete changed nothing).
+        if (items[index]!.ConditionCheck) return target.before ? restore(target) : undefined;
+        return cancelled ? restore(target) : undefined;
+      }),
     );
     if (failure) throw failure;
     if (cancelled) {
@@ -273,14 +255,50 @@ export async function addTransactions(server: Server): Promise<TransactionSuppor
     else pass();
   });
 
-  return {
-    close: async () => {
-      store.destroy();
-      const closed = new Promise<void>((resolve) => direct.close(() => resolve()));
-      direct.closeAllConnections();
-      await closed;
-    },
-  };
+  return { close: async () => {} };
+}
+
+/** Any well-formed SigV4 header passes dynalite, which checks the shape, not the signature. */
+const LOCAL_AUTHORIZATION =
+  'AWS4-HMAC-SHA256 Credential=sandbox/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0';
+
+/**
+ * Calls dynalite's own request listener in this process with a request and a response of just the parts it
+ * uses: its validation and conditional writes exactly as over HTTP, without a socket or an SDK client.
+ */
+function directCaller(listener: RequestListener) {
+  return <T>(operation: string, input: object): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const request = Object.assign(new EventEmitter(), {
+        method: 'POST',
+        url: '/',
+        headers: {
+          'x-amz-target': `DynamoDB_20120810.${operation}`,
+          'content-type': 'application/x-amz-json-1.0',
+          authorization: LOCAL_AUTHORIZATION,
+          'x-amz-date': '20260101T000000Z',
+        },
+      });
+      const response = {
+        statusCode: 200,
+        contentType: '',
+        setHeader() {},
+        end(body?: string) {
+          const data = body ? JSON.parse(body) : {};
+          if (response.statusCode === 200) return resolve(data as T);
+          const type = String(data.__type ?? 'InternalServerError');
+          reject(
+            Object.assign(new Error(data.message ?? data.Message ?? type), {
+              name: type.slice(type.indexOf('#') + 1),
+              $metadata: { httpStatusCode: response.statusCode },
+            }),
+          );
+        },
+      };
+      listener(request as unknown as IncomingMessage, response as unknown as ServerResponse);
+      request.emit('data', Buffer.from(JSON.stringify(input)));
+      request.emit('end');
+    });
 }
 
 /** The error a transaction answers: dynalite's own (as it reported it) or an internal failure. */

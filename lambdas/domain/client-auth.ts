@@ -7,7 +7,7 @@
  */
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { InvalidClient, InvalidRequest } from '../errors';
-import type { ClientStore, OnceStore } from '../ports/store';
+import type { ClientStore, OnceRecord, OnceStore } from '../ports/store';
 import { certificateIdentity, issuedBy } from './certificate';
 import type { Client } from './client';
 import { ADMIN_SCOPE, SIGNING_ALGS } from './client';
@@ -45,7 +45,31 @@ export interface ClientAuthInput {
   readonly now: number;
 }
 
+/** An authenticated client, and the single-use claim of its assertion's jti when it used one. */
+export interface AuthenticatedClient {
+  readonly client: Client;
+  readonly replayClaim?: OnceRecord;
+}
+
+export const REPLAYED_ASSERTION = 'client_assertion has already been used (jti replay)';
+
+/** Authenticates the client; an assertion's jti is claimed before this returns. */
 export async function authenticateClient(input: ClientAuthInput, deps: ClientAuthDeps): Promise<Client> {
+  const { client, replayClaim } = await authenticateDeferringClaim(input, deps);
+  // The conditional write is the moment of truth: of two concurrent uses of one jti exactly one wins.
+  if (replayClaim && !(await deps.once.claim(replayClaim, input.now))) throw new InvalidClient(REPLAYED_ASSERTION);
+  return client;
+}
+
+/**
+ * Authenticates the client but leaves the jti claim to the caller, who writes it with its own conditional
+ * write (the token endpoint: in the issuance transaction, `IssuanceGuard.replayClaim`) or, when the request
+ * fails before that write, claims it alone (`OnceStore.claim`), so an assertion is consumed however it ends.
+ */
+export async function authenticateDeferringClaim(
+  input: ClientAuthInput,
+  deps: ClientAuthDeps,
+): Promise<AuthenticatedClient> {
   const assertionType = input.params.get('client_assertion_type');
   const assertion = input.params.get('client_assertion');
   if (input.params.has('client_secret')) {
@@ -54,7 +78,7 @@ export async function authenticateClient(input: ClientAuthInput, deps: ClientAut
   if (assertionType !== undefined || assertion !== undefined) {
     return authenticateWithAssertion(input, deps, assertionType, assertion);
   }
-  return authenticateWithCertificate(input, deps);
+  return { client: await authenticateWithCertificate(input, deps) };
 }
 
 async function loadClient(deps: ClientAuthDeps, clientId: string): Promise<Client> {
@@ -105,7 +129,7 @@ async function authenticateWithAssertion(
   deps: ClientAuthDeps,
   assertionType: string | undefined,
   assertion: string | undefined,
-): Promise<Client> {
+): Promise<AuthenticatedClient> {
   if (assertionType !== JWT_BEARER_ASSERTION) {
     throw new InvalidClient(`client_assertion_type must be ${JWT_BEARER_ASSERTION}`);
   }
@@ -165,13 +189,13 @@ async function authenticateWithAssertion(
   if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256) {
     throw new InvalidClient('client_assertion jti must be a non-empty string');
   }
-  // The conditional write is the moment of truth: of two concurrent uses of one jti exactly one wins.
-  const first = await deps.once.claim(
-    { key: { purpose: 'jti', clientId: client.clientId, value: payload.jti }, expiresAt: exp + CLOCK_TOLERANCE },
-    input.now,
-  );
-  if (!first) throw new InvalidClient('client_assertion has already been used (jti replay)');
-  return client;
+  return {
+    client,
+    replayClaim: {
+      key: { purpose: 'jti', clientId: client.clientId, value: payload.jti },
+      expiresAt: exp + CLOCK_TOLERANCE,
+    },
+  };
 }
 
 function describeJoseError(error: unknown): string {

@@ -8,7 +8,7 @@ import { clientCredentialsGrant } from '../domain/grants/client-credentials';
 import { RefreshQuotaExceeded, refreshTokenGrant } from '../domain/grants/refresh-token';
 import type { GrantRequest, TokenResponse } from '../domain/grants/types';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../errors';
-import { authenticateClientStep, type ClientCall } from '../http/client-steps';
+import { authenticateForIssuanceStep, claimUnusedAssertion, type IssuingCall } from '../http/client-steps';
 import { httpHandler, json } from '../http/handler';
 import { metrics } from '../http/observability';
 import { clientCertificate, formBody } from '../http/request';
@@ -17,7 +17,7 @@ import { Metric } from '../metric-names';
 import { systemClock } from '../ports/clock';
 import { wiring } from '../wiring';
 
-interface TokenExchange extends ClientCall {
+interface TokenExchange extends IssuingCall {
   certificate: ClientCertificate;
 }
 
@@ -62,7 +62,7 @@ function checkGrantType(exchange: TokenExchange) {
 }
 
 async function performGrant(exchange: TokenExchange) {
-  const { client, params, certificate, now } = exchange;
+  const { client, params, certificate, now, replayClaim } = exchange;
   try {
     const tokens = await grants[params.get('grant_type') as GrantType]({
       client,
@@ -70,6 +70,7 @@ async function performGrant(exchange: TokenExchange) {
       certThumbprint: certificate.thumbprint,
       certificateKeys: presentedCertificateKeys(certificate),
       now,
+      replayClaim,
     });
     exchange.response = json(200, tokens);
   } catch (error) {
@@ -80,12 +81,18 @@ async function performGrant(exchange: TokenExchange) {
 }
 
 export const handler = httpHandler({ errors: 'oauth' }, async (request) => {
-  const exchange = await runSteps({ request, now: systemClock() } as TokenExchange, [
-    parseParameters,
-    requireBoundCertificate,
-    authenticateClientStep,
-    checkGrantType,
-    performGrant,
-  ]);
+  const exchange = { request, now: systemClock() } as TokenExchange;
+  try {
+    await runSteps(exchange, [
+      parseParameters,
+      requireBoundCertificate,
+      authenticateForIssuanceStep,
+      checkGrantType,
+      performGrant,
+    ]);
+  } catch (error) {
+    await claimUnusedAssertion(exchange);
+    throw error;
+  }
   return exchange.response;
 });

@@ -1,9 +1,10 @@
 /** Steps shared by the client-authenticated mTLS OAuth endpoints: token, PAR, introspection, revocation. */
 import { presentedCertificateKeys } from '../domain/certificate-revocation';
 import type { Client } from '../domain/client';
-import { authenticateClient } from '../domain/client-auth';
+import { type AuthenticatedClient, authenticateClient, authenticateDeferringClaim } from '../domain/client-auth';
 import { InvalidClient, InvalidRequest } from '../errors';
 import { Metric } from '../metric-names';
+import type { OnceRecord } from '../ports/store';
 import { wiring } from '../wiring';
 import type { HttpRequest, HttpResponse } from './handler';
 import { metrics } from './observability';
@@ -37,31 +38,62 @@ export function parseTokenParameter(call: TokenCall): void {
 
 /** Authenticates the client from the parameters and the certificate. */
 export async function authenticateClientStep(call: ClientCall): Promise<void> {
-  call.client = await authenticateRequestClient(call.request, call.params, call.now);
+  call.client = (await authenticateRequestClient(call, { deferClaim: false, readList: true })).client;
 }
 
+/** The context of the token endpoint: the assertion's jti is claimed by the issuance transaction. */
+export interface IssuingCall extends ClientCall {
+  replayClaim?: OnceRecord;
+}
+
+/**
+ * The token endpoint's authentication: the jti claim is left to the issuance transaction (one read and one
+ * write round trip for the whole request). For client_credentials the revocation list is left to the
+ * transaction's ConditionChecks too (it refuses a listed certificate as invalid_client all the same); the
+ * customer grants read it first, so a listed certificate is invalid_client before its grant is looked at.
+ */
+export async function authenticateForIssuanceStep(call: IssuingCall): Promise<void> {
+  const readList = call.params.get('grant_type') !== 'client_credentials';
+  ({ client: call.client, replayClaim: call.replayClaim } = await authenticateRequestClient(call, {
+    deferClaim: true,
+    readList,
+  }));
+}
+
+/**
+ * A token request that failed before its issuance committed consumes its assertion all the same (a
+ * single-use jti is used up whatever the outcome). Already claimed (committed, or a concurrent use): nothing.
+ */
+export async function claimUnusedAssertion(call: IssuingCall): Promise<void> {
+  // The request's own error is the answer; a store failure here must not replace it.
+  if (call.replayClaim) await wiring.stores.once.claim(call.replayClaim, call.now).catch(() => false);
+}
+
+/**
+ * `deferClaim`: the jti is the caller's to claim (`authenticateDeferringClaim`); `readList`: the tenant's
+ * revocation list is read alongside the client (API Gateway's mTLS checks no CRL or OCSP).
+ */
 async function authenticateRequestClient(
-  request: HttpRequest,
-  params: ReadonlyMap<string, string>,
-  now: number,
-): Promise<Client> {
+  { request, params, now }: Pick<ClientCall, 'request' | 'params' | 'now'>,
+  { deferClaim, readList }: { deferClaim: boolean; readList: boolean },
+): Promise<AuthenticatedClient> {
   const certificate = clientCertificate(request.event);
+  const deps = {
+    clients: wiring.stores.clients,
+    once: wiring.stores.once,
+    issuer: wiring.config.issuer,
+    adminCaThumbprint: wiring.config.adminCaThumbprint,
+  };
+  const input = { params, certificate, now };
   try {
-    const [client, revoked] = await Promise.all([
-      authenticateClient(
-        { params, certificate, now },
-        {
-          clients: wiring.stores.clients,
-          once: wiring.stores.once,
-          issuer: wiring.config.issuer,
-          adminCaThumbprint: wiring.config.adminCaThumbprint,
-        },
-      ),
-      // The tenant's revocation list, read alongside the client (API Gateway's mTLS checks no CRL or OCSP).
-      certificate && wiring.stores.revokedCertificates.isRevoked(presentedCertificateKeys(certificate)),
+    const [authenticated, revoked] = await Promise.all([
+      deferClaim
+        ? authenticateDeferringClaim(input, deps)
+        : authenticateClient(input, deps).then((client) => ({ client })),
+      readList && certificate && wiring.stores.revokedCertificates.isRevoked(presentedCertificateKeys(certificate)),
     ]);
     if (revoked) throw new InvalidClient('the client certificate has been revoked');
-    return client;
+    return authenticated;
   } catch (error) {
     if (error instanceof InvalidClient) {
       metrics.addMetric(Metric.ClientAuthFailures, 'Count', 1);

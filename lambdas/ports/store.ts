@@ -89,12 +89,17 @@ export interface IssuanceGuard {
   readonly refreshTokenHash?: string;
   /** The certificate the tokens are bound to: not on the revocation list. */
   readonly certificate: CertificateKeys;
+  /**
+   * The client assertion's single-use jti, written by the same transaction (no write of its own on the
+   * token path): refused as `replayed` when an unexpired record of it exists.
+   */
+  readonly replayClaim?: { readonly record: OnceRecord; readonly now: number };
 }
 
 /** Why an issuance transaction was cancelled; nothing was written. */
 export class IssuanceRefused extends Error {
   override readonly name = 'IssuanceRefused';
-  constructor(readonly reason: 'grant_revoked' | 'refresh_token_revoked' | 'certificate_revoked') {
+  constructor(readonly reason: 'grant_revoked' | 'refresh_token_revoked' | 'certificate_revoked' | 'replayed') {
     super(`token issuance refused: ${reason}`);
   }
 }

@@ -23,6 +23,9 @@ import type { PlatformKeys } from './platform-keys';
 /** The namespace every Bankgate function publishes its Powertools metrics to; `service` tells tenants apart. */
 export const METRICS_NAMESPACE = 'Bankgate';
 const DEFAULT_MEMORY_MB = 512;
+
+/** The function's memory size in MB (also the bench's cost model). */
+export const handlerMemorySize = (spec: HandlerSpec) => spec.memorySize ?? DEFAULT_MEMORY_MB;
 /** API Gateway gives up after 29 s; a handler that needs more than this is stuck, not slow. */
 const TIMEOUT = Duration.seconds(10);
 
@@ -142,7 +145,7 @@ export class HandlerFunctions extends Construct {
       description: spec.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: spec.memorySize ?? DEFAULT_MEMORY_MB,
+      memorySize: handlerMemorySize(spec),
       timeout: TIMEOUT,
       tracing: Tracing.ACTIVE,
       role,

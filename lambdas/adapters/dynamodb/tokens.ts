@@ -3,7 +3,8 @@
  * `TransactWriteItems`: the token Puts, one item per token in each collection it belongs to (its consent or
  * consent-less grant, its certificate by thumbprint and by issuer + serial), and ConditionChecks that the
  * consent/grant is still current, the presented refresh token unrevoked and the certificate not on the
- * revocation list. Revocation writes its authority first (consent, grant registry, refresh token or list
+ * revocation list, and on the token endpoint the client assertion's jti claim (its conditional Put: one
+ * round trip for both). Revocation writes its authority first (consent, grant registry, refresh token or list
  * entry), then sweeps the collection with a strongly consistent Query: a concurrent issuance either
  * serialised before that write (its collection item is visible to the Query) or after it (its
  * ConditionCheck fails). Resource calls stay one conditional UpdateItem (`use`).
@@ -31,6 +32,7 @@ import {
 import { TOKENS_BY_CLIENT_INDEX, tableName } from '../../tables';
 import { isConditionFailure } from './document-client';
 import { grantRegistryId } from './grant-registry';
+import { claimPut } from './once';
 import { REVOCATION_LOOKUP_SK } from './revoked-certificates';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -69,6 +71,7 @@ function grantCollectionOf(record: TokenRecord): TokenCollection | undefined {
 const CONFLICT_RETRIES = 3;
 const SWEEP_PARALLELISM = 16;
 
+/** A transaction item whose failed condition refuses the issuance, and why. */
 interface Check {
   readonly item: TransactItem;
   readonly refusal: IssuanceRefused['reason'];
@@ -121,6 +124,10 @@ function guardChecks(guard: IssuanceGuard): Check[] {
         },
       },
     });
+  }
+  if (guard.replayClaim) {
+    const { record, now } = guard.replayClaim;
+    checks.push({ refusal: 'replayed', item: { Put: claimPut(record, now) } });
   }
   for (const key of [guard.certificate.thumbprint, guard.certificate.issuerSerial]) {
     checks.push({

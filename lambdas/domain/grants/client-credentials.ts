@@ -3,7 +3,7 @@ import { InvalidScope } from '../../errors';
 import type { TokenStore } from '../../ports/store';
 import { clientCredentialsScope, mintToken } from '../token-issuer';
 import { writeTokens } from './issue';
-import type { GrantRequest, TokenResponse } from './types';
+import { type GrantRequest, replayClaimOf, type TokenResponse } from './types';
 
 export interface ClientCredentialsDeps {
   readonly tokens: TokenStore;
@@ -12,9 +12,10 @@ export interface ClientCredentialsDeps {
 }
 
 export async function clientCredentialsGrant(
-  { client, params, certThumbprint, certificateKeys, now }: GrantRequest,
+  request: GrantRequest,
   deps: ClientCredentialsDeps,
 ): Promise<TokenResponse> {
+  const { client, params, certThumbprint, certificateKeys, now } = request;
   const scope = clientCredentialsScope(client, params.get('scope'));
   if (typeof scope !== 'string') throw new InvalidScope(scope.error);
   const token = mintToken({
@@ -26,7 +27,8 @@ export async function clientCredentialsGrant(
     ttl: client.tokenSettings.accessTokenTtl ?? deps.defaultTtl,
     maxUses: client.tokenSettings.accessTokenMaxUses ?? 0,
   });
-  // Conditional on the certificate not being on the revocation list (no customer grant to check).
-  await writeTokens(deps.tokens, [token.record], { certificate: certificateKeys });
+  // Conditional on the certificate not being on the revocation list (no customer grant to check); the
+  // assertion's jti is claimed by the same write.
+  await writeTokens(deps.tokens, [token.record], { certificate: certificateKeys, replayClaim: replayClaimOf(request) });
   return { access_token: token.value, token_type: 'Bearer', expires_in: token.record.expiresAt - now, scope };
 }

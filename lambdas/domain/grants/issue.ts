@@ -2,10 +2,11 @@
 import { InvalidClient, InvalidGrant } from '../../errors';
 import type { KeyService } from '../../ports/keys';
 import { type GrantAuthority, IssuanceRefused, type TokenStore } from '../../ports/store';
+import { REPLAYED_ASSERTION } from '../client-auth';
 import { mintIdToken } from '../id-token';
 import type { Grant } from '../model';
 import { mintToken } from '../token-issuer';
-import type { GrantRequest, TokenLifetimes, TokenResponse } from './types';
+import { type GrantRequest, replayClaimOf, type TokenLifetimes, type TokenResponse } from './types';
 
 export interface IssueDeps {
   readonly tokens: TokenStore;
@@ -53,6 +54,8 @@ export async function writeTokens(
         throw new InvalidClient('the client certificate has been revoked');
       case 'refresh_token_revoked':
         throw new InvalidGrant('refresh token has been revoked');
+      case 'replayed':
+        throw new InvalidClient(REPLAYED_ASSERTION);
       default:
         await explainRevokedGrant();
         throw new InvalidGrant('the grant has been revoked or replaced by a later authorisation');
@@ -113,6 +116,7 @@ export async function issueCustomerTokens(
     grant: grantAuthority(client.clientId, input.grant),
     refreshTokenHash: input.refreshTokenHash,
     certificate: request.certificateKeys,
+    replayClaim: replayClaimOf(request),
   };
   // Every step must succeed before any value is returned: no token leaves without its stored record.
   const [idToken] = await Promise.all([

@@ -1,5 +1,5 @@
 /** What every grant receives and returns at the token endpoint. */
-import type { CertificateKeys } from '../../ports/store';
+import type { CertificateKeys, OnceRecord } from '../../ports/store';
 import type { Client } from '../client';
 
 export interface GrantRequest {
@@ -13,7 +13,13 @@ export interface GrantRequest {
   readonly certificateKeys: CertificateKeys;
   /** Epoch seconds. */
   readonly now: number;
+  /** The client assertion's jti, claimed by the issuance transaction (`IssuanceGuard.replayClaim`). */
+  readonly replayClaim?: OnceRecord;
 }
+
+/** The issuance guard's jti claim of a grant request, if its client authenticated with an assertion. */
+export const replayClaimOf = ({ replayClaim, now }: GrantRequest) =>
+  replayClaim ? { record: replayClaim, now } : undefined;
 
 /** RFC 6749 §5.1 successful token response. */
 export interface TokenResponse {
