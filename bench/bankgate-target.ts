@@ -15,7 +15,7 @@ import { wiring } from '../lambdas/wiring';
 import { sandboxTableName } from '../sandbox/dynamo';
 import { startSandbox } from '../sandbox/sandbox';
 import { cpuMs } from './cpu';
-import { BANK_DATA_MARK, rssSampler, serveTarget, targetPids } from './ipc';
+import { BANK_DATA_MARK, serveTarget, targetPids } from './ipc';
 import { settings } from './settings';
 import { countStoreCalls, KMS_PREFIX } from './store-calls';
 
@@ -133,7 +133,6 @@ async function main() {
     },
   });
 
-  const memory = rssSampler();
   serveTarget(
     {
       manifest: () => sandbox.manifest,
@@ -141,8 +140,6 @@ async function main() {
       resetStoreCalls: () => counter.reset(),
       storeCalls: () => counter.calls(),
       storeFloor: (request: StoreFloorRequest) => storeFloor(request, counter),
-      startMemory: () => memory.start(),
-      stopMemory: () => memory.stop(),
       /** A bench fixture: a customer access token as the code exchange would issue it, bound to the client's certificate. */
       mintResourceToken: async (request: ResourceTokenRequest) => {
         const manifestClient = sandbox.manifest.clients.find((c) => c.client_id === request.clientId)!;

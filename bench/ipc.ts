@@ -94,16 +94,6 @@ export async function startTarget(script: string): Promise<Target> {
   };
 }
 
-/** Resident set size of a process from /proc (Linux), in bytes; 0 if it is gone. */
-function procRss(pid: number): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
-}
-
 /** This process and all its descendants: a server and its store process (the CPU per request counts both). */
 export function targetPids(pid = process.pid): number[] {
   return [pid, ...childPids(pid).flatMap((child) => targetPids(child))];
@@ -118,29 +108,4 @@ function childPids(pid: number): number[] {
   } catch {
     return [];
   }
-}
-
-/**
- * Peak resident set size between start() and stop(), sampled every 20 ms (and at both ends): this process
- * plus its child processes, so a server whose store runs beside it is counted whole.
- */
-export function rssSampler() {
-  let peak = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const sample = () => {
-    const children = childPids(process.pid).reduce((sum, pid) => sum + procRss(pid), 0);
-    peak = Math.max(peak, process.memoryUsage.rss() + children);
-  };
-  return {
-    start() {
-      peak = 0;
-      sample();
-      timer = setInterval(sample, 20);
-    },
-    stop(): { peakRssBytes: number } {
-      clearInterval(timer);
-      sample();
-      return { peakRssBytes: peak };
-    },
-  };
 }

@@ -25,7 +25,7 @@ import { certificateIdentity } from '../lambdas/domain/certificate';
 import { dnEquals, parseDn } from '../lambdas/domain/dn';
 import { type LocalDynamo, startLocalDynamo } from '../sandbox/dynamo';
 import type { SandboxManifest } from '../sandbox/sandbox';
-import { rssSampler, serveTarget, targetPids } from './ipc';
+import { serveTarget, targetPids } from './ipc';
 import { createPeerTable, dynamoAdapter } from './peer-dynamodb-adapter';
 import { countStoreCalls } from './store-calls';
 
@@ -128,7 +128,6 @@ async function start(input: PeerStartInput): Promise<{ origin: string; issuer: s
 
 let running: Server | undefined;
 let store: (Awaited<ReturnType<typeof dynamoStore>> & { dynamo: LocalDynamo }) | undefined;
-const memory = rssSampler();
 
 serveTarget(
   {
@@ -136,8 +135,6 @@ serveTarget(
     pids: () => targetPids(),
     resetStoreCalls: () => store?.counter.reset(),
     storeCalls: () => store?.counter.calls() ?? {},
-    startMemory: () => memory.start(),
-    stopMemory: () => memory.stop(),
   },
   async () => {
     running?.closeAllConnections();
