@@ -16,17 +16,16 @@ import { dynamoBankData } from './adapters/dynamodb/bank-data';
 import { dynamoDeveloperStore } from './adapters/dynamodb/developers';
 import { dynamoGrantRegistry } from './adapters/dynamodb/grant-registry';
 import { createKmsKeyService, kmsDerivedMacKey } from './adapters/kms-keys';
-import { createOidcIdentityProvider, secretFromSecretsManager } from './adapters/oidc-identity-provider';
 import { type Config, loadConfig } from './config';
 import type { ApprovalDeps } from './domain/admin/approvals';
 import type { AdminDeps } from './domain/admin/changes';
 import type { ConsentAdminDeps } from './domain/admin/consents';
 import { httpsTransport, type UpstreamTransport } from './domain/gateway/upstream';
 import { checkUpstreamUrl } from './domain/gateway/upstream-address';
+import type { IdentityWiring } from './identity-wiring';
 import type { AdminStore, ApiCatalog, AuditLog } from './ports/admin';
 import type { BankData } from './ports/bank-data';
 import type { DeveloperStore } from './ports/developers';
-import type { IdentityProvider } from './ports/identity-provider';
 import type { KeyService } from './ports/keys';
 import type { GrantRegistry } from './ports/store';
 
@@ -46,9 +45,6 @@ export interface Wiring {
   readonly keys: KeyService;
   /** The HMAC key of transaction paging cursors (domain/transaction-pages.ts), derived once per cold start. */
   readonly pagingCursorKey: () => Promise<Uint8Array>;
-  readonly identityProvider: IdentityProvider;
-  /** The bank's staff IdP (staff sign-in to the admin console), from `BANKGATE_STAFF_IDP_*`. */
-  readonly staffIdentityProvider: IdentityProvider;
   /** The administration use-cases' dependencies, the same for the mTLS admin API and the admin console. */
   readonly admin: AdminDeps;
   /** The approval use-cases' dependencies (developer-portal reviews), for both admin surfaces too. */
@@ -59,26 +55,15 @@ export interface Wiring {
   readonly upstreamTransport: UpstreamTransport;
 }
 
-/** An OIDC relying party of the configuration; `variables` names its environment variables in the error. */
-function relyingParty(
-  rp: { issuer: string; clientId: string; clientSecret?: string; clientSecretArn?: string } | undefined,
-  variables: string,
-): IdentityProvider {
-  const clientSecret =
-    rp?.clientSecret ?? (rp?.clientSecretArn && (() => secretFromSecretsManager(rp.clientSecretArn!)));
-  if (!rp || !clientSecret) {
-    throw new Error(
-      `No identity provider configured: set ${variables}_ISSUER, ${variables}_CLIENT_ID and ${variables}_CLIENT_SECRET or ${variables}_CLIENT_SECRET_ARN`,
-    );
-  }
-  return createOidcIdentityProvider({ issuer: rp.issuer, clientId: rp.clientId, clientSecret });
-}
+/** Every part of the composition root: `wiring` and the parts kept in modules of their own (`identity-wiring.ts`). */
+export type Parts = Wiring & IdentityWiring;
 
-const built: { -readonly [K in keyof Wiring]?: Wiring[K] } = {};
+const built: { -readonly [K in keyof Parts]?: Parts[K] } = {};
 
-function part<K extends keyof Wiring>(name: K, build: () => Wiring[K]): Wiring[K] {
+/** A part built on first use and then kept for the process (also for the parts of `identity-wiring.ts`). */
+export function part<K extends keyof Parts>(name: K, build: () => Parts[K]): Parts[K] {
   built[name] ??= build();
-  return built[name] as Wiring[K];
+  return built[name] as Parts[K];
 }
 
 export const wiring: Wiring = {
@@ -127,13 +112,6 @@ export const wiring: Wiring = {
       return kmsDerivedMacKey(new KMSClient({}), keyId, 'paging-cursor');
     });
   },
-  /** From `BANKGATE_IDP_*`: the client secret as a value (sandbox) or as a Secrets Manager ARN (AWS). */
-  get identityProvider() {
-    return part('identityProvider', () => relyingParty(wiring.config.idp, 'BANKGATE_IDP'));
-  },
-  get staffIdentityProvider() {
-    return part('staffIdentityProvider', () => relyingParty(wiring.config.staffIdp, 'BANKGATE_STAFF_IDP'));
-  },
   get approvals() {
     return part('approvals', () => ({
       store: wiring.adminStore,
@@ -169,11 +147,11 @@ export const wiring: Wiring = {
 };
 
 /** For tests: use these parts instead of building them (the others are still built on first use). */
-export function replaceWiring(parts: Partial<Wiring>): void {
+export function replaceWiring(parts: Partial<Parts>): void {
   Object.assign(built, parts);
 }
 
 /** For tests: forget every part, so the next use builds it again from the current environment. */
 export function resetWiring(): void {
-  for (const name of Object.keys(built) as (keyof Wiring)[]) delete built[name];
+  for (const name of Object.keys(built) as (keyof Parts)[]) delete built[name];
 }

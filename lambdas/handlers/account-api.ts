@@ -22,12 +22,13 @@ import { revokeConsent, revokeGrant } from '../domain/revocation';
 import { OAuthError } from '../errors';
 import { json } from '../http/handler';
 import { type PortalCall, type PortalDefinition, portalHandler } from '../http/portal';
+import { identityWiring } from '../identity-wiring';
 import type { BankAccount } from '../ports/bank-data';
 import { wiring } from '../wiring';
 
 export const customerPortal: PortalDefinition = {
   id: 'account',
-  identityProvider: () => wiring.identityProvider,
+  identityProvider: () => identityWiring.identityProvider,
   // Every customer the bank's IdP authenticates may see her own connected apps.
   admit: (person) => ({ subject: person.subject, name: person.name, roles: [] }),
   idleSeconds: 15 * 60,

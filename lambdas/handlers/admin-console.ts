@@ -52,13 +52,14 @@ import { approvalRoutes } from '../http/approval-routes';
 import { json } from '../http/handler';
 import { type PortalCall, type PortalDefinition, type PortalRoute, portalHandler } from '../http/portal';
 import { oauthJsonBody } from '../http/request';
+import { identityWiring } from '../identity-wiring';
 import * as z from '../validation';
 import { wiring } from '../wiring';
 
 /** Sessions of bank administrators are short: 15 minutes idle, one working day at most. */
 export const adminPortal: PortalDefinition = {
   id: 'admin',
-  identityProvider: () => wiring.staffIdentityProvider,
+  identityProvider: () => identityWiring.staffIdentityProvider,
   admit: (person) => {
     const rule = wiring.config.staffIdp;
     const admitted = rule && admitAdministrator(rule, person);

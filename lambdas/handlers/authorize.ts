@@ -14,6 +14,7 @@ import { type HttpRequest, type HttpResponse, httpHandler, redirect } from '../h
 import { loginCookie } from '../http/login-session';
 import { formBody } from '../http/request';
 import { runSteps } from '../http/steps';
+import { identityWiring } from '../identity-wiring';
 import { systemClock } from '../ports/clock';
 import { wiring } from '../wiring';
 
@@ -57,7 +58,7 @@ async function beginLogin(auth: Authorization) {
     { clientId: auth.client.clientId, request: auth.authorization, now: auth.now },
     {
       authorizations: wiring.stores.authorizations,
-      identityProvider: wiring.identityProvider,
+      identityProvider: identityWiring.identityProvider,
       issuer: wiring.config.issuer,
     },
   );

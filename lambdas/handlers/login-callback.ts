@@ -8,6 +8,7 @@ import { type FinishedLogin, finishLogin, loginFailed } from '../domain/journey/
 import { type HttpRequest, type HttpResponse, httpHandler, redirect } from '../http/handler';
 import { readLoginCookie } from '../http/login-session';
 import { runSteps } from '../http/steps';
+import { identityWiring } from '../identity-wiring';
 import { systemClock } from '../ports/clock';
 import { wiring } from '../wiring';
 
@@ -24,7 +25,7 @@ async function finish(callback: Callback) {
     { cookie: readLoginCookie(request.event), callbackParameters: request.event.queryStringParameters ?? {}, now },
     {
       authorizations: wiring.stores.authorizations,
-      identityProvider: wiring.identityProvider,
+      identityProvider: identityWiring.identityProvider,
       issuer: wiring.config.issuer,
     },
   );

@@ -15,7 +15,7 @@ const discoveryDocument = {
 };
 
 type SecretsModule = typeof import('@aws-sdk/client-secrets-manager');
-type WiringModule = typeof import('../../lambdas/wiring');
+type WiringModule = typeof import('../../lambdas/identity-wiring');
 
 /** A fresh module registry per test: the process-wide identity provider and the SDK class it uses, mocked. */
 async function freshAdapter() {
@@ -23,12 +23,12 @@ async function freshAdapter() {
   let composition!: WiringModule;
   await jest.isolateModulesAsync(async () => {
     sdk = await import('@aws-sdk/client-secrets-manager');
-    composition = await import('../../lambdas/wiring');
+    composition = await import('../../lambdas/identity-wiring');
   });
   return {
     secrets: mockClient(sdk.SecretsManagerClient),
     GetSecretValueCommand: sdk.GetSecretValueCommand,
-    identityProvider: () => composition.wiring.identityProvider,
+    identityProvider: () => composition.identityWiring.identityProvider,
   };
 }
 

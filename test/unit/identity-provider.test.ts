@@ -220,10 +220,10 @@ describe('wiring.identityProvider', () => {
   const withEnv = (env: Record<string, string>) => {
     const saved = process.env;
     process.env = { ...baseEnv, ...env };
-    let adapter!: typeof import('../../lambdas/wiring');
+    let adapter!: typeof import('../../lambdas/identity-wiring');
     // A fresh module registry so the configuration and the cached identity provider are read from this environment.
     jest.isolateModules(() => {
-      adapter = require('../../lambdas/wiring');
+      adapter = require('../../lambdas/identity-wiring');
     });
     return { adapter, restore: () => (process.env = saved) };
   };
@@ -237,8 +237,8 @@ describe('wiring.identityProvider', () => {
     });
 
     // Act
-    const first = adapter.wiring.identityProvider;
-    const second = adapter.wiring.identityProvider;
+    const first = adapter.identityWiring.identityProvider;
+    const second = adapter.identityWiring.identityProvider;
     restore();
 
     // Assess
@@ -250,7 +250,7 @@ describe('wiring.identityProvider', () => {
     const { adapter, restore } = withEnv({ BANKGATE_IDP_ISSUER: ISSUER, BANKGATE_IDP_CLIENT_ID: CLIENT_ID });
 
     // Act
-    const build = () => adapter.wiring.identityProvider;
+    const build = () => adapter.identityWiring.identityProvider;
 
     // Assess
     try {
