@@ -89,6 +89,19 @@ function stringParam(params: Record<string, unknown>, name: string, max = 2048):
 }
 
 /** The `claims` parameter's id_token member (object in a request object, JSON text as a plain parameter). */
+/**
+ * The consent id a request's parameters name, if they name one well-formed (else undefined: the request's
+ * own validation reports it), e.g. to read the consent before the request is validated.
+ */
+export function namedIntentId(params: Record<string, unknown>): string | undefined {
+  try {
+    const value = idTokenClaims(params).openbanking_intent_id?.value;
+    return typeof value === 'string' && value.length <= 128 ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function idTokenClaims(
   params: Record<string, unknown>,
 ): Record<string, { value?: unknown; values?: unknown; essential?: boolean }> {

@@ -8,7 +8,7 @@ import { clientCredentialsGrant } from '../domain/grants/client-credentials';
 import { RefreshQuotaExceeded, refreshTokenGrant } from '../domain/grants/refresh-token';
 import type { GrantRequest, TokenResponse } from '../domain/grants/types';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../errors';
-import { authenticateForIssuanceStep, claimUnusedAssertion, type IssuingCall } from '../http/client-steps';
+import { authenticateDeferringClaimStep, claimUnusedAssertion, type DeferredClaimCall } from '../http/client-steps';
 import { httpHandler, json } from '../http/handler';
 import { metrics } from '../http/observability';
 import { clientCertificate, formBody } from '../http/request';
@@ -17,7 +17,7 @@ import { Metric } from '../metric-names';
 import { systemClock } from '../ports/clock';
 import { wiring } from '../wiring';
 
-interface TokenExchange extends IssuingCall {
+interface TokenExchange extends DeferredClaimCall {
   certificate: ClientCertificate;
 }
 
@@ -86,7 +86,7 @@ export const handler = httpHandler({ errors: 'oauth' }, async (request) => {
     await runSteps(exchange, [
       parseParameters,
       requireBoundCertificate,
-      authenticateForIssuanceStep,
+      authenticateDeferringClaimStep,
       checkGrantType,
       performGrant,
     ]);

@@ -41,18 +41,18 @@ export async function authenticateClientStep(call: ClientCall): Promise<void> {
   call.client = (await authenticateRequestClient(call, { deferClaim: false, readList: true })).client;
 }
 
-/** The context of the token endpoint: the assertion's jti is claimed by the issuance transaction. */
-export interface IssuingCall extends ClientCall {
+/** The context of an endpoint whose own write claims the assertion's jti (token: issuance; PAR: the request). */
+export interface DeferredClaimCall extends ClientCall {
   replayClaim?: OnceRecord;
 }
 
 /**
- * The token endpoint's authentication: the jti claim is left to the issuance transaction (one read and one
- * write round trip for the whole request). For client_credentials the revocation list is left to the
- * transaction's ConditionChecks too (it refuses a listed certificate as invalid_client all the same); the
- * customer grants read it first, so a listed certificate is invalid_client before its grant is looked at.
+ * Authentication whose jti claim is left to the endpoint's write (token: one read and one write round trip
+ * for the whole request). For client_credentials the revocation list is left to the issuance transaction's
+ * ConditionChecks too (it refuses a listed certificate as invalid_client all the same); otherwise it is read
+ * here, so a listed certificate is invalid_client before a grant or request is looked at.
  */
-export async function authenticateForIssuanceStep(call: IssuingCall): Promise<void> {
+export async function authenticateDeferringClaimStep(call: DeferredClaimCall): Promise<void> {
   const readList = call.params.get('grant_type') !== 'client_credentials';
   ({ client: call.client, replayClaim: call.replayClaim } = await authenticateRequestClient(call, {
     deferClaim: true,
@@ -61,10 +61,10 @@ export async function authenticateForIssuanceStep(call: IssuingCall): Promise<vo
 }
 
 /**
- * A token request that failed before its issuance committed consumes its assertion all the same (a
+ * A request that failed before its write committed consumes its assertion all the same (a
  * single-use jti is used up whatever the outcome). Already claimed (committed, or a concurrent use): nothing.
  */
-export async function claimUnusedAssertion(call: IssuingCall): Promise<void> {
+export async function claimUnusedAssertion(call: DeferredClaimCall): Promise<void> {
   // The request's own error is the answer; a store failure here must not replace it.
   if (call.replayClaim) await wiring.stores.once.claim(call.replayClaim, call.now).catch(() => false);
 }
