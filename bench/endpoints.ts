@@ -10,6 +10,7 @@ import type { Target } from './ipc';
 import type { LoadSpec } from './load';
 import { measuredRun, type Pooled, pool } from './measure';
 import { settings } from './settings';
+import type { TokenServer } from './token';
 
 const CLIENT = 'tsp2';
 const CUSTOMER = { subject: 'steve', accountIds: ['steve-current-gbp', 'steve-savings-gbp'] };
@@ -36,9 +37,15 @@ export interface EndpointRun {
   readonly id: EndpointId;
   readonly label: string;
   readonly figures: Pooled;
+  /** The like-for-like peer on the same endpoint, where it has one (PAR). */
+  readonly peer?: Pooled;
 }
 
-export async function benchEndpoints(bankgate: Target, manifest: SandboxManifest): Promise<EndpointRun[]> {
+export async function benchEndpoints(
+  bankgate: Target,
+  manifest: SandboxManifest,
+  peer: TokenServer,
+): Promise<EndpointRun[]> {
   const client = clientOf(manifest, CLIENT);
   const tls = tlsIdentityOf(manifest, CLIENT);
   const spec = (partial: Omit<LoadSpec, 'warmup' | 'requests' | 'connections' | 'origin' | 'tls'>): LoadSpec => ({
@@ -56,7 +63,10 @@ export async function benchEndpoints(bankgate: Target, manifest: SandboxManifest
   });
 
   const consentId = await createConsent(manifest, CLIENT, ['ReadAccountsDetail']);
-  const parAssertions = await signAssertions(client, manifest.issuer, settings.warmup + settings.requests);
+  const pushTo = async (audience: string) => {
+    const assertions = await signAssertions(client, audience, settings.warmup + settings.requests);
+    return (i: number) => pushedAuthorizationRequest(client, consentId, assertions[i]!);
+  };
   const par = await once(
     'par',
     'POST /par (private_key_jwt)',
@@ -64,10 +74,24 @@ export async function benchEndpoints(bankgate: Target, manifest: SandboxManifest
       name: 'Bankgate PAR',
       path: '/par',
       method: 'POST',
-      body: (i) => pushedAuthorizationRequest(client, consentId, parAssertions[i]!),
+      body: await pushTo(manifest.issuer),
       expectStatus: 201,
     }),
   );
+  // oidc-provider's PAR endpoint (`/request`): client, replay detection and the request through its adapter; it
+  // knows no Open Banking consent, so it reads none.
+  const peerPar = pool([
+    await measuredRun(peer.target, {
+      ...spec({
+        name: `${peer.name} PAR`,
+        path: '/request',
+        method: 'POST',
+        body: await pushTo(peer.issuer),
+        expectStatus: 201,
+      }),
+      origin: peer.origin,
+    }),
+  ]);
 
   const accessToken = await bankgate.call<string>('mintResourceToken', {
     clientId: CLIENT,
@@ -108,7 +132,7 @@ export async function benchEndpoints(bankgate: Target, manifest: SandboxManifest
       }),
     );
   return [
-    par,
+    { ...par, peer: peerPar },
     accounts,
     await gateway('gateway-plain', 'GET /gateway/timeDeposit/balances (plain JSON)', '/gateway/timeDeposit/balances'),
     await gateway(

@@ -43,10 +43,11 @@ const tlsSocket = (ctx: KoaContextWithOIDC) => ctx.req.socket as TLSSocket;
 function clientsOf(manifest: SandboxManifest): ClientMetadata[] {
   return manifest.clients.map((client) => ({
     client_id: client.client_id,
-    grant_types: ['client_credentials'],
-    response_types: [],
-    redirect_uris: [],
-    scope: 'accounts',
+    // The code flow only so far as PAR goes (the bench pushes requests; nobody authorizes them).
+    grant_types: ['client_credentials', 'authorization_code'],
+    response_types: ['code'],
+    redirect_uris: [...client.redirect_uris],
+    scope: 'openid accounts',
     token_endpoint_auth_method: client.token_endpoint_auth_method as 'private_key_jwt' | 'tls_client_auth',
     tls_client_certificate_bound_access_tokens: true,
     // Its only signing key is PS256, as Bankgate's; the client default (RS256) would not validate.
@@ -85,7 +86,7 @@ function providerFor(
     ...(adapter ? { adapter } : { clients: clientsOf(manifest) }),
     clientAuthMethods: ['private_key_jwt', 'tls_client_auth'],
     enabledJWA: { clientAuthSigningAlgValues: ['PS256', 'ES256'] },
-    scopes: ['accounts'],
+    scopes: ['openid', 'accounts'],
     jwks: { keys: [{ ...signingKey, kid: 'peer-bench', alg: 'PS256', use: 'sig' }] },
     cookies: { keys: ['peer-bench-cookie-key-not-used-by-client-credentials'] },
     ttl: { ClientCredentials: 600 },

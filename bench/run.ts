@@ -99,8 +99,10 @@ async function main() {
     const floor = await bankgateTarget.call<StoreFloor>('storeFloor', { clientId: 'tsp2' });
 
     console.log('[3/5] PAR, GET /accounts and gateway APIs on Bankgate ...');
-    const endpoints = await benchEndpoints(bankgateTarget, manifest);
-    for (const e of endpoints) failures.push(...failuresOf(e.label, e.figures));
+    const endpoints = await benchEndpoints(bankgateTarget, manifest, peer);
+    for (const e of endpoints) {
+      failures.push(...failuresOf(e.label, e.figures), ...(e.peer ? failuresOf(`peer ${e.label}`, e.peer) : []));
+    }
 
     report = [
       tokenTable(
@@ -136,7 +138,13 @@ async function main() {
         [
           ...likeForLike.map((c) => endpointRow(`POST /token ${c.grant}`, c.a, summarize(c.b.storeCalls).byCommand)),
           ...endpoints.map((e) =>
-            endpointRow(e.label, e.figures, e.id === 'par' ? 'not benchmarked' : 'n/a (no resource server)'),
+            endpointRow(
+              e.label,
+              e.figures,
+              e.peer
+                ? `${summarize(e.peer.storeCalls).byCommand} (${fixed(e.peer.throughput)} req/s, ${fixed(e.peer.cpuMsPerRequest, 2)} CPU ms)`
+                : 'n/a (no resource server)',
+            ),
           ),
         ],
       ),
