@@ -163,28 +163,55 @@ interface EnjoySession {
   flash?: { readonly kind: 'ok' | 'error'; readonly text: string };
 }
 
-async function aisp<T>(bank: BankConnection, connection: Connection, path: string): Promise<T> {
+/** One OBUK read at a URL of the bank's mTLS origin (the token goes nowhere else). */
+async function aispRead<T>(
+  bank: BankConnection,
+  connection: Connection,
+  url: string,
+): Promise<{ Data: T; Links?: { Next?: string } }> {
+  if (new URL(url).origin !== new URL(bank.registration.mtlsBaseUrl).origin) {
+    throw new BankUnavailable(`the bank linked to ${new URL(url).origin}, not its own API`);
+  }
   const response = await withToken(connection, refreshGrant(bank), (token) =>
-    bank.fetch(`${bank.registration.mtlsBaseUrl}${AISP}${path}`, {
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-    }),
+    bank.fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }),
   );
   if (!response.ok) throw await refusal(response);
-  return ((await response.json()) as { Data: T }).Data;
+  return (await response.json()) as { Data: T; Links?: { Next?: string } };
 }
 
-/** The connection's accounts, balances and transactions, asked of the bank on every view (no stale copies). */
-async function bankData(bank: BankConnection, connection: Connection): Promise<BankData> {
+async function aisp<T>(bank: BankConnection, connection: Connection, path: string): Promise<T> {
+  return (await aispRead<T>(bank, connection, `${bank.registration.mtlsBaseUrl}${AISP}${path}`)).Data;
+}
+
+/** The transactions booked since `from`: the bank pages them, so every page is read (Links.Next until none). */
+async function transactionsSince(bank: BankConnection, connection: Connection, from: Date): Promise<ObTransaction[]> {
+  const query = new URLSearchParams({ fromBookingDateTime: from.toISOString().slice(0, 19), pageSize: '500' });
+  const transactions: ObTransaction[] = [];
+  let next: string | undefined = `${bank.registration.mtlsBaseUrl}${AISP}/transactions?${query}`;
+  while (next) {
+    const page: { Data: { Transaction?: ObTransaction[] }; Links?: { Next?: string } } = await aispRead(
+      bank,
+      connection,
+      next,
+    );
+    transactions.push(...(page.Data.Transaction ?? []));
+    next = page.Links?.Next;
+  }
+  return transactions;
+}
+
+/**
+ * The connection's accounts, balances and the transactions of the months shown, asked of the bank on every
+ * view (no stale copies).
+ */
+async function bankData(bank: BankConnection, connection: Connection, now: Date): Promise<BankData> {
+  const firstMonth = monthsShown(now)[0]!;
   const [accounts, balances, transactions] = await Promise.all([
     aisp<{ Account?: ObAccount[] }>(bank, connection, '/accounts'),
     aisp<{ Balance?: ObBalance[] }>(bank, connection, '/balances'),
-    aisp<{ Transaction?: ObTransaction[] }>(bank, connection, '/transactions'),
+    transactionsSince(bank, connection, new Date(`${firstMonth}-01T00:00:00Z`)),
   ]);
-  return {
-    accounts: accounts.Account ?? [],
-    balances: balances.Balance ?? [],
-    transactions: transactions.Transaction ?? [],
-  };
+  return { accounts: accounts.Account ?? [], balances: balances.Balance ?? [], transactions };
 }
 
 let stan = 0;
@@ -805,6 +832,7 @@ ${result ?? ''}`,
       return;
     }
     if (req.method === 'GET' && url.pathname === '/') {
+      const now = new Date();
       const shown = await Promise.all(
         banks
           .filter((b) => mine.has(b.registration.name))
@@ -812,7 +840,7 @@ ${result ?? ''}`,
             const connection = mine.get(bank.registration.name)!;
             if (connection.status === 'revoked' || !connection.items.includes('accounts')) return { connection };
             try {
-              return { connection, data: await bankData(bank, connection) };
+              return { connection, data: await bankData(bank, connection, now) };
             } catch (error) {
               return { connection, problem: describe(error, bank.registration.name) };
             }
@@ -824,7 +852,7 @@ ${result ?? ''}`,
         month: url.searchParams.get('month') ?? '',
         category: url.searchParams.get('category') ?? '',
       };
-      sendPage(res, 200, dashboardPage(session, user, shown, filters, new Date()), headers);
+      sendPage(res, 200, dashboardPage(session, user, shown, filters, now), headers);
       return;
     }
     sendPage(

@@ -101,6 +101,9 @@ class RefusedCall extends Error {
 }
 
 /** A call to one of the bank's account-information APIs; a refusal becomes a RefusedCall. */
+/** Transactions per page the walkthrough asks for, small enough to show that the bank pages them. */
+const TRANSACTIONS_PAGE_SIZE = 10;
+
 async function resource(
   bank: BankConnection,
   path: string,
@@ -233,9 +236,23 @@ async function completeRun(bank: BankConnection, run: Run, callback: URL): Promi
       });
     }
     if (run.permissions.some((p) => p.startsWith('ReadTransactions'))) {
-      await step(run, '11. GET /transactions', (record) =>
-        resource(bank, `${AISP}/transactions`, tokens.access_token, record),
-      );
+      await step(run, '11. GET /transactions', async (record, details) => {
+        // The bank pages transactions: the first page, and whether Links.Next leads to more.
+        const first = await resource(
+          bank,
+          `${AISP}/transactions?pageSize=${TRANSACTIONS_PAGE_SIZE}`,
+          tokens.access_token,
+          record,
+        );
+        const shown = (first.Data as { Transaction?: unknown[] } | undefined)?.Transaction?.length ?? 0;
+        const next = (first.Links as { Next?: string } | undefined)?.Next;
+        details.push({
+          label: 'Pages',
+          value: next
+            ? `This first page holds ${shown} transactions; there is a next page (Links.Next): ${next}`
+            : `All ${shown} transactions fit on this one page (no Links.Next).`,
+        });
+      });
     } else {
       await step(run, '11. GET /transactions', async (_record, details) => {
         details.push({ label: 'Skipped', value: 'No ReadTransactions permission was requested.' });

@@ -88,7 +88,11 @@ describe('TPP walkthrough against TPI Bank and North Bank', () => {
     expect(idToken).toContain(`"iss": "${tenant.issuer}"`);
     expect(await step(page, STEPS[8]!).textContent()).toContain('"AccountId"');
     expect(await step(page, STEPS[9]!).textContent()).toContain('"InterimAvailable"');
-    expect(await step(page, STEPS[10]!).textContent()).toContain('"TransactionId"');
+    const transactions = await step(page, STEPS[10]!).textContent();
+    expect(transactions).toContain('"TransactionId"');
+    expect(transactions).toMatch(
+      /This first page holds \d+ transactions; there is a next page \(Links\.Next\): https:\/\/\S+cursor=/,
+    );
     // Secrets are only ever shown truncated
     const text = (await page.getByRole('main').textContent())!;
     expect(text).not.toMatch(/"access_token": "[^"…]{20,}"/);
