@@ -18,6 +18,7 @@ import { cpuMs } from './cpu';
 import { BANK_DATA_MARK, serveTarget, targetPids } from './ipc';
 import { settings } from './settings';
 import { countStoreCalls, KMS_PREFIX } from './store-calls';
+import { transactionsTargetHandlers } from './transactions-target';
 
 export interface ResourceTokenRequest {
   readonly clientId: string;
@@ -140,6 +141,7 @@ async function main() {
       resetStoreCalls: () => counter.reset(),
       storeCalls: () => counter.calls(),
       storeFloor: (request: StoreFloorRequest) => storeFloor(request, counter),
+      ...transactionsTargetHandlers,
       /** A bench fixture: a customer access token as the code exchange would issue it, bound to the client's certificate. */
       mintResourceToken: async (request: ResourceTokenRequest) => {
         const manifestClient = sandbox.manifest.clients.find((c) => c.client_id === request.clientId)!;

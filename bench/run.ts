@@ -8,6 +8,7 @@
  * 2. The private_key_jwt token's store calls alone, with the jti claim as its own write and inside the
  *    issuance transaction. `bench/bankgate-target.ts` (storeFloor).
  * 3. PAR, GET /accounts and gateway APIs on Bankgate. `bench/endpoints.ts`.
+ *    Then GET transactions of accounts holding 1k, 10k and 100k transactions. `bench/transactions.ts`.
  * 4. Modeled AWS cost per million requests. `bench/cost.ts`, prices in `bench/aws-prices.json`.
  * 5. Per Lambda handler: bundle size and fresh-process import time next to an SDK-only baseline. `bench/bundles.ts`.
  *
@@ -27,6 +28,7 @@ import { fixed, kib, ms, table, verdict } from './report';
 import { settings, type Verdict } from './settings';
 import { summarize } from './store-calls';
 import { compareTokenEndpoints, failuresOf, type TokenServer, tokenTable, tokenVerdicts } from './token';
+import { benchTransactions, transactionsTable, transactionsVerdicts } from './transactions';
 
 const BUNDLE_LIMIT = 160 * 1024;
 const IMPORT_RATIO = 1.2;
@@ -103,6 +105,10 @@ async function main() {
     for (const e of endpoints) {
       failures.push(...failuresOf(e.label, e.figures), ...(e.peer ? failuresOf(`peer ${e.label}`, e.peer) : []));
     }
+    console.log('      ... and transactions of accounts holding 1k, 10k and 100k (seeded once) ...');
+    const transactions = await benchTransactions(bankgateTarget, manifest);
+    for (const t of transactions.runs) failures.push(...failuresOf(`transactions, ${t.label}`, t.figures));
+    verdicts.push(...transactionsVerdicts(transactions));
 
     report = [
       tokenTable(
@@ -149,6 +155,7 @@ async function main() {
         ],
       ),
     ];
+    report.push(transactionsTable(transactions));
     costInput = { tokens: likeForLike, endpoints };
   } finally {
     await Promise.all([bankgateTarget.close(), peer.target.close(), memoryPeer.target.close()]);
