@@ -220,6 +220,10 @@ function callbackPage(url: URL): string {
         paragraphs: [
           'The bank sent you back to the demo TPP with an authorization code.',
           "Copy this page's address (the whole URL) and paste it into the terminal where `npm run tpp-demo` is waiting.",
+          // A hybrid response (FAPI 1.0 Advanced, `code id_token`) comes in the fragment: the server never sees it.
+          ...(details.length === 0
+            ? ['The answer is in the part of the address after #, which only your browser sees.']
+            : []),
         ],
       };
   return renderPage({ bankName: 'Bankgate demo TPP' }, { ...content, details });
