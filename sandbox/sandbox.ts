@@ -296,6 +296,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
 
   try {
     const pki = await ensurePki(join(dataDir, 'pki'), tenant.tpps);
+    const site = portalSite(tenant);
 
     let markReady!: () => void;
     const ready = new Promise<void>((resolveReady) => {
@@ -305,7 +306,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       ports: { browser: requested.browser, mtls: requested.mtls },
       // The truststore holds both CAs, as the tenant's bundle does in AWS; the admin client is pinned to one.
       tls: { key: pki.server.keyPem, cert: pki.server.certPem, ca: `${pki.ca.certPem}\n${pki.adminCa.certPem}` },
-      site: portalSite(tenant),
+      site,
       ready,
       log: verbose,
     });
@@ -360,7 +361,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
           redirect_uris: [`${servers.browserUrl}${STAFF_LOGIN_CALLBACK_PATH}`],
         },
       ],
-      bankName: tenant.name,
+      branding: {
+        bankName: tenant.name,
+        primaryColour: site.runtimeConfig.branding.primaryColour,
+        logoSvg: site.logoSvg,
+      },
     });
     closers.push(() => idp.close());
 

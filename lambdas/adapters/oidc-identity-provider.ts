@@ -6,6 +6,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as oidc from 'openid-client';
 import {
+  APP_NAME_PARAMETER,
   type AuthenticatedCustomer,
   type IdentityProvider,
   IdentityProviderError,
@@ -53,7 +54,7 @@ export function createOidcIdentityProvider(opts: OidcIdentityProviderOptions): I
   };
 
   return {
-    async startLogin({ redirectUri, loginHint, acrValues, prompt, maxAge }): Promise<LoginRequest> {
+    async startLogin({ redirectUri, loginHint, acrValues, prompt, maxAge, appName }): Promise<LoginRequest> {
       const codeVerifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
@@ -69,7 +70,16 @@ export function createOidcIdentityProvider(opts: OidcIdentityProviderOptions): I
       if (acrValues) parameters.acr_values = acrValues;
       if (prompt) parameters.prompt = prompt;
       if (maxAge !== undefined) parameters.max_age = String(maxAge);
-      const url = oidc.buildAuthorizationUrl(await configuration(), parameters);
+      const idp = await configuration();
+      // An IdP that takes pushed requests gets them (the browser carries only request_uri), and with them the
+      // app's name; in a URL the browser could change it, so without PAR the name is not sent at all.
+      if (!idp.serverMetadata().pushed_authorization_request_endpoint) {
+        return { url: oidc.buildAuthorizationUrl(idp, parameters).href, state, nonce, codeVerifier };
+      }
+      if (appName) parameters[APP_NAME_PARAMETER] = appName;
+      const url = await oidc.buildAuthorizationUrlWithPAR(idp, parameters).catch((error: unknown) => {
+        throw asIdentityProviderError(error);
+      });
       return { url: url.href, state, nonce, codeVerifier };
     },
 

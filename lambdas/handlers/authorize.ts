@@ -55,7 +55,7 @@ async function resolveRequest(auth: Authorization) {
 
 async function beginLogin(auth: Authorization) {
   const login = await startLogin(
-    { clientId: auth.client.clientId, request: auth.authorization, now: auth.now },
+    { clientId: auth.client.clientId, clientName: auth.client.clientName, request: auth.authorization, now: auth.now },
     {
       authorizations: wiring.stores.authorizations,
       identityProvider: identityWiring.identityProvider,

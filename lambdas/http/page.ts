@@ -22,6 +22,8 @@ export interface PageBranding {
   readonly bankName: string;
   /** `#rgb` / `#rrggbb`; anything else falls back to the default. */
   readonly primaryColour?: string | null;
+  /** The bank's logo, SVG markup from its tenant configuration (a file in the repository), shown inline. */
+  readonly logoSvg?: string;
 }
 
 export interface PageLink {
@@ -64,7 +66,9 @@ export function renderPage(branding: PageBranding, content: PageContent): string
 <title>${escapeHtml(content.title)} – ${bank}</title>
 <style>
   body { font-family: system-ui, sans-serif; margin: 0; background: #f4f6f8; color: #1b1f24; }
-  header { background: ${colour}; color: #fff; padding: .75rem 1.5rem; font-weight: 700; font-size: 1.15rem; }
+  header { background: ${colour}; color: #fff; padding: .75rem 1.5rem; font-weight: 700; font-size: 1.15rem; display: flex; align-items: center; gap: .6rem; }
+  .logo svg { display: block; height: 2rem; width: auto; }
+  .app { font-size: 1.05rem; }
   main { max-width: 36rem; margin: 2.5rem auto; padding: 2rem; background: #fff; border-radius: 8px; }
   h1 { margin-top: 0; font-size: 1.5rem; }
   a { color: ${colour}; }
@@ -78,7 +82,7 @@ export function renderPage(branding: PageBranding, content: PageContent): string
 </style>
 </head>
 <body>
-<header>${bank}</header>
+<header>${branding.logoSvg ? `<span class="logo" aria-hidden="true">${branding.logoSvg}</span>` : ''}${bank}</header>
 <main>
 <h1>${escapeHtml(content.title)}</h1>
 ${paragraphs}

@@ -4,6 +4,13 @@
  * (the bank's IdP in production, the sandbox's demo IdP locally).
  */
 
+/**
+ * The name of the app the customer signs in for, sent to the IdP only inside a pushed authorization request
+ * (RFC 9126: authenticated by the client, so the browser cannot change it); a vendor-prefixed extension
+ * parameter (RFC 6749 §8.2), which an IdP that does not know it ignores.
+ */
+export const APP_NAME_PARAMETER = 'bankgate_app_name';
+
 export interface LoginRequest {
   readonly url: string;
   readonly state: string;
@@ -30,6 +37,8 @@ export interface IdentityProvider {
     acrValues?: string;
     prompt?: string;
     maxAge?: number;
+    /** The app (the TPP's registered name) the customer signs in for; reaches the IdP only if it takes PAR. */
+    appName?: string;
   }): Promise<LoginRequest>;
   /** Exchanges the callback for the authenticated customer; verifies state, nonce, PKCE, ID token. Throws IdentityProviderError. */
   completeLogin(input: {

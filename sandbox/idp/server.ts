@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import Provider, { type Adapter, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 // @ts-expect-error oidc-provider ships no types for its own memory adapter module.
 import { createMemoryAdapter } from 'oidc-provider/lib/adapters/memory_adapter.js';
+import type { PageBranding } from '../../lambdas/http/page';
+import { APP_NAME_PARAMETER } from '../../lambdas/ports/identity-provider';
 import { LOGIN_PAGE_CSP, renderIdpLandingPage, renderLoginPage } from './login-page';
 import { loadOrCreateIdpSecrets } from './persisted-keys';
 
@@ -38,8 +40,8 @@ export interface DemoIdpOptions {
   tls: { key: string; cert: string };
   customers: DemoCustomer[];
   clients: DemoClient[];
-  /** Shown on the sign-in page. */
-  bankName?: string;
+  /** Shown on the sign-in page and the landing page: the bank's name, colour and logo (tenant branding). */
+  branding?: PageBranding;
 }
 
 export interface DemoIdp {
@@ -64,13 +66,13 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
   const issuer = `https://localhost:${(server.address() as AddressInfo).port}`;
   const provider = new Provider(issuer, providerConfiguration(opts, secrets));
   const providerCallback = provider.callback();
-  const bankName = opts.bankName ?? 'TPI Bank';
+  const branding = opts.branding ?? { bankName: 'TPI Bank' };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const pathname = new URL(req.url ?? '/', issuer).pathname;
     if (pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
       const bankOrigin = opts.clients[0]?.redirect_uris[0] && new URL(opts.clients[0].redirect_uris[0]).origin;
-      sendHtml(res, 200, renderIdpLandingPage({ bankName, bankOrigin }));
+      sendHtml(res, 200, renderIdpLandingPage({ branding, bankOrigin }));
       return;
     }
     const uid = INTERACTION_PATH.exec(pathname)?.[1];
@@ -78,7 +80,7 @@ export async function startDemoIdp(opts: DemoIdpOptions): Promise<DemoIdp> {
       providerCallback(req, res);
       return;
     }
-    handleInteraction(provider, opts.customers, bankName, uid, req, res).catch((error: unknown) => {
+    handleInteraction(provider, opts.customers, branding, uid, req, res).catch((error: unknown) => {
       if (res.headersSent) {
         res.destroy();
         return;
@@ -118,7 +120,10 @@ function providerConfiguration(
       grant_types: ['authorization_code'],
       response_types: ['code'],
       require_auth_time: true,
+      // Authorization requests only through PAR (RFC 9126 §6): what the sign-in page shows was pushed by the client.
+      require_pushed_authorization_requests: true,
     })),
+    extraParams: [APP_NAME_PARAMETER],
     // Its own in-memory store, given explicitly: the library warns only when it has to pick it itself. Sign-in
     // sessions and codes need not outlive the process (the signing and cookie keys are kept on disk).
     adapter: (createMemoryAdapter as () => (name: string) => Adapter)(),
@@ -164,7 +169,7 @@ function providerConfiguration(
 async function handleInteraction(
   provider: Provider,
   customers: DemoCustomer[],
-  bankName: string,
+  branding: PageBranding,
   uid: string,
   req: IncomingMessage,
   res: ServerResponse,
@@ -176,7 +181,7 @@ async function handleInteraction(
 
   if (req.method === 'GET') {
     const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint : undefined;
-    sendHtml(res, 200, renderLoginPage({ bankName, action, username: loginHint }));
+    sendHtml(res, 200, renderLoginPage({ branding, appName: appNameOf(details.params), action, username: loginHint }));
     return;
   }
   if (req.method !== 'POST') {
@@ -189,7 +194,7 @@ async function handleInteraction(
   const customer = authenticate(customers, username, form.get('password') ?? '');
   if (!customer) {
     const error = 'The username or password is incorrect.';
-    sendHtml(res, 401, renderLoginPage({ bankName, action, username, error }));
+    sendHtml(res, 401, renderLoginPage({ branding, appName: appNameOf(details.params), action, username, error }));
     return;
   }
   await provider.interactionFinished(
@@ -198,6 +203,15 @@ async function handleInteraction(
     { login: { accountId: customer.subject, acr: SCA_ACR, amr: ['pwd'] } },
     { mergeWithLastSubmission: false },
   );
+}
+
+/**
+ * The app's name Bankgate pushed (PAR is required of its clients, so every parameter here came from the
+ * authenticated back channel, never from the browser's query string).
+ */
+function appNameOf(params: Record<string, unknown>): string | undefined {
+  const name = params[APP_NAME_PARAMETER];
+  return typeof name === 'string' && name.length > 0 && name.length <= 200 ? name : undefined;
 }
 
 /** Compares fixed-length digests in constant time, and always compares one, so timing reveals neither password nor username. */

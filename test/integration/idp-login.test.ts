@@ -2,6 +2,7 @@
  * Federated login end to end: Bankgate's OIDC relying party (openid-client) against the sandbox's demo IdP
  * (oidc-provider on local HTTPS), with a headless chromium playing the bank's customer.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,9 +12,14 @@ import {
   createOidcIdentityProvider,
   type OidcIdentityProviderOptions,
 } from '../../lambdas/adapters/oidc-identity-provider';
-import { type IdentityProvider, IdentityProviderError } from '../../lambdas/ports/identity-provider';
+import {
+  APP_NAME_PARAMETER,
+  type IdentityProvider,
+  IdentityProviderError,
+} from '../../lambdas/ports/identity-provider';
 import { type DemoIdp, type DemoIdpOptions, SCA_ACR, startDemoIdp } from '../../sandbox/idp/server';
 import { launchBrowser, type TestBrowser } from '../support/browser';
+import { checkScreen } from '../support/portal';
 import { createThrowawayPki } from '../support/throwaway-pki';
 
 jest.setTimeout(60_000);
@@ -30,6 +36,16 @@ const ALICE = {
   subject: 'cust-0001',
   name: 'Alice Example',
 };
+
+/** The sample tenants' branding from cdk.json, as the sandbox gives it to each bank's IdP. */
+const ROOT = path.join(__dirname, '..', '..');
+const tenants = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context['bankgate:tenants'];
+const TPI_BANK = {
+  bankName: 'TPI Bank',
+  primaryColour: tenants['tpi-bank'].branding.primaryColour as string,
+  logoSvg: readFileSync(path.join(ROOT, tenants['tpi-bank'].branding.logoFile), 'utf8'),
+};
+const NORTH_BANK = { bankName: 'North Bank', primaryColour: tenants['north-bank'].branding.primaryColour as string };
 
 let dataDir: string;
 let idpOptions: DemoIdpOptions;
@@ -50,15 +66,20 @@ beforeAll(async () => {
     tls: { key: pki.serverKey, cert: pki.serverCert },
     customers: [ALICE],
     clients: [CLIENT],
+    branding: TPI_BANK,
   };
   [idp, browser] = await Promise.all([startDemoIdp(idpOptions), launchBrowser()]);
-  rp = createOidcIdentityProvider({
-    issuer: idp.issuer,
+  rp = relyingParty(idp.issuer);
+});
+
+/** Bankgate's relying party for the IdP at `issuer` (discovery on first use). */
+const relyingParty = (issuer: string) =>
+  createOidcIdentityProvider({
+    issuer,
     clientId: CLIENT.client_id,
     clientSecret: CLIENT.client_secret,
     customFetch: fetchTrustingTestCa as unknown as OidcIdentityProviderOptions['customFetch'],
   });
-});
 
 afterAll(async () => {
   await Promise.all([idp?.close(), browser?.close()]);
@@ -198,4 +219,88 @@ it('answers its root with a landing page naming the bank and linking its discove
   expect(page).toContain('<h1>TPI Bank: sign-in service (sandbox)</h1>');
   expect(page).toContain('href="/.well-known/openid-configuration"');
   expect(page).toContain('href="https://bankgate.test/"');
+});
+
+describe('the sign-in page says which bank and which app, in the bank branding', () => {
+  // The IdP may have been restarted on another port above: a relying party of its current issuer.
+  let tpiRp: IdentityProvider;
+  beforeAll(() => {
+    tpiRp = relyingParty(idp.issuer);
+  });
+  const headerColour = (page: Page) =>
+    page.locator('header').evaluate((header) => getComputedStyle(header).backgroundColor);
+  const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+
+  it('names the app Bankgate pushed, with TPI Bank colour and logo, accessible', async () => {
+    // Prepare
+    const page = await browser.newPage();
+    // Act
+    const login = await tpiRp.startLogin({ redirectUri: REDIRECT_URI, appName: 'Enjoy Life' });
+    await page.goto(login.url);
+    // Assess
+    await page.getByRole('heading', { name: 'Sign in to TPI Bank' }).waitFor();
+    expect(
+      await page.getByText('Enjoy Life asks for access to your TPI Bank accounts.', { exact: false }).count(),
+    ).toBe(1);
+    expect(await page.getByRole('banner').textContent()).toContain('TPI Bank');
+    expect(await page.locator('header .logo svg').count()).toBe(1);
+    expect(await headerColour(page)).toBe(rgb(TPI_BANK.primaryColour));
+    expect(new URL(login.url).searchParams.has(APP_NAME_PARAMETER)).toBe(false);
+    await checkScreen(page, 'idp-sign-in-tpi-bank');
+  });
+
+  it('shows no name the browser adds to the URL, and refuses a request that was not pushed', async () => {
+    // Prepare
+    const page = await browser.newPage();
+    const login = await tpiRp.startLogin({ redirectUri: REDIRECT_URI, appName: 'Enjoy Life' });
+    const forged = new URL(login.url);
+    forged.searchParams.set(APP_NAME_PARAMETER, 'Totally Safe Bank App');
+    const unpushed = new URL(`${idp.issuer}/auth`);
+    for (const [name, value] of Object.entries({
+      client_id: CLIENT.client_id,
+      redirect_uri: REDIRECT_URI,
+      response_type: 'code',
+      scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+      [APP_NAME_PARAMETER]: 'Totally Safe Bank App',
+    })) {
+      unpushed.searchParams.set(name, value);
+    }
+    // Act
+    await page.goto(forged.href);
+    const forgedPage = await page.content();
+    const answer = await fetchTrustingTestCa(unpushed.href, { redirect: 'manual' });
+    const refusal = new URL(answer.headers.get('location') ?? 'about:blank');
+    // Assess
+    expect(forgedPage).toContain('Enjoy Life asks for access');
+    expect(forgedPage).not.toContain('Totally Safe');
+    // Not pushed: the IdP sends the browser back with an error instead of showing a sign-in page.
+    expect(answer.status).toBe(303);
+    expect(refusal.origin + refusal.pathname).toBe(REDIRECT_URI);
+    expect(refusal.searchParams.get('error')).toBe('invalid_request');
+    expect(refusal.searchParams.get('error_description')).toMatch(/pushed authorization request/i);
+  });
+
+  it('is in North Bank branding at North Bank IdP, without an app name for a portal sign-in', async () => {
+    // Prepare
+    const northDir = await mkdtemp(path.join(tmpdir(), 'bankgate-idp-north-'));
+    const north = await startDemoIdp({ ...idpOptions, dataDir: northDir, branding: NORTH_BANK });
+    const northRp = relyingParty(north.issuer);
+    const page = await browser.newPage();
+    try {
+      // Act
+      await page.goto((await northRp.startLogin({ redirectUri: REDIRECT_URI })).url);
+      // Assess
+      await page.getByRole('heading', { name: 'Sign in to North Bank' }).waitFor();
+      expect(await headerColour(page)).toBe(rgb(NORTH_BANK.primaryColour));
+      expect(rgb(NORTH_BANK.primaryColour)).not.toBe(rgb(TPI_BANK.primaryColour));
+      expect(await page.locator('header .logo').count()).toBe(0);
+      expect(await page.getByText('asks for access').count()).toBe(0);
+      await checkScreen(page, 'idp-sign-in-north-bank');
+    } finally {
+      await north.close();
+      await rm(northDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -29,12 +29,19 @@ export interface StartedLogin {
 }
 
 export async function startLogin(
-  input: { readonly clientId: string; readonly request: AuthorizationRequest; readonly now: number },
+  input: {
+    readonly clientId: string;
+    /** The client's registered name: the bank's sign-in page says which app the customer signs in for. */
+    readonly clientName: string;
+    readonly request: AuthorizationRequest;
+    readonly now: number;
+  },
   deps: LoginDeps,
 ): Promise<StartedLogin> {
   const login = await deps.identityProvider.startLogin({
     redirectUri: loginCallbackUrl(deps.issuer),
     ...idpLoginParameters(input.request),
+    appName: input.clientName,
   });
   const loginId = newIdentifier();
   const secret = newOpaqueValue();
