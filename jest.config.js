@@ -5,9 +5,12 @@ const common = {
     '/node_modules/(?!(@middy|jose|openid-client|oauth4webapi|oidc-provider|quick-lru|nanoid|@koa|koa|jsesc)/)',
   ],
   testEnvironment: 'node',
+  // Output of the code under test goes to .local/test-logs/<file>.log; a failing file's log is named.
+  setupFilesAfterEnv: ['<rootDir>/test/support/test-logs.ts'],
 };
 
 module.exports = {
+  reporters: ['default', '<rootDir>/test/support/test-logs-reporter.js'],
   projects: [
     {
       ...common,

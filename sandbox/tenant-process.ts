@@ -60,7 +60,8 @@ export async function startSandboxProcess<M = SandboxManifest>(
   child.stderr?.on('data', (chunk: Buffer) => {
     options.output?.(chunk.toString());
     if (!started) output += chunk;
-    else if (!options.output) process.stderr.write(chunk);
+    // Through console: under jest it goes to the test file's log (test/support/test-logs.ts).
+    else if (!options.output) console.error(chunk.toString().replace(/\n$/, ''));
   });
   const deadline = Date.now() + STARTUP_MS;
   while (!existsSync(manifestPath) || !output.includes('is running')) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -164,6 +164,8 @@ export class HandlerFunctions extends Construct {
         // The handlers use only long-stable DynamoDB, KMS and Secrets Manager operations.
         bundleAwsSDK: false,
         forceDockerBundling: false,
+        // esbuild's per-bundle summary at synth is noise; its warnings and errors still show.
+        logLevel: LogLevel.WARNING,
       },
     });
 

@@ -44,9 +44,31 @@ export function synthesizeTenant(tenant: string, tenants: Record<string, Json> =
     outdir: OUTDIR,
     context: { ...cdkJsonContext(), [TENANTS_CONTEXT_KEY]: tenants, [TENANT_CONTEXT_KEY]: tenant },
   });
-  const stack = createTenantStack(app);
-  const template = Template.fromStack(stack);
-  return { app, stack, template, assemblyDir: app.synth().directory };
+  return withBundlingNotesLogged(() => {
+    const stack = createTenantStack(app);
+    const template = Template.fromStack(stack);
+    return { app, stack, template, assemblyDir: app.synth().directory };
+  });
+}
+
+/**
+ * aws-cdk-lib writes "Bundling asset <path>..." straight to stderr for every bundle; during the (synchronous)
+ * synthesis those lines go to the test file's log instead (console is the log under jest).
+ */
+function withBundlingNotesLogged<T>(synthesize: () => T): T {
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    if (typeof chunk === 'string' && chunk.startsWith('Bundling asset ')) {
+      console.log(chunk.trimEnd());
+      return true;
+    }
+    return write.call(process.stderr, chunk, ...rest);
+  }) as typeof write;
+  try {
+    return synthesize();
+  } finally {
+    process.stderr.write = write;
+  }
 }
 
 /** Every resource of `type` in the template, keyed by logical id. */
