@@ -63,6 +63,8 @@ export interface SandboxPki {
   readonly adminCa: { readonly certPath: string; readonly certPem: string };
   readonly server: KeyAndCertificate;
   readonly clients: Readonly<Record<string, ClientCredentials>>;
+  /** A new client certificate and key from the TPP CA (the developer portal's "Issue sandbox certificate"). */
+  issueClientCertificate(subject: SubjectName): Promise<{ certPem: string; keyPem: string }>;
 }
 
 export interface ClientIdentity {
@@ -342,5 +344,6 @@ export async function ensurePki(dir: string, clients: readonly ClientIdentity[])
       keyPem: server.keyPem,
     },
     clients: issued,
+    issueClientCertificate: (subject) => issueCertificate(authority, subject, { kind: 'client' }),
   };
 }

@@ -309,6 +309,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       site,
       ready,
       log: verbose,
+      clientCertificates: pki,
     });
     closers.push(() => servers.close());
 

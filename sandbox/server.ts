@@ -33,6 +33,7 @@ import {
   type Surface,
 } from '../lambdas/routes';
 import { LOGO_PATH, type PortalRuntimeConfig } from '../lib/tenant-config';
+import { CLIENT_CERTIFICATES_PATH, issueSandboxCertificate } from './client-certificates';
 import {
   type CompiledRoute,
   clientCertIdentity,
@@ -41,6 +42,7 @@ import {
   matchRoute,
   toProxyEvent,
 } from './event';
+import type { SandboxPki } from './pki';
 import { TPP_CALLBACK_PATH } from './seed';
 
 export type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -71,6 +73,8 @@ export interface ServerOptions {
   readonly ready?: Promise<void>;
   /** Logs method, path, status and duration per request. @default BANKGATE_SANDBOX_LOG === '1' */
   readonly log?: boolean;
+  /** The TPP CA's issuance for the developer portal's "Issue sandbox certificate" (`client-certificates.ts`). */
+  readonly clientCertificates?: Pick<SandboxPki, 'issueClientCertificate'>;
 }
 
 export interface RunningServers {
@@ -147,6 +151,17 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.once('end', () => resolveBody(Buffer.concat(chunks)));
     req.once('error', reject);
   });
+}
+
+/** The request body; past the cap, a 413 is sent (as API Gateway does) and undefined returned. */
+async function bodyOrTooLarge(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
+  try {
+    return await readBody(req);
+  } catch (error) {
+    if (!(error instanceof PayloadTooLarge)) throw error;
+    sendJson(res, 413, { message: 'Request Entity Too Large' }, { connection: 'close' });
+    return undefined;
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -340,10 +355,12 @@ async function servePortalSite(
     return true;
   }
   if (pathname === '/config.json') {
+    // `sandbox`: what only the sandbox offers the portals (the deployed config.json has no such entry).
+    const sandbox = options.clientCertificates ? { sandbox: { clientCertificates: CLIENT_CERTIFICATES_PATH } } : {};
     sendJson(
       res,
       200,
-      { ...options.site.runtimeConfig, apiBaseUrl: options.browserUrl },
+      { ...options.site.runtimeConfig, apiBaseUrl: options.browserUrl, ...sandbox },
       { 'cache-control': 'no-store' },
     );
     return true;
@@ -370,6 +387,25 @@ async function servePortalSite(
   });
   res.end(method === 'HEAD' ? undefined : body);
   return true;
+}
+
+/** The sandbox's own route of the browser origin: a client certificate from the TPP CA (no Lambda handler). */
+async function issueFromSandboxCa(
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  pki: Pick<SandboxPki, 'issueClientCertificate'>,
+): Promise<void> {
+  if (method !== 'POST') {
+    sendNoRoute(res, 405, CLIENT_CERTIFICATES_PATH, `${method} is not allowed on ${CLIENT_CERTIFICATES_PATH}`, {
+      allow: 'POST',
+    });
+    return;
+  }
+  const body = await bodyOrTooLarge(req, res);
+  if (!body) return;
+  const answer = await issueSandboxCertificate(pki, body);
+  sendJson(res, answer.status, answer.body, { 'cache-control': 'no-store' });
 }
 
 // ---- The origins --------------------------------------------------------------------------------
@@ -444,6 +480,10 @@ export async function startServers(options: ServerOptions): Promise<RunningServe
     // Every answer of both origins, the sandbox's own (consent page, 404, 405) and the handlers', as in AWS.
     res.setHeader('strict-transport-security', STRICT_TRANSPORT_SECURITY);
 
+    if (surface === 'browser' && pathname === CLIENT_CERTIFICATES_PATH && options.clientCertificates) {
+      await issueFromSandboxCa(req, res, method, options.clientCertificates);
+      return;
+    }
     const match = matchRoute(routes, method, pathname);
     if (
       match.kind === 'notFound' &&
@@ -466,14 +506,8 @@ export async function startServers(options: ServerOptions): Promise<RunningServe
       return;
     }
 
-    let body: Buffer;
-    try {
-      body = await readBody(req);
-    } catch (error) {
-      if (!(error instanceof PayloadTooLarge)) throw error;
-      sendJson(res, 413, { message: 'Request Entity Too Large' }, { connection: 'close' });
-      return;
-    }
+    const body = await bodyOrTooLarge(req, res);
+    if (!body) return;
 
     const socket = req.socket as TLSSocket;
     const requestId = randomUUID();

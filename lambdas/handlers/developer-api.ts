@@ -7,7 +7,8 @@
  *   POST /sign-up            -> 201 Registration completed (status reviewing) | 400 with `fields`
  *   POST /log-in             -> 200 profile + session cookie | 401 one message for every failure
  *   GET  /profile            -> the account (status, reviewer's comment)
- *   POST /resubmit           -> a returned sign-up, edited, back in the bank's queue
+ *   POST /resubmit           -> a returned sign-up (no `review_id`), or with `review_id` a returned application
+ *                               or API application, edited, back in the bank's queue
  *   GET  /status             -> every submission with its state and history, newest first
  *   GET  /catalog            -> the gateway APIs one may apply for
  *   GET|POST /applications   -> the developer's clients (pending until approved) | register one
@@ -28,6 +29,7 @@ import {
   applicationsOf,
   applyForApis,
   registerApplication,
+  resubmitReview,
 } from '../domain/developer/applications';
 import { reviewRecord } from '../domain/developer/reviews';
 import { InvalidRequest, OAuthError } from '../errors';
@@ -106,15 +108,26 @@ function showProfile(call: DeveloperCall) {
   call.response = json(200, profileOf(call.account));
 }
 
+const NOTHING_TO_RESUBMIT = () => new OAuthError('conflict', 'There is nothing to resubmit now', 409);
+
 async function resubmit(call: DeveloperCall) {
   const body = jsonBody(call.request.event);
   const text = (key: string) => (typeof body[key] === 'string' ? (body[key] as string) : '');
+  if (body.review_id !== undefined) {
+    // An application or API application: only for an account the bank approved.
+    requireApproved(call);
+    const result = await resubmitReview(applications(), call.account, text('review_id'), body);
+    if ('problems' in result) call.response = fieldProblems(result.problems);
+    else if ('conflict' in result) throw NOTHING_TO_RESUBMIT();
+    else call.response = json(200, reviewRecord(result.review));
+    return;
+  }
   const result = await resubmitSignUp(accounts(), call.account.username, {
     organisation: text('organisation'),
     email: text('email'),
   });
   if (result.problems) call.response = fieldProblems(result.problems);
-  else if (result.conflict) throw new OAuthError('conflict', 'There is nothing to resubmit now', 409);
+  else if (result.conflict) throw NOTHING_TO_RESUBMIT();
   else call.response = json(200, { status: 'reviewing' });
 }
 

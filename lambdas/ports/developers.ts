@@ -3,6 +3,8 @@
  * bank's review. Decisions on reviews are administrative changes (`AdminStore.commit`, kind `review`).
  */
 
+import type { Client } from '../domain/client';
+
 export type AccountStatus = 'reviewing' | 'returned' | 'approved' | 'denied';
 export type ReviewType = 'sign-up' | 'application' | 'api-application';
 export type ReviewState = 'reviewing' | 'returned' | 'approved' | 'denied';
@@ -71,6 +73,12 @@ export interface DeveloperStore {
   ): Promise<boolean>;
   /** A new review (application, API application). */
   submit(review: Review): Promise<void>;
+  /**
+   * A returned application or API application, edited, back in the queue: the review on condition of its
+   * version, and (an application) the edited registration on condition that it is still pending and the
+   * developer's, in one transaction. False: refused (a double click, a racing decision), nothing written.
+   */
+  resubmit(review: Review, client?: Client): Promise<boolean>;
   review(reviewId: string): Promise<Review | undefined>;
   /** The developer's reviews, newest first, at most `limit`. */
   reviewsOf(developer: string, limit: number): Promise<Review[]>;

@@ -11,13 +11,13 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as oidc from 'openid-client';
-import { Agent, fetch } from 'undici';
+import { type Agent, fetch } from 'undici';
 import { codeRecordId } from '../../lambdas/domain/authorization';
 import { hashSecret } from '../../lambdas/domain/tokens';
 import { wiring } from '../../lambdas/wiring';
 import { issueCertificate, loadCertificateAuthority } from '../../sandbox/pki';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
-import { type Tpp, tppClient } from '../support/tpp';
+import { type Tpp, tlsClientFromPem, tppClient } from '../support/tpp';
 
 // scrypt at production cost on a shared CI machine.
 jest.setTimeout(240_000);
@@ -197,19 +197,7 @@ describe('developer portal and Approvals (seed 004, TSP scenario)', () => {
     expect(created).toMatchObject({ status: 201, body: { status: 'pending' } });
     const clientId = created.body.client_id as string;
 
-    const agent = new Agent({
-      connect: { ca: readFileSync(sandbox.manifest.ca), cert: issued.certPem, key: issued.keyPem },
-    });
-    const mtlsFetch = ((url: string, init?: RequestInit) =>
-      fetch(url, { ...(init as object), dispatcher: agent })) as never;
-    const config = await oidc.discovery(
-      new URL(sandbox.manifest.issuer),
-      clientId,
-      { use_mtls_endpoint_aliases: true },
-      oidc.TlsClientAuth(),
-      { [oidc.customFetch]: mtlsFetch },
-    );
-    config[oidc.customFetch] = mtlsFetch;
+    const { config, agent } = await tlsClientFromPem(sandbox, clientId, issued.certPem, issued.keyPem);
     await expect(oidc.clientCredentialsGrant(config, { scope: 'openid' })).rejects.toMatchObject({
       error: 'invalid_client',
     });

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { importJWK, type JWK } from 'jose';
 import * as oidc from 'openid-client';
-import { fetch as undiciFetch } from 'undici';
+import { Agent, fetch as undiciFetch } from 'undici';
 import type { TestSandbox } from './sandbox';
 
 export interface Tpp {
@@ -46,6 +46,25 @@ export async function tppClient(
   );
   config[oidc.customFetch] = mtlsFetch as never;
   return { config, clientId, signingKey: key, kid, fetch: mtlsFetch };
+}
+
+/**
+ * A fintech registered with a certificate and key of its own (PEM, e.g. from "Issue sandbox certificate"):
+ * openid-client with tls_client_auth over mTLS, and the agent its gateway calls use (close it when done).
+ */
+export async function tlsClientFromPem(sandbox: TestSandbox, clientId: string, certPem: string, keyPem: string) {
+  const agent = new Agent({ connect: { ca: readFileSync(sandbox.manifest.ca), cert: certPem, key: keyPem } });
+  const mtlsFetch = ((url: string, init?: RequestInit) =>
+    undiciFetch(url, { ...(init as object), dispatcher: agent })) as unknown as Tpp['fetch'];
+  const config = await oidc.discovery(
+    new URL(sandbox.manifest.issuer),
+    clientId,
+    { use_mtls_endpoint_aliases: true },
+    oidc.TlsClientAuth(),
+    { [oidc.customFetch]: mtlsFetch as never },
+  );
+  config[oidc.customFetch] = mtlsFetch as never;
+  return { config, agent, clientId, fetch: mtlsFetch };
 }
 
 const ACCOUNT_ACCESS_CONSENTS = '/open-banking/v3.1/aisp/account-access-consents';

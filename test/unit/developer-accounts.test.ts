@@ -48,6 +48,12 @@ function memoryDevelopers() {
     async submit(review) {
       reviews.set(review.reviewId, review);
     },
+    async resubmit(review) {
+      const read = reviews.get(review.reviewId);
+      if (read?.state !== 'returned' || read.version !== review.version - 1) return false;
+      reviews.set(review.reviewId, review);
+      return true;
+    },
     review: async (id) => reviews.get(id),
     reviewsOf: async (developer) => [...reviews.values()].filter((r) => r.developer === developer).reverse(),
     openReviews: async () => [...reviews.values()].filter((r) => r.state === 'reviewing'),

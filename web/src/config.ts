@@ -8,6 +8,8 @@ export interface RuntimeConfig {
   /** The bank's name, shown in the page header. */
   readonly tenantName: string;
   readonly branding: Branding;
+  /** What only the local sandbox offers (never in a deployed config.json): its certificate issuance path. */
+  readonly sandbox: { readonly clientCertificates: string } | null;
 }
 
 export interface Branding {
@@ -28,18 +30,23 @@ export async function loadRuntimeConfig(signal?: AbortSignal): Promise<RuntimeCo
 
 const COLOUR = /^#[0-9a-fA-F]{6}$/;
 
+/** Only the site's own paths: an absolute URL would be a request to another origin. */
+const sameSitePath = (value: unknown): value is string =>
+  typeof value === 'string' && value.startsWith('/') && !value.startsWith('//');
+
 export function parseRuntimeConfig(value: unknown): RuntimeConfig {
-  const { apiBaseUrl, tenantName, branding } = (value ?? {}) as Record<string, unknown>;
+  const { apiBaseUrl, tenantName, branding, sandbox } = (value ?? {}) as Record<string, unknown>;
   if (typeof apiBaseUrl !== 'string' || typeof tenantName !== 'string' || tenantName.trim() === '') {
     throw new Error('config.json must hold { apiBaseUrl: string, tenantName: string }');
   }
   const { logoUrl, primaryColour, privacyPolicyUrl } = (branding ?? {}) as Record<string, unknown>;
+  const { clientCertificates } = (sandbox ?? {}) as Record<string, unknown>;
   return {
     apiBaseUrl: apiBaseUrl.replace(/\/+$/, ''),
     tenantName,
+    sandbox: sameSitePath(clientCertificates) ? { clientCertificates } : null,
     branding: {
-      // Only the site's own paths: an absolute URL would be a request to another origin.
-      logoUrl: typeof logoUrl === 'string' && logoUrl.startsWith('/') && !logoUrl.startsWith('//') ? logoUrl : null,
+      logoUrl: sameSitePath(logoUrl) ? logoUrl : null,
       primaryColour: typeof primaryColour === 'string' && COLOUR.test(primaryColour) ? primaryColour : null,
       privacyPolicyUrl:
         typeof privacyPolicyUrl === 'string' && privacyPolicyUrl.startsWith('https://') ? privacyPolicyUrl : null,

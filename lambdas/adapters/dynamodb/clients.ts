@@ -19,12 +19,16 @@ export function dynamoClientStore(doc: DynamoDBDocumentClient, idTokenSigningAlg
       return Item as Client | undefined;
     },
     async put(client) {
-      // Validate on every write: a stored registration is always a valid one, for this tenant's key.
-      const valid = parseClient(client);
-      if (idTokenSigningAlg) checkIdTokenAlg(valid, idTokenSigningAlg);
-      await doc.send(new PutCommand({ TableName, Item: { ...valid, [LISTING_ATTRIBUTE]: CLIENTS_LISTING } }));
+      await doc.send(new PutCommand({ TableName, Item: clientItem(client, idTokenSigningAlg) }));
     },
   };
+}
+
+/** The stored item of a registration, validated on every write: always a valid one, for this tenant's key. */
+export function clientItem(client: Client, idTokenSigningAlg?: string): Record<string, unknown> {
+  const valid = parseClient(client);
+  if (idTokenSigningAlg) checkIdTokenAlg(valid, idTokenSigningAlg);
+  return { ...valid, [LISTING_ATTRIBUTE]: CLIENTS_LISTING };
 }
 
 /**

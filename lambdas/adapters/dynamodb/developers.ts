@@ -8,10 +8,12 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DeveloperAccount, DeveloperStore, Review } from '../../ports/developers';
 import { tableName } from '../../tables';
+import { clientItem } from './clients';
 import { isConditionFailure } from './document-client';
 
 export const OPEN_QUEUE = 'open';
@@ -156,6 +158,37 @@ export function dynamoDeveloperStore(doc: DynamoDBDocumentClient): DeveloperStor
           ConditionExpression: 'attribute_not_exists(reviewId)',
         }),
       );
+    },
+    async resubmit(review, client) {
+      const items: TransactWriteCommandInput['TransactItems'] = [
+        {
+          Put: {
+            TableName: tableName('reviews'),
+            Item: reviewItem(review),
+            ConditionExpression: '#version = :read AND #state = :returned',
+            ExpressionAttributeNames: { '#version': 'version', '#state': 'state' },
+            ExpressionAttributeValues: { ':read': review.version - 1, ':returned': 'returned' },
+          },
+        },
+      ];
+      if (client) {
+        items.push({
+          Put: {
+            TableName: tableName('clients'),
+            Item: clientItem(client),
+            ConditionExpression: '#status = :pending AND developer = :developer',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':pending': 'pending', ':developer': review.developer },
+          },
+        });
+      }
+      try {
+        await doc.send(new TransactWriteCommand({ TransactItems: items }));
+        return true;
+      } catch (error) {
+        if (cancelled(error)) return false;
+        throw error;
+      }
     },
     async review(reviewId) {
       if (!/^[\w-]{1,64}$/.test(reviewId)) return undefined;

@@ -12,7 +12,7 @@ import { type Client, type ClientInput, ClientSchema } from '../client';
 import { newIdentifier } from '../tokens';
 
 export interface ApplicationDeps {
-  readonly developers: Pick<DeveloperStore, 'submit' | 'reviewsOf'>;
+  readonly developers: Pick<DeveloperStore, 'submit' | 'reviewsOf' | 'review' | 'resubmit'>;
   readonly clients: ClientStore;
   readonly catalog: Pick<ApiCatalog, 'get'>;
   readonly idTokenSigningAlg: string;
@@ -69,6 +69,8 @@ function registrationOf(
   developer: string,
   idTokenSigningAlg: string,
   problems: Record<string, string>,
+  clientId = `dev-${newIdentifier()}`,
+  registeredKeys?: Client['jwks'],
 ) {
   const method = text(body, 'token_endpoint_auth_method');
   const pem = text(body, 'certificate_pem');
@@ -77,6 +79,8 @@ function registrationOf(
     subjectDn = subjectDnOf(pem);
     if (!subjectDn) problems.certificate_pem = 'This is not a PEM certificate.';
   }
+  // An edit that pastes no signing keys (or no encryption key) keeps those registered before.
+  const registered = (enc: boolean) => (registeredKeys?.keys ?? []).filter((key) => (key.use === 'enc') === enc);
   const keys: unknown[] = [];
   const jwksText = text(body, 'jwks');
   if (jwksText) {
@@ -87,7 +91,7 @@ function registrationOf(
     } catch {
       problems.jwks = 'This is not JSON.';
     }
-  }
+  } else keys.push(...registered(false));
   const encryptionText = text(body, 'encryption_jwk');
   if (encryptionText) {
     try {
@@ -95,10 +99,10 @@ function registrationOf(
     } catch {
       problems.encryption_jwk = 'This is not JSON.';
     }
-  }
+  } else keys.push(...registered(true));
   const redirectUris = (text(body, 'redirect_uris') ?? '').split(/\s+/).filter(Boolean);
   const input: ClientInput = {
-    clientId: `dev-${newIdentifier()}`,
+    clientId,
     clientName: text(body, 'client_name') ?? '',
     profile: (text(body, 'profile') ?? 'fapi2') as ClientInput['profile'],
     tokenEndpointAuthMethod: method as ClientInput['tokenEndpointAuthMethod'],
@@ -119,13 +123,22 @@ function registrationOf(
   return input;
 }
 
-export async function registerApplication(
+/** The registration a form describes, validated by the one client schema; problems named by form field. */
+function validRegistration(
   deps: ApplicationDeps,
   account: DeveloperAccount,
   body: Record<string, unknown>,
-): Promise<RegistrationResult> {
+  registered?: Client,
+): { readonly client: Client } | { readonly problems: Record<string, string> } {
   const problems: Record<string, string> = {};
-  const input = registrationOf(body, account.username, deps.idTokenSigningAlg, problems);
+  const input = registrationOf(
+    body,
+    account.username,
+    deps.idTokenSigningAlg,
+    problems,
+    registered?.clientId,
+    registered?.jwks,
+  );
   const parsed = ClientSchema.safeParse(input);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -134,7 +147,17 @@ export async function registerApplication(
     }
   }
   if (!parsed.success || Object.keys(problems).length > 0) return { problems };
-  const client = parsed.data;
+  return { client: parsed.data };
+}
+
+export async function registerApplication(
+  deps: ApplicationDeps,
+  account: DeveloperAccount,
+  body: Record<string, unknown>,
+): Promise<RegistrationResult> {
+  const registration = validRegistration(deps, account, body);
+  if ('problems' in registration) return registration;
+  const { client } = registration;
   await deps.clients.put(client);
   const at = new Date(deps.now() * 1000).toISOString();
   const review: Review = {
@@ -179,11 +202,15 @@ export async function applicationsOf(deps: ApplicationDeps, account: DeveloperAc
     }));
 }
 
-export async function applyForApis(
+/** What an API application form asks for (its application, catalog APIs, a purpose), checked; problems by field. */
+async function validApiApplication(
   deps: ApplicationDeps,
   account: DeveloperAccount,
   body: Record<string, unknown>,
-): Promise<{ readonly review: Review } | { readonly problems: Record<string, string> }> {
+): Promise<
+  | { readonly problems: Record<string, string> }
+  | { readonly clientId: string; readonly apiIds: readonly string[]; readonly submitted: Review['submitted'] }
+> {
   const problems: Record<string, string> = {};
   const clientId = text(body, 'client_id');
   const client = clientId ? await deps.clients.get(clientId) : undefined;
@@ -196,7 +223,26 @@ export async function applyForApis(
   const purpose = text(body, 'purpose');
   if (!purpose) problems.purpose = 'Say what your application will use these APIs for.';
   else if (purpose.length > 2000) problems.purpose = 'Use at most 2000 characters.';
-  if (Object.keys(problems).length > 0) return { problems };
+  if (!client || Object.keys(problems).length > 0) return { problems };
+  return {
+    clientId: client.clientId,
+    apiIds: unique,
+    submitted: {
+      client_id: client.clientId,
+      client_name: client.clientName,
+      purpose,
+      apis: apis.map((api) => ({ api_id: api!.apiId, name: api!.name, method: api!.method, path: api!.path })),
+    },
+  };
+}
+
+export async function applyForApis(
+  deps: ApplicationDeps,
+  account: DeveloperAccount,
+  body: Record<string, unknown>,
+): Promise<{ readonly review: Review } | { readonly problems: Record<string, string> }> {
+  const application = await validApiApplication(deps, account, body);
+  if ('problems' in application) return application;
   const at = new Date(deps.now() * 1000).toISOString();
   const review: Review = {
     reviewId: newIdentifier(),
@@ -205,17 +251,56 @@ export async function applyForApis(
     organisation: account.organisation,
     state: 'reviewing',
     submittedAt: at,
-    submitted: {
-      client_id: client!.clientId,
-      client_name: client!.clientName,
-      purpose,
-      apis: apis.map((api) => ({ api_id: api!.apiId, name: api!.name, method: api!.method, path: api!.path })),
-    },
-    clientId: client!.clientId,
-    apiIds: unique,
+    submitted: application.submitted,
+    clientId: application.clientId,
+    apiIds: application.apiIds,
     history: [{ at, event: 'submitted' }],
     version: 1,
   };
   await deps.developers.submit(review);
   return { review };
+}
+
+export type ResubmissionResult =
+  | { readonly review: Review }
+  | { readonly problems: Record<string, string> }
+  | { readonly conflict: true };
+
+/**
+ * A returned application or API application, edited by the fintech, back in the bank's queue with what it
+ * submits now; the history keeps every round. An application keeps its client id and stays pending; an API
+ * application stays for its application. Anything but the developer's own returned review is a conflict.
+ */
+export async function resubmitReview(
+  deps: ApplicationDeps,
+  account: DeveloperAccount,
+  reviewId: string,
+  body: Record<string, unknown>,
+): Promise<ResubmissionResult> {
+  const review = await deps.developers.review(reviewId);
+  if (!review || review.developer !== account.username || review.state !== 'returned' || !review.clientId) {
+    return { conflict: true };
+  }
+  const at = new Date(deps.now() * 1000).toISOString();
+  const again = (changes: Pick<Review, 'submitted'> & Partial<Review>): Review => ({
+    ...review,
+    ...changes,
+    state: 'reviewing',
+    submittedAt: at,
+    history: [...review.history, { at, event: 'resubmitted' }],
+    version: review.version + 1,
+  });
+  if (review.type === 'application') {
+    const registered = await deps.clients.get(review.clientId);
+    if (registered?.developer !== account.username || registered.status !== 'pending') return { conflict: true };
+    const registration = validRegistration(deps, account, body, registered);
+    if ('problems' in registration) return registration;
+    const next = again({ submitted: applicationSummary(registration.client) });
+    return (await deps.developers.resubmit(next, registration.client)) ? { review: next } : { conflict: true };
+  }
+  if (review.type !== 'api-application') return { conflict: true };
+  const application = await validApiApplication(deps, account, { ...body, client_id: review.clientId });
+  if ('problems' in application) return application;
+  const next = again({ submitted: application.submitted, apiIds: application.apiIds });
+  return (await deps.developers.resubmit(next)) ? { review: next } : { conflict: true };
 }

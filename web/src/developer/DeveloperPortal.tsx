@@ -23,6 +23,8 @@ export interface Profile {
 export interface SignedIn {
   readonly api: PortalApi;
   readonly session: PortalSession;
+  /** The sandbox's certificate issuance path, when the page runs against the sandbox. */
+  readonly sandboxCertificates?: string;
 }
 
 type View =
@@ -50,7 +52,8 @@ export function DeveloperPortal({ config }: { readonly config: RuntimeConfig }) 
     const session = await api.session(signal);
     if (!session) return setView({ screen: 'log-in' });
     const profile = await api.call<Profile>('/profile', { method: 'GET', signal });
-    setView({ screen: 'account', signedIn: { api, session }, profile });
+    const sandboxCertificates = config.sandbox?.clientCertificates;
+    setView({ screen: 'account', signedIn: { api, session, sandboxCertificates }, profile });
   }
 
   useEffect(() => {

@@ -81,9 +81,9 @@ export function MyAccount({ signedIn, profile }: { signedIn: SignedIn; profile: 
         </ul>
       </nav>
       {screen === 'My Profile' && <MyProfile profile={profile} />}
-      {screen === 'Applications' && <Applications signedIn={signedIn} />}
+      {screen === 'Applications' && <Applications signedIn={signedIn} organisation={profile.organisation} />}
       {screen === 'API Application' && <ApiApplication signedIn={signedIn} />}
-      {screen === 'Status' && <StatusList signedIn={signedIn} />}
+      {screen === 'Status' && <StatusList signedIn={signedIn} organisation={profile.organisation} />}
       {screen === 'My API' && <MyApi signedIn={signedIn} />}
     </>
   );
@@ -120,36 +120,30 @@ const EMPTY_APPLICATION = {
   jwks: '',
   encryption_jwk: '',
 };
+type ApplicationFields = typeof EMPTY_APPLICATION;
 
-function Applications({ signedIn }: { signedIn: SignedIn }) {
+/** A POST of the portal whose field problems the form shows by their fields. */
+async function sendForm(
+  send: () => Promise<unknown>,
+  setFields: (fields: Record<string, string>) => void,
+  setProblem: (problem: unknown) => void,
+): Promise<boolean> {
+  setProblem(undefined);
+  setFields({});
+  try {
+    await send();
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError && Object.keys(error.fields).length > 0) setFields(error.fields);
+    else setProblem(error);
+    return false;
+  }
+}
+
+function Applications({ signedIn, organisation }: { signedIn: SignedIn; organisation: string }) {
   const [reload, setReload] = useState(0);
   const list = useLoad<{ items: Application[] }>(signedIn, '/applications', reload);
-  const [form, setForm] = useState(EMPTY_APPLICATION);
-  const [fields, setFields] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<unknown>();
   const [created, setCreated] = useState<string>();
-  const set = (key: keyof typeof form) => (value: string) => setForm({ ...form, [key]: value });
-  const profileId = useId();
-  const methodId = useId();
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setProblem(undefined);
-    setFields({});
-    try {
-      const result = await signedIn.api.call<{ client_id: string }>('/applications', {
-        method: 'POST',
-        body: form,
-        session: signedIn.session,
-      });
-      setCreated(result.client_id);
-      setForm(EMPTY_APPLICATION);
-      setReload(reload + 1);
-    } catch (error) {
-      if (error instanceof ApiError && Object.keys(error.fields).length > 0) setFields(error.fields);
-      else setProblem(error);
-    }
-  }
 
   return (
     <section aria-labelledby="applications-heading">
@@ -189,7 +183,102 @@ function Applications({ signedIn }: { signedIn: SignedIn }) {
         <Status>Application registered with client ID {created}. Status: Pending until the bank approves it.</Status>
       )}
       <h3>Register an application</h3>
-      {problem ? <CallFailed error={problem} action="register the application" /> : null}
+      <ApplicationForm
+        key={reload}
+        signedIn={signedIn}
+        organisation={organisation}
+        initial={EMPTY_APPLICATION}
+        submitLabel="Register application"
+        send={(form) =>
+          signedIn.api.call<{ client_id: string }>('/applications', {
+            method: 'POST',
+            body: form,
+            session: signedIn.session,
+          })
+        }
+        onSent={(result) => {
+          setCreated((result as { client_id: string }).client_id);
+          setReload(reload + 1);
+        }}
+      />
+    </section>
+  );
+}
+
+interface SandboxCertificate {
+  readonly subject_dn: string;
+  readonly certificate_pem: string;
+  readonly private_key_pem: string;
+}
+
+/** A PEM file to download (an object URL of this page, released when the page no longer shows it). */
+function PemDownload({ pem, fileName, label }: { pem: string; fileName: string; label: string }) {
+  const [href, setHref] = useState<string>();
+  useEffect(() => {
+    const url = URL.createObjectURL(new Blob([pem], { type: 'application/x-pem-file' }));
+    setHref(url);
+    return () => URL.revokeObjectURL(url);
+  }, [pem]);
+  return href ? (
+    <a className="button button--secondary" href={href} download={fileName}>
+      {label}
+    </a>
+  ) : null;
+}
+
+/** Registration (or, for a returned one, its edit): the fields of the one client schema, named as the API names them. */
+function ApplicationForm({
+  signedIn,
+  organisation,
+  initial,
+  submitLabel,
+  send,
+  onSent,
+}: {
+  signedIn: SignedIn;
+  organisation: string;
+  initial: ApplicationFields;
+  submitLabel: string;
+  send: (form: ApplicationFields) => Promise<unknown>;
+  onSent: (result: unknown) => void;
+}) {
+  const [form, setForm] = useState(initial);
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const [problem, setProblem] = useState<unknown>();
+  const [certificate, setCertificate] = useState<SandboxCertificate>();
+  const [issuing, setIssuing] = useState<unknown>();
+  const set = (key: keyof ApplicationFields) => (value: string) => setForm({ ...form, [key]: value });
+  const profileId = useId();
+  const methodId = useId();
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    let result: unknown;
+    if (await sendForm(async () => (result = await send(form)), setFields, setProblem)) onSent(result);
+  }
+
+  /** Sandbox only: a certificate and key from the sandbox CA, its subject filled in for this application. */
+  async function issueCertificate(path: string) {
+    setIssuing(undefined);
+    try {
+      const response = await fetch(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ organisation, application_name: form.client_name }),
+      });
+      if (!response.ok) throw new Error(`The sandbox answered ${response.status}`);
+      const issued = (await response.json()) as SandboxCertificate;
+      setCertificate(issued);
+      setForm({ ...form, tls_client_auth_subject_dn: issued.subject_dn, certificate_pem: issued.certificate_pem });
+    } catch (error) {
+      setIssuing(error);
+    }
+  }
+
+  const fileStem = (form.client_name.toLowerCase().replace(/[^a-z0-9]+/g, '-') || 'application').slice(0, 40);
+  return (
+    <>
+      {problem ? <CallFailed error={problem} action="send the application" /> : null}
       {Object.keys(fields).length > 0 && <Alert title="Some fields need correcting">See the messages below.</Alert>}
       <form onSubmit={submit} noValidate>
         <Field
@@ -227,6 +316,42 @@ function Applications({ signedIn }: { signedIn: SignedIn }) {
         </div>
         {form.token_endpoint_auth_method === 'tls_client_auth' ? (
           <>
+            {signedIn.sandboxCertificates && (
+              <div className="field">
+                <button
+                  type="button"
+                  className="button button--secondary"
+                  onClick={() => void issueCertificate(signedIn.sandboxCertificates!)}
+                >
+                  Issue sandbox certificate
+                </button>
+                <span className="field__hint">
+                  Sandbox only: a client certificate and its private key from the sandbox CA, for this application. Its
+                  subject DN and certificate are filled in below.
+                </span>
+              </div>
+            )}
+            {issuing ? <CallFailed error={issuing} action="issue a sandbox certificate" /> : null}
+            {certificate && (
+              <div role="status" className="notice notice--warning">
+                <p>
+                  Sandbox certificate issued for <code>{certificate.subject_dn}</code>. Download both files now: the
+                  private key is shown only this once. Use them for mutual TLS at the bank's token endpoint and APIs.
+                </p>
+                <p className="actions">
+                  <PemDownload
+                    pem={certificate.certificate_pem}
+                    fileName={`${fileStem}-cert.pem`}
+                    label="Download certificate (PEM)"
+                  />{' '}
+                  <PemDownload
+                    pem={certificate.private_key_pem}
+                    fileName={`${fileStem}-key.pem`}
+                    label="Download private key (PEM)"
+                  />
+                </p>
+              </div>
+            )}
             <Field
               label="Certificate subject DN"
               name="tls_client_auth_subject_dn"
@@ -271,22 +396,70 @@ function Applications({ signedIn }: { signedIn: SignedIn }) {
           multiline
         />
         <button type="submit" className="button button--primary">
-          Register application
+          {submitLabel}
         </button>
       </form>
-    </section>
+    </>
   );
 }
 
 function ApiApplication({ signedIn }: { signedIn: SignedIn }) {
   const catalog = useLoad<{ items: CatalogApi[] }>(signedIn, '/catalog');
   const apps = useLoad<{ items: Application[] }>(signedIn, '/applications');
-  const [chosen, setChosen] = useState<readonly string[]>([]);
-  const [purpose, setPurpose] = useState('');
+  const [done, setDone] = useState(0);
+
+  if (catalog.error || apps.error) return <CallFailed error={catalog.error ?? apps.error} action="show the APIs" />;
+  if (!catalog.data || !apps.data) return <Status>Loading…</Status>;
+  return (
+    <section aria-labelledby="api-application-heading">
+      <h2 id="api-application-heading">API Application</h2>
+      {done > 0 && <Status>Request submitted successfully</Status>}
+      {apps.data.items.length === 0 ? (
+        <p>Register an application first (Applications).</p>
+      ) : (
+        <ApiApplicationForm
+          key={done}
+          catalog={catalog.data.items}
+          applications={apps.data.items}
+          initial={{ api_ids: [], purpose: '' }}
+          submitLabel="Submit"
+          send={(form) =>
+            signedIn.api.call('/api-applications', { method: 'POST', body: form, session: signedIn.session })
+          }
+          onSent={() => setDone(done + 1)}
+        />
+      )}
+    </section>
+  );
+}
+
+interface ApiApplicationFields {
+  readonly api_ids: readonly string[];
+  readonly purpose: string;
+}
+
+/** APIs of the catalog, a purpose, and (a new request) the application it is for. */
+function ApiApplicationForm({
+  catalog,
+  applications,
+  initial,
+  submitLabel,
+  send,
+  onSent,
+}: {
+  catalog: readonly CatalogApi[];
+  /** The applications to choose from; none: the request stays for its application (a resubmission). */
+  applications?: readonly Application[];
+  initial: ApiApplicationFields;
+  submitLabel: string;
+  send: (form: ApiApplicationFields & { client_id?: string }) => Promise<unknown>;
+  onSent: () => void;
+}) {
+  const [chosen, setChosen] = useState<readonly string[]>(initial.api_ids);
+  const [purpose, setPurpose] = useState(initial.purpose);
   const [clientId, setClientId] = useState('');
   const [fields, setFields] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<unknown>();
-  const [done, setDone] = useState(false);
   const appId = useId();
   const toggle = useCallback(
     (apiId: string) => setChosen((now) => (now.includes(apiId) ? now.filter((id) => id !== apiId) : [...now, apiId])),
@@ -295,112 +468,117 @@ function ApiApplication({ signedIn }: { signedIn: SignedIn }) {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setProblem(undefined);
-    setFields({});
-    setDone(false);
-    try {
-      await signedIn.api.call('/api-applications', {
-        method: 'POST',
-        body: { client_id: clientId || apps.data?.items[0]?.client_id, api_ids: chosen, purpose },
-        session: signedIn.session,
-      });
-      setDone(true);
-      setChosen([]);
-      setPurpose('');
-    } catch (error) {
-      if (error instanceof ApiError && Object.keys(error.fields).length > 0) setFields(error.fields);
-      else setProblem(error);
-    }
+    const application = applications ? { client_id: clientId || applications[0]?.client_id } : {};
+    if (await sendForm(() => send({ ...application, api_ids: chosen, purpose }), setFields, setProblem)) onSent();
   }
 
-  if (catalog.error || apps.error) return <CallFailed error={catalog.error ?? apps.error} action="show the APIs" />;
-  if (!catalog.data || !apps.data) return <Status>Loading…</Status>;
   return (
-    <section aria-labelledby="api-application-heading">
-      <h2 id="api-application-heading">API Application</h2>
-      {done && <Status>Request submitted successfully</Status>}
+    <>
       {problem ? <CallFailed error={problem} action="submit your request" /> : null}
-      {apps.data.items.length === 0 ? (
-        <p>Register an application first (Applications).</p>
-      ) : (
-        <form onSubmit={submit} noValidate>
-          <fieldset aria-describedby={fields.api_ids ? 'api-ids-error' : undefined}>
-            <legend>APIs</legend>
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Select</th>
-                  <th scope="col">Method</th>
-                  <th scope="col">Path</th>
-                  <th scope="col">Scope group</th>
-                  <th scope="col">JWT setting</th>
+      <form onSubmit={submit} noValidate>
+        <fieldset aria-describedby={fields.api_ids ? 'api-ids-error' : undefined}>
+          <legend>APIs</legend>
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Select</th>
+                <th scope="col">Method</th>
+                <th scope="col">Path</th>
+                <th scope="col">Scope group</th>
+                <th scope="col">JWT setting</th>
+              </tr>
+            </thead>
+            <tbody>
+              {catalog.map((api) => (
+                <tr key={api.api_id}>
+                  <td>
+                    <label>
+                      <input
+                        type="checkbox"
+                        checked={chosen.includes(api.api_id)}
+                        onChange={() => toggle(api.api_id)}
+                      />{' '}
+                      {api.name}
+                    </label>
+                  </td>
+                  <td>{api.method}</td>
+                  <td>
+                    <code>{api.path}</code>
+                  </td>
+                  <td>{api.scope_group}</td>
+                  <td>
+                    Request: {api.jose_policy.request}, response: {api.jose_policy.response}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {catalog.data.items.map((api) => (
-                  <tr key={api.api_id}>
-                    <td>
-                      <label>
-                        <input
-                          type="checkbox"
-                          checked={chosen.includes(api.api_id)}
-                          onChange={() => toggle(api.api_id)}
-                        />{' '}
-                        {api.name}
-                      </label>
-                    </td>
-                    <td>{api.method}</td>
-                    <td>
-                      <code>{api.path}</code>
-                    </td>
-                    <td>{api.scope_group}</td>
-                    <td>
-                      Request: {api.jose_policy.request}, response: {api.jose_policy.response}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            {fields.api_ids && (
-              <span id="api-ids-error" className="field__error">
-                {fields.api_ids}
-              </span>
-            )}
-          </fieldset>
+              ))}
+            </tbody>
+          </table>
+          {fields.api_ids && (
+            <span id="api-ids-error" className="field__error">
+              {fields.api_ids}
+            </span>
+          )}
+        </fieldset>
+        {applications && (
           <div className="field">
             <label htmlFor={appId}>Application</label>
             <select id={appId} value={clientId} onChange={(e) => setClientId(e.target.value)}>
-              {apps.data.items.map((app) => (
+              {applications.map((app) => (
                 <option key={app.client_id} value={app.client_id}>
                   {app.client_name} ({app.client_id})
                 </option>
               ))}
             </select>
           </div>
-          <Field
-            label="Purpose"
-            name="purpose"
-            value={purpose}
-            onChange={setPurpose}
-            error={fields.purpose}
-            multiline
-          />
-          <button type="submit" className="button button--primary">
-            Submit
-          </button>
-        </form>
-      )}
-    </section>
+        )}
+        <Field label="Purpose" name="purpose" value={purpose} onChange={setPurpose} error={fields.purpose} multiline />
+        <button type="submit" className="button button--primary">
+          {submitLabel}
+        </button>
+      </form>
+    </>
   );
 }
 
-function StatusList({ signedIn }: { signedIn: SignedIn }) {
-  const list = useLoad<{ items: ReviewItem[] }>(signedIn, '/status');
+/** The form fields of an application as its review shows what was submitted (keys are kept unless replaced). */
+function applicationFieldsOf(submitted: Record<string, unknown>): ApplicationFields {
+  const text = (key: string) => (typeof submitted[key] === 'string' ? (submitted[key] as string) : '');
+  return {
+    ...EMPTY_APPLICATION,
+    client_name: text('client_name'),
+    redirect_uris: Array.isArray(submitted.redirect_uris) ? submitted.redirect_uris.join(' ') : '',
+    profile: text('profile') || 'fapi2',
+    token_endpoint_auth_method: text('token_endpoint_auth_method') || 'tls_client_auth',
+    tls_client_auth_subject_dn: text('tls_client_auth_subject_dn'),
+    tls_client_auth_issuer_dn: text('tls_client_auth_issuer_dn'),
+  };
+}
+
+const requestName = (review: ReviewItem) =>
+  `${TYPE_TEXT[review.type]}${typeof review.submitted.client_name === 'string' ? `: ${review.submitted.client_name}` : ''}`;
+
+function StatusList({ signedIn, organisation }: { signedIn: SignedIn; organisation: string }) {
+  const [reload, setReload] = useState(0);
+  const list = useLoad<{ items: ReviewItem[] }>(signedIn, '/status', reload);
+  const [editing, setEditing] = useState<ReviewItem>();
+  const [resubmitted, setResubmitted] = useState<string>();
   if (list.error) return <CallFailed error={list.error} action="show your requests" />;
   if (!list.data) return <Status>Loading…</Status>;
+  const resubmit = (review: ReviewItem) => (form: object) =>
+    signedIn.api.call('/resubmit', {
+      method: 'POST',
+      body: { ...form, review_id: review.review_id },
+      session: signedIn.session,
+    });
+  const sent = (review: ReviewItem) => () => {
+    setEditing(undefined);
+    setResubmitted(requestName(review));
+    setReload(reload + 1);
+  };
   return (
     <section aria-labelledby="status-heading">
       <h2 id="status-heading">Status</h2>
+      {resubmitted && <Status>{resubmitted} resubmitted: the bank reviews it again.</Status>}
       <table className="table">
         <caption>Your requests, newest first</caption>
         <thead>
@@ -414,12 +592,23 @@ function StatusList({ signedIn }: { signedIn: SignedIn }) {
         <tbody>
           {list.data.items.map((review) => (
             <tr key={review.review_id}>
-              <td>
-                {TYPE_TEXT[review.type]}
-                {typeof review.submitted.client_name === 'string' ? `: ${review.submitted.client_name}` : ''}
-              </td>
+              <td>{requestName(review)}</td>
               <td>{when(review.submitted_at)}</td>
-              <td>{STATUS_TEXT[review.state]}</td>
+              <td>
+                {STATUS_TEXT[review.state]}
+                {review.state === 'returned' && review.type !== 'sign-up' && (
+                  <div>
+                    <button
+                      type="button"
+                      className="button button--secondary"
+                      aria-label={`Edit and resubmit ${requestName(review)}`}
+                      onClick={() => setEditing(review)}
+                    >
+                      Edit and resubmit
+                    </button>
+                  </div>
+                )}
+              </td>
               <td>
                 <ul>
                   {review.history.map((event) => (
@@ -435,7 +624,64 @@ function StatusList({ signedIn }: { signedIn: SignedIn }) {
           ))}
         </tbody>
       </table>
+      {editing && (
+        <section aria-labelledby="resubmit-heading">
+          <h3 id="resubmit-heading">Resubmit {requestName(editing)}</h3>
+          <p>
+            The reviewer's comment: <q>{[...editing.history].reverse().find((e) => e.event === 'returned')?.comment}</q>
+          </p>
+          {editing.type === 'application' ? (
+            <>
+              <p className="field__hint">Signing and encryption keys stay as registered unless you paste new ones.</p>
+              <ApplicationForm
+                signedIn={signedIn}
+                organisation={organisation}
+                initial={applicationFieldsOf(editing.submitted)}
+                submitLabel="Resubmit"
+                send={resubmit(editing)}
+                onSent={sent(editing)}
+              />
+            </>
+          ) : (
+            <ResubmitApiApplication
+              signedIn={signedIn}
+              review={editing}
+              send={resubmit(editing)}
+              onSent={sent(editing)}
+            />
+          )}
+        </section>
+      )}
     </section>
+  );
+}
+
+function ResubmitApiApplication({
+  signedIn,
+  review,
+  send,
+  onSent,
+}: {
+  signedIn: SignedIn;
+  review: ReviewItem;
+  send: (form: object) => Promise<unknown>;
+  onSent: () => void;
+}) {
+  const catalog = useLoad<{ items: CatalogApi[] }>(signedIn, '/catalog');
+  if (catalog.error) return <CallFailed error={catalog.error} action="show the APIs" />;
+  if (!catalog.data) return <Status>Loading…</Status>;
+  const apis = Array.isArray(review.submitted.apis) ? (review.submitted.apis as { api_id: string }[]) : [];
+  return (
+    <ApiApplicationForm
+      catalog={catalog.data.items}
+      initial={{
+        api_ids: apis.map((api) => api.api_id),
+        purpose: typeof review.submitted.purpose === 'string' ? review.submitted.purpose : '',
+      }}
+      submitLabel="Resubmit"
+      send={send}
+      onSent={onSent}
+    />
   );
 }
 
