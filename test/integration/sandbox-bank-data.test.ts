@@ -3,9 +3,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoBankData } from '../../lambdas/adapters/dynamodb/bank-data';
 import { type BankData, LOWEST_TRANSACTION_ID } from '../../lambdas/ports/bank-data';
-import { tables } from '../../lambdas/tables';
+import { allTables, tables } from '../../lambdas/tables';
 import { ensureTables, type LocalDynamo, sandboxTableName, startLocalDynamo } from '../../sandbox/dynamo';
-import { type DemoBank, demoBank } from '../../sandbox/seed';
+import type { SandboxPki } from '../../sandbox/pki';
+import { type DemoBank, demoBank, demoTpps, seedDemoTenant } from '../../sandbox/seed';
+import { createTestCa } from '../support/throwaway-pki';
+
+/** dynalite, a CA key and the seed's writes take seconds on a busy 2-core machine. */
+jest.setTimeout(30_000);
 
 const ANCHOR = new Date('2026-11-21T00:00:00.000Z');
 
@@ -111,5 +116,50 @@ describe('dynamoBankData', () => {
         .map((t) => t.TransactionId),
     );
     expect(beforeAllAtThatInstant.map((t) => t.TransactionId)).toEqual([at.TransactionId]);
+  });
+
+  it('seeds a long generated history on request, once per data dir, and refuses another length on it', async () => {
+    // Prepare: the whole tenant's tables under their own names, a PKI stand-in for the client registrations.
+    const prefix = 'seed-history-test';
+    const saved = Object.fromEntries(allTables.map((t) => [t.envVar, process.env[t.envVar]]));
+    await ensureTables(client, allTables, prefix);
+    for (const table of allTables) process.env[table.envVar] = sandboxTableName(table, prefix);
+    const jwks = { keys: [{ kty: 'RSA', kid: 'k1', n: 'AQAB', e: 'AQAB', use: 'sig', alg: 'PS256' }] };
+    const pki = {
+      adminCa: { certPem: (await createTestCa([{ CN: ['Admin CA'] }])).certPem },
+      clients: Object.fromEntries(
+        demoTpps.map((tpp) => [
+          tpp.clientId,
+          { clientId: tpp.clientId, subjectDn: `CN=${tpp.subject.commonName}`, jwks },
+        ]),
+      ),
+    } as unknown as SandboxPki;
+    const doc = DynamoDBDocumentClient.from(client);
+    try {
+      // Act
+      const seeded = await seedDemoTenant(doc, pki, 'https://localhost:8443', {
+        now: ANCHOR,
+        transactionsPerCurrentAccount: 150,
+      });
+      const again = await seedDemoTenant(doc, pki, 'https://localhost:8443', {
+        now: ANCHOR,
+        transactionsPerCurrentAccount: 150,
+      });
+      // Assess
+      const seededBank = dynamoBankData(doc);
+      const read = { window: {}, order: 'newest-first', limit: 1000 } as const;
+      expect(seeded.seededBankData).toBe(true);
+      expect(again.seededBankData).toBe(false);
+      expect(await seededBank.getTransactions('steve-current-gbp', read)).toHaveLength(150);
+      expect((await seededBank.getTransactions('steve-savings-gbp', read)).length).toBeLessThan(20);
+      await expect(
+        seedDemoTenant(doc, pki, 'https://localhost:8443', { transactionsPerCurrentAccount: 200 }),
+      ).rejects.toThrow(/seeded with 150 transactions per current account, not 200: run npm run reset first/);
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 });
