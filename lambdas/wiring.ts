@@ -15,11 +15,13 @@ import { dynamoAuditLog } from './adapters/dynamodb/audit';
 import { dynamoBankData } from './adapters/dynamodb/bank-data';
 import { dynamoDeveloperStore } from './adapters/dynamodb/developers';
 import { dynamoGrantRegistry } from './adapters/dynamodb/grant-registry';
+import { guardedJwksFetch } from './adapters/jwks-fetch';
 import { createKmsKeyService, kmsDerivedMacKey } from './adapters/kms-keys';
 import { type Config, loadConfig } from './config';
 import type { ApprovalDeps } from './domain/admin/approvals';
 import type { AdminDeps } from './domain/admin/changes';
 import type { ConsentAdminDeps } from './domain/admin/consents';
+import type { JwksFetch } from './domain/client-keys';
 import { httpsTransport, type UpstreamTransport } from './domain/gateway/upstream';
 import { checkUpstreamUrl } from './domain/gateway/upstream-address';
 import type { IdentityWiring } from './identity-wiring';
@@ -51,6 +53,8 @@ export interface Wiring {
   readonly approvals: ApprovalDeps;
   /** The admin console's consent revocation: the one revocation mechanism, audited. */
   readonly consentAdmin: ConsentAdminDeps;
+  /** GET of clients' `jwks_uri`, with the gateway's SSRF policy and extra CAs (`adapters/jwks-fetch.ts`). */
+  readonly jwksFetch: JwksFetch;
   /** HTTPS to gateway upstreams, with the SSRF policy and extra CAs of the configuration. */
   readonly upstreamTransport: UpstreamTransport;
 }
@@ -137,6 +141,12 @@ export const wiring: Wiring = {
       grants: wiring.grantRegistry,
       audit: wiring.auditLog,
     }));
+  },
+  get jwksFetch() {
+    return part('jwksFetch', () => {
+      const { privateHosts, caFile } = wiring.config.upstream;
+      return guardedJwksFetch({ policy: { privateHosts }, extraCa: caFile && readFileSync(caFile, 'utf8') });
+    });
   },
   get upstreamTransport() {
     return part('upstreamTransport', () => {

@@ -11,7 +11,7 @@ import type { ClientStore, OnceRecord, OnceStore } from '../ports/store';
 import { certificateIdentity, issuedBy } from './certificate';
 import type { Client } from './client';
 import { ADMIN_SCOPE, SIGNING_ALGS } from './client';
-import { clientKeySet } from './client-keys';
+import { InvalidPublishedJwks, type JwksFetch, signingKeysOf } from './client-keys';
 import { dnEquals } from './dn';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -36,6 +36,8 @@ export interface ClientAuthDeps {
   readonly issuer: string;
   /** `x5t#S256` of the bank's admin CA: an admin client must be pinned to it. Unset: no admin client authenticates. */
   readonly adminCaThumbprint?: string;
+  /** GET of a client's `jwks_uri` (private_key_jwt with published keys); without it such a client cannot authenticate. */
+  readonly fetchJwks?: JwksFetch;
 }
 
 export interface ClientAuthInput {
@@ -154,7 +156,7 @@ async function authenticateWithAssertion(
   }
 
   const client = await loadClient(deps, issuer);
-  if (client.tokenEndpointAuthMethod !== 'private_key_jwt' || !client.jwks) {
+  if (client.tokenEndpointAuthMethod !== 'private_key_jwt' || (!client.jwks && !client.jwksUri)) {
     throw new InvalidClient(`client is registered for ${client.tokenEndpointAuthMethod}`);
   }
   // RFC 7591 token_endpoint_auth_signing_alg: the registered alg is the only one accepted.
@@ -164,7 +166,7 @@ async function authenticateWithAssertion(
 
   let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
   try {
-    ({ payload } = await jwtVerify(assertion, clientKeySet(client.jwks), {
+    ({ payload } = await jwtVerify(assertion, signingKeysOf(client, deps.fetchJwks ?? noJwksFetch), {
       algorithms: [client.tokenEndpointAuthSigningAlg],
       issuer: client.clientId,
       subject: client.clientId,
@@ -198,13 +200,17 @@ async function authenticateWithAssertion(
   };
 }
 
+const noJwksFetch: JwksFetch = () => Promise.reject(new InvalidPublishedJwks('jwks_uri cannot be fetched here'));
+
 function describeJoseError(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'expired';
   if (error instanceof joseErrors.JWTClaimValidationFailed) return `claim ${error.claim} is invalid (${error.reason})`;
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'signature verification failed';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no registered key matches';
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'algorithm not allowed';
+  if (error instanceof joseErrors.JWKSTimeout) return 'jwks_uri did not answer in time';
   if (error instanceof joseErrors.JOSEError) return error.code;
+  if (error instanceof InvalidPublishedJwks) return error.message;
   return 'invalid';
 }
 

@@ -1,10 +1,18 @@
 /**
- * A client's registered public keys as a jose key set, kept per process. jose imports each JWK once per
- * key-set object, so a key set made per request would import the client's keys again on every call (a
- * WebCrypto import per token request). Keyed by the JWKS content: a client that registers new keys gets a
- * new key set on its next call, never a stale one.
+ * A client's public keys as a jose key set, kept per process. jose imports each JWK once per key-set object,
+ * so a key set made per request would import the client's keys again on every call (a WebCrypto import per
+ * token request).
+ * - Registered keys (`jwks`) are keyed by the JWKS content: a client that registers new keys gets a new key
+ *   set on its next call, never a stale one.
+ * - Published keys (`jwks_uri`) are fetched through `JwksFetch` (the adapter: https only, the SSRF guard of
+ *   `gateway/upstream-address.ts` in the socket's lookup, no redirects, a size cap) and kept per URI for
+ *   REMOTE_JWKS_MAX_AGE_MS; a `kid` the cached set does not have fetches again, at most once per
+ *   REMOTE_JWKS_COOLDOWN_MS (the client rotated its keys). A fetched set must pass the client schema's JWKS
+ *   check (public keys only).
  */
-import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import type { Client } from './client';
+import { ClientJwks } from './client';
 
 const MAX_KEY_SETS = 500;
 const keySets = new Map<string, ReturnType<typeof createLocalJWKSet>>();
@@ -19,4 +27,56 @@ export function clientKeySet(jwks: unknown): ReturnType<typeof createLocalJWKSet
     keySets.set(content, keySet);
   }
   return keySet;
+}
+
+/** How long a fetched key set is used before it is fetched again. */
+export const REMOTE_JWKS_MAX_AGE_MS = 5 * 60_000;
+/** An unknown `kid` fetches again, but not sooner than this after the last fetch. */
+export const REMOTE_JWKS_COOLDOWN_MS = 30_000;
+/** The whole fetch (connect, TLS, answer) must be done within this. */
+export const REMOTE_JWKS_TIMEOUT_MS = 3_000;
+
+/** GET of a `jwks_uri` (jose's custom fetch): the adapter guards the address, the redirects and the size. */
+export type JwksFetch = (
+  url: string,
+  init: { headers: Headers; method: 'GET'; redirect: 'manual'; signal: AbortSignal },
+) => Promise<Response>;
+
+export class InvalidPublishedJwks extends Error {
+  override readonly name = 'InvalidPublishedJwks';
+}
+
+const remoteSets = new Map<string, JWTVerifyGetKey>();
+
+function remoteKeySet(uri: string, fetchJwks: JwksFetch): JWTVerifyGetKey {
+  let keySet = remoteSets.get(uri);
+  if (!keySet) {
+    if (remoteSets.size >= MAX_KEY_SETS) remoteSets.clear();
+    const validatingFetch: JwksFetch = async (url, init) => {
+      const response = await fetchJwks(url, init);
+      if (response.status !== 200) throw new InvalidPublishedJwks(`jwks_uri answered ${response.status}`);
+      let body: unknown;
+      try {
+        body = await response.json();
+      } catch {
+        throw new InvalidPublishedJwks('jwks_uri did not answer JSON');
+      }
+      const parsed = ClientJwks.safeParse(body);
+      if (!parsed.success) throw new InvalidPublishedJwks('jwks_uri did not answer a JWK Set of public keys');
+      return Response.json(parsed.data);
+    };
+    keySet = createRemoteJWKSet(new URL(uri), {
+      cacheMaxAge: REMOTE_JWKS_MAX_AGE_MS,
+      cooldownDuration: REMOTE_JWKS_COOLDOWN_MS,
+      timeoutDuration: REMOTE_JWKS_TIMEOUT_MS,
+      [customFetch]: validatingFetch,
+    });
+    remoteSets.set(uri, keySet);
+  }
+  return keySet;
+}
+
+/** The keys a client signs with: published at its `jwks_uri` when it has one, else the registered `jwks`. */
+export function signingKeysOf(client: Pick<Client, 'jwks' | 'jwksUri'>, fetchJwks: JwksFetch): JWTVerifyGetKey {
+  return client.jwksUri ? remoteKeySet(client.jwksUri, fetchJwks) : clientKeySet(client.jwks);
 }

@@ -5,6 +5,7 @@
 import * as z from '../validation';
 import { certificateIdentity } from './certificate';
 import { type DistinguishedName, dnEquals, InvalidDn, parseDn } from './dn';
+import { upstreamUrlProblem } from './gateway/upstream-address';
 
 export const SIGNING_ALGS = ['PS256', 'ES256'] as const;
 
@@ -24,6 +25,9 @@ const PublicJwk = z
     z.unknown(),
   )
   .check(z.refine((jwk) => !('d' in jwk) && !('p' in jwk) && !('k' in jwk), 'jwks must hold public keys only'));
+
+/** A JWK Set of public keys: registered (`jwks`) or fetched from the client's `jwks_uri`. */
+export const ClientJwks = z.object({ keys: z.array(PublicJwk).check(z.minLength(1)) });
 
 /** Per-client token lifetimes and usage quotas (0 or absent = unlimited uses). */
 export const TokenSettingsSchema = z.object({
@@ -49,7 +53,21 @@ const ClientFields = z
      * signed by this CA's key. The Lambda sees only the leaf certificate, so the pin carries the CA itself.
      */
     tlsClientAuthIssuerCertificate: z.optional(z.string().check(z.minLength(1), z.maxLength(8192))),
-    jwks: z.optional(z.object({ keys: z.array(PublicJwk).check(z.minLength(1)) })),
+    jwks: z.optional(ClientJwks),
+    /**
+     * RFC 7591 `jwks_uri`: where the client publishes its signing keys (https, a DNS name; fetched through the
+     * SSRF guard, `client-keys.ts`). With it, `jwks` may hold only `use: enc` keys: the gateway encrypts
+     * responses to a registered key without a fetch on the call's path.
+     */
+    jwksUri: z.optional(
+      z.url().check(
+        z.maxLength(2048),
+        z.superRefine((url, ctx) => {
+          const problem = upstreamUrlProblem(url);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem.replace('upstream', 'jwks_uri'), input: url });
+        }),
+      ),
+    ),
     redirectUris: z._default(
       z.array(z.url().check(z.refine((u) => u.startsWith('https://'), 'redirect URIs must be https'))),
       [],
@@ -99,8 +117,15 @@ const ClientFields = z
       if (c.tokenEndpointAuthMethod === 'tls_client_auth' && !c.tlsClientAuthSubjectDn) {
         ctx.addIssue({ code: 'custom', path: ['tlsClientAuthSubjectDn'], message: 'is required for tls_client_auth' });
       }
-      if (c.tokenEndpointAuthMethod === 'private_key_jwt' && !c.jwks) {
-        ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'is required for private_key_jwt' });
+      if (c.tokenEndpointAuthMethod === 'private_key_jwt' && !c.jwks && !c.jwksUri) {
+        ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'is required for private_key_jwt (or jwks_uri)' });
+      }
+      if (c.jwksUri && c.jwks?.keys.some((key) => key.use !== 'enc')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['jwks'],
+          message: 'may hold only encryption keys (use "enc") with jwks_uri; publish signing keys at jwks_uri',
+        });
       }
       if (c.grantTypes.includes('authorization_code') && c.redirectUris.length === 0) {
         ctx.addIssue({ code: 'custom', path: ['redirectUris'], message: 'is required for authorization_code' });

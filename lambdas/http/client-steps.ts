@@ -83,6 +83,7 @@ async function authenticateRequestClient(
     once: wiring.stores.once,
     issuer: wiring.config.issuer,
     adminCaThumbprint: wiring.config.adminCaThumbprint,
+    fetchJwks: wiring.jwksFetch,
   };
   const input = { params, certificate, now };
   try {

@@ -8,8 +8,12 @@
  * and wrong password indistinguishable, a state-changing call without the CSRF token.
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { type Agent, fetch } from 'undici';
 import { codeRecordId } from '../../lambdas/domain/authorization';
@@ -274,5 +278,80 @@ describe('developer portal and Approvals (seed 004, TSP scenario)', () => {
       error_description: 'this API is not approved for the client; apply for it in the developer portal',
     });
     await agent.close();
+  });
+
+  it('authenticates a private_key_jwt application by the keys it publishes at its jwks_uri', async () => {
+    // Prepare: the fintech publishes its signing key on an https server of its own (a name the sandbox allowlists)
+    expect((await logIn('tsp-new', PASSWORD)).body.status).toBe('approved');
+    const signing = await generateKeyPair('PS256', { extractable: true });
+    const kid = 'published-1';
+    const publicJwk = { ...(await exportJWK(signing.publicKey)), kid, alg: 'PS256', use: 'sig' };
+    const pkiDir = dirname(sandbox.manifest.ca);
+    let served = 0;
+    const keys = createServer(
+      { key: readFileSync(join(pkiDir, 'server-key.pem')), cert: readFileSync(join(pkiDir, 'server.pem')) },
+      (_request, response) => {
+        served += 1;
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [publicJwk] }));
+      },
+    );
+    keys.listen(0, '127.0.0.1');
+    await once(keys, 'listening');
+    const jwksUri = `https://localhost:${(keys.address() as AddressInfo).port}/jwks.json`;
+    const register = (uri: string) =>
+      portal('POST', '/applications', {
+        client_name: 'Enjoy Life keys',
+        redirect_uris: REDIRECT,
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks_uri: uri,
+      });
+
+    // Act
+    const literal = await register('https://127.0.0.1/jwks.json');
+    const created = await register(jwksUri);
+    const clientId = created.body.client_id as string;
+    const review = await openReview('application', 'tsp-new');
+    await admin('POST', `/admin/reviews/${review.review_id}/decision`, { decision: 'approve' });
+    const ca = await loadCertificateAuthority(
+      readFileSync(sandbox.manifest.ca, 'utf8'),
+      readFileSync(join(pkiDir, 'ca-key.pem'), 'utf8'),
+    );
+    const tls = await issueCertificate(
+      ca,
+      { country: 'TW', organization: 'Enjoy Life Co.', commonName: `keys-${randomBytes(4).toString('hex')}` },
+      { kind: 'client' },
+    );
+    const tpp = await tlsClientFromPem(
+      sandbox,
+      clientId,
+      tls.certPem,
+      tls.keyPem,
+      oidc.PrivateKeyJwt({ key: signing.privateKey, kid }),
+    );
+    // Two pushed authorization requests, each authenticated with a fresh assertion.
+    const pushed: URL[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        pushed.push(
+          await oidc.buildAuthorizationUrlWithPAR(tpp.config, {
+            redirect_uri: REDIRECT,
+            scope: 'openid',
+            code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+            code_challenge_method: 'S256',
+          }),
+        );
+      }
+    } finally {
+      await tpp.agent.close();
+      keys.closeAllConnections();
+      await new Promise((resolve) => keys.close(resolve));
+    }
+
+    // Assess
+    expect(literal.status).toBe(400);
+    expect(literal.body.fields.jwks_uri).toMatch(/DNS name/);
+    expect(created.status).toBe(201);
+    expect(pushed.map((url) => url.searchParams.get('request_uri')?.startsWith('urn:'))).toEqual([true, true]);
+    expect(served).toBe(1); // kept for REMOTE_JWKS_MAX_AGE_MS
   });
 });

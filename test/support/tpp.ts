@@ -50,9 +50,15 @@ export async function tppClient(
 
 /**
  * A fintech registered with a certificate and key of its own (PEM, e.g. from "Issue sandbox certificate"):
- * openid-client with tls_client_auth over mTLS, and the agent its gateway calls use (close it when done).
+ * openid-client over mTLS (tls_client_auth unless `clientAuth` says otherwise), and the agent its gateway calls use (close it when done).
  */
-export async function tlsClientFromPem(sandbox: TestSandbox, clientId: string, certPem: string, keyPem: string) {
+export async function tlsClientFromPem(
+  sandbox: TestSandbox,
+  clientId: string,
+  certPem: string,
+  keyPem: string,
+  clientAuth: oidc.ClientAuth = oidc.TlsClientAuth(),
+) {
   const agent = new Agent({ connect: { ca: readFileSync(sandbox.manifest.ca), cert: certPem, key: keyPem } });
   const mtlsFetch = ((url: string, init?: RequestInit) =>
     undiciFetch(url, { ...(init as object), dispatcher: agent })) as unknown as Tpp['fetch'];
@@ -60,7 +66,7 @@ export async function tlsClientFromPem(sandbox: TestSandbox, clientId: string, c
     new URL(sandbox.manifest.issuer),
     clientId,
     { use_mtls_endpoint_aliases: true },
-    oidc.TlsClientAuth(),
+    clientAuth,
     { [oidc.customFetch]: mtlsFetch as never },
   );
   config[oidc.customFetch] = mtlsFetch as never;

@@ -3,6 +3,7 @@ import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { ADMIN_SCOPE, type Client, parseClient } from '../../lambdas/domain/client';
 import type { ClientCertificate } from '../../lambdas/domain/client-auth';
 import { authenticateClient, JWT_BEARER_ASSERTION } from '../../lambdas/domain/client-auth';
+import type { JwksFetch } from '../../lambdas/domain/client-keys';
 import { InvalidClient } from '../../lambdas/errors';
 import { certificateThumbprint } from '../../lambdas/http/request';
 import type { ClientStore, OnceRecord, OnceStore } from '../../lambdas/ports/store';
@@ -127,6 +128,71 @@ describe('client authentication', () => {
       .sign(privateKey);
     const error = await refusal(authenticateClient({ params: withAssertion(jwt), now: NOW }, deps));
     expect(error.description).toMatch(message);
+  });
+
+  describe('private_key_jwt with keys published at jwks_uri', () => {
+    let served = 0;
+    const publishing =
+      (body: unknown, status = 200): JwksFetch =>
+      async () => {
+        served += 1;
+        return Response.json(body, { status });
+      };
+    const published = (uri: string) =>
+      parseClient({
+        clientId: 'tsp2',
+        clientName: 'Enjoy Life',
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwksUri: uri,
+        redirectUris: ['https://enjoy-life.example/cb'],
+        scopes: ['openid', 'accounts'],
+      });
+
+    it('verifies the assertion with the published keys, fetched once and kept', async () => {
+      // Prepare
+      served = 0;
+      const deps = { ...memoryStores([published('https://keys.enjoy-life.example/a.json')]) };
+      const fetchJwks = publishing({ keys: [publicJwk] });
+      // Act
+      for (let i = 0; i < 3; i++) {
+        await authenticateClient({ params: withAssertion(await assertion()), now: NOW }, { ...deps, fetchJwks });
+      }
+      // Assess
+      expect(served).toBe(1);
+    });
+
+    it.each([
+      ['private keys', { keys: [{ kty: 'oct', kid: 'k1', k: 'c2VjcmV0' }] }, 200, /JWK Set of public keys/],
+      ['no key set', { hello: 'world' }, 200, /JWK Set of public keys/],
+      ['an error status', { keys: [] }, 404, /answered 404/],
+    ])('refuses the client when jwks_uri answers %s', async (_what, body, status, message) => {
+      const uri = `https://keys.enjoy-life.example/${status}-${Math.random()}.json`;
+      const deps = { ...memoryStores([published(uri)]), fetchJwks: publishing(body, status) };
+      const error = await refusal(authenticateClient({ params: withAssertion(await assertion()), now: NOW }, deps));
+      expect(error.description).toMatch(message);
+    });
+
+    it.each([
+      ['http', 'http://keys.enjoy-life.example/jwks.json', /https/],
+      ['an IP address', 'https://169.254.169.254/latest/jwks.json', /DNS name/],
+      ['credentials', 'https://user:pw@keys.enjoy-life.example/jwks.json', /credentials/],
+    ])('refuses a jwks_uri with %s at registration', (_what, uri, message) => {
+      expect(() => published(uri)).toThrow(message);
+    });
+
+    it('refuses signing keys registered beside a jwks_uri (encryption keys only)', () => {
+      expect(() =>
+        parseClient({
+          clientId: 'tsp2',
+          clientName: 'Enjoy Life',
+          tokenEndpointAuthMethod: 'private_key_jwt',
+          jwksUri: 'https://keys.enjoy-life.example/jwks.json',
+          jwks: { keys: [publicJwk] },
+          scopes: ['accounts'],
+          grantTypes: ['client_credentials'],
+        }),
+      ).toThrow(/only encryption keys/);
+    });
   });
 
   it('accepts iat a few seconds in the future (clock skew)', async () => {

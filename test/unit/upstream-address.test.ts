@@ -3,6 +3,8 @@ import type { LookupAddress } from 'node:dns';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { guardedJwksFetch, MAX_JWKS_BYTES } from '../../lambdas/adapters/jwks-fetch';
+import type { JwksFetch } from '../../lambdas/domain/client-keys';
 import {
   httpsTransport,
   MAX_UPSTREAM_RESPONSE_BYTES,
@@ -166,5 +168,67 @@ describe('the HTTPS transport to upstreams', () => {
     expect(Buffer.from(small.body).toString()).toBe('xx');
     expect(big).toBeInstanceOf(UpstreamResponseTooLarge);
     expect(big).toMatchObject({ status: 502, error: 'server_error' });
+  });
+});
+
+describe("the GET of a client's jwks_uri", () => {
+  let pki: ThrowawayPki;
+  let server: Server;
+  let origin: string;
+  let connections = 0;
+
+  beforeAll(async () => {
+    pki = await createThrowawayPki();
+    server = createServer({ key: pki.serverKey, cert: pki.serverCert }, (request, response) => {
+      if (request.url === '/moved') {
+        response.writeHead(302, { location: 'https://169.254.169.254/' }).end();
+        return;
+      }
+      const body = request.url === '/big' ? 'x'.repeat(MAX_JWKS_BYTES + 1) : '{"keys":[]}';
+      response.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    });
+    server.on('connection', () => {
+      connections += 1;
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    origin = `https://localhost:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const get = (fetchJwks: JwksFetch, path: string) =>
+    fetchJwks(`${origin}${path}`, {
+      method: 'GET',
+      headers: new Headers(),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(3000),
+    });
+
+  it('refuses, before connecting, a name resolving to loopback that the deployment does not allowlist', async () => {
+    // Prepare
+    const fetchJwks = guardedJwksFetch({ policy: NO_PRIVATE_HOSTS, extraCa: pki.caCert });
+    const before = connections;
+    // Act
+    const refused = await get(fetchJwks, '/jwks').catch((error: unknown) => error);
+    // Assess
+    expect(refused).toBeInstanceOf(UpstreamHostRefused);
+    expect(connections).toBe(before);
+  });
+
+  it('fetches from an allowlisted name, answers a redirect as it is (not followed) and caps the size at 64 KiB', async () => {
+    // Prepare
+    const fetchJwks = guardedJwksFetch({ policy: { privateHosts: new Set(['localhost']) }, extraCa: pki.caCert });
+    // Act
+    const jwks = await get(fetchJwks, '/jwks');
+    const moved = await get(fetchJwks, '/moved');
+    const big = await get(fetchJwks, '/big').catch((error: unknown) => error);
+    // Assess
+    expect(jwks.status).toBe(200);
+    expect(await jwks.json()).toEqual({ keys: [] });
+    expect(moved.status).toBe(302);
+    expect(String(big)).toMatch(/more than 65536 bytes/);
   });
 });

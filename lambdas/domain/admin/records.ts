@@ -78,6 +78,7 @@ export const clientRecord = (client: Client) => ({
   tls_client_auth_issuer_dn: client.tlsClientAuthIssuerDn ?? null,
   tls_client_auth_issuer_ca_thumbprint: client.tlsClientAuthIssuer?.caThumbprint ?? null,
   jwks: client.jwks ?? null,
+  jwks_uri: client.jwksUri ?? null,
   redirect_uris: client.redirectUris,
   scope: client.scopes.join(' '),
   grant_types: client.grantTypes,

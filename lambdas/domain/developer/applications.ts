@@ -57,6 +57,7 @@ const FORM_FIELD: Record<string, string> = {
   tlsClientAuthSubjectDn: 'tls_client_auth_subject_dn',
   tlsClientAuthIssuerDn: 'tls_client_auth_issuer_dn',
   jwks: 'jwks',
+  jwksUri: 'jwks_uri',
 };
 
 export type RegistrationResult =
@@ -91,7 +92,7 @@ function registrationOf(
     } catch {
       problems.jwks = 'This is not JSON.';
     }
-  } else keys.push(...registered(false));
+  } else if (!text(body, 'jwks_uri')) keys.push(...registered(false));
   const encryptionText = text(body, 'encryption_jwk');
   if (encryptionText) {
     try {
@@ -111,6 +112,7 @@ function registrationOf(
       ? { tlsClientAuthIssuerDn: text(body, 'tls_client_auth_issuer_dn') }
       : {}),
     ...(keys.length > 0 ? { jwks: { keys } as ClientInput['jwks'] } : {}),
+    ...(text(body, 'jwks_uri') ? { jwksUri: text(body, 'jwks_uri') } : {}),
     redirectUris,
     // The tenant's ID token alg: the only one a registration may name (`checkIdTokenAlg`).
     idTokenSignedResponseAlg: idTokenSigningAlg as ClientInput['idTokenSignedResponseAlg'],
@@ -186,6 +188,7 @@ export const applicationSummary = (client: Client) => ({
   ...(client.tlsClientAuthSubjectDn ? { tls_client_auth_subject_dn: client.tlsClientAuthSubjectDn } : {}),
   ...(client.tlsClientAuthIssuerDn ? { tls_client_auth_issuer_dn: client.tlsClientAuthIssuerDn } : {}),
   ...(client.jwks ? { jwks_kids: client.jwks.keys.map((key) => key.kid) } : {}),
+  ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
 });
 
 /** The developer's applications, each with its status and the APIs approved for it. */

@@ -111,6 +111,8 @@ export function ClientSecurity({
                     </div>
                   ))}
             </dd>
+            <dt>Published keys (jwks_uri)</dt>
+            <dd>{client.jwks_uri ? <code>{client.jwks_uri}</code> : 'None'}</dd>
             <dt>Scope</dt>
             <dd>
               <code>{client.scope}</code>

@@ -21,6 +21,8 @@ export interface ClientSummary {
   readonly tls_client_auth_issuer_dn: string | null;
   readonly tls_client_auth_issuer_ca_thumbprint: string | null;
   readonly jwks: { readonly keys: readonly Record<string, unknown>[] } | null;
+  /** Where the client publishes its signing keys (fetched at client authentication). */
+  readonly jwks_uri: string | null;
   readonly redirect_uris: readonly string[];
   readonly scope: string;
   readonly grant_types: readonly string[];

@@ -118,6 +118,7 @@ const EMPTY_APPLICATION = {
   certificate_pem: '',
   tls_client_auth_issuer_dn: '',
   jwks: '',
+  jwks_uri: '',
   encryption_jwk: '',
 };
 type ApplicationFields = typeof EMPTY_APPLICATION;
@@ -377,15 +378,25 @@ function ApplicationForm({
             />
           </>
         ) : (
-          <Field
-            label="Signing keys (JWKS)"
-            name="jwks"
-            value={form.jwks}
-            onChange={set('jwks')}
-            error={fields.jwks}
-            hint='Public keys only, as {"keys": [...]}.'
-            multiline
-          />
+          <>
+            <Field
+              label="Signing keys (JWKS)"
+              name="jwks"
+              value={form.jwks}
+              onChange={set('jwks')}
+              error={fields.jwks}
+              hint='Public keys only, as {"keys": [...]}. Or leave it empty and give the JWKS URL below.'
+              multiline
+            />
+            <Field
+              label="JWKS URL (jwks_uri)"
+              name="jwks_uri"
+              value={form.jwks_uri}
+              onChange={set('jwks_uri')}
+              error={fields.jwks_uri}
+              hint="An https address where you publish your signing keys; the bank fetches it when you authenticate and keeps it for 5 minutes."
+            />
+          </>
         )}
         <Field
           label="Encryption key for JWE responses (JWK, optional)"
@@ -551,6 +562,7 @@ function applicationFieldsOf(submitted: Record<string, unknown>): ApplicationFie
     token_endpoint_auth_method: text('token_endpoint_auth_method') || 'tls_client_auth',
     tls_client_auth_subject_dn: text('tls_client_auth_subject_dn'),
     tls_client_auth_issuer_dn: text('tls_client_auth_issuer_dn'),
+    jwks_uri: text('jwks_uri'),
   };
 }
 
