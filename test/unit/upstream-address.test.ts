@@ -1,7 +1,8 @@
 /** The gateway's SSRF guard for upstream hosts (address ranges, DNS answers, the socket lookup that pins them) and its HTTPS transport. */
 import type { LookupAddress } from 'node:dns';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:https';
+import type { RequestListener } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { guardedJwksFetch, MAX_JWKS_BYTES } from '../../lambdas/adapters/jwks-fetch';
 import type { JwksFetch } from '../../lambdas/domain/client-keys';
@@ -19,7 +20,7 @@ import {
   UpstreamHostRefused,
   upstreamUrlProblem,
 } from '../../lambdas/domain/gateway/upstream-address';
-import { createThrowawayPki, type ThrowawayPki } from '../support/throwaway-pki';
+import { createThrowawayPki } from '../support/throwaway-pki';
 
 const NO_PRIVATE_HOSTS = { privateHosts: new Set<string>() };
 const answers =
@@ -118,48 +119,57 @@ describe('which addresses an upstream may have', () => {
   });
 });
 
+/** An HTTPS server on 127.0.0.1 with a throwaway CA's certificate for localhost; counts its connections. */
+async function localServer(listener: RequestListener) {
+  const pki = await createThrowawayPki();
+  const server = createServer({ key: pki.serverKey, cert: pki.serverCert }, listener);
+  const local = {
+    pki,
+    origin: '',
+    connections: 0,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+  server.on('connection', () => {
+    local.connections += 1;
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  local.origin = `https://localhost:${(server.address() as AddressInfo).port}`;
+  return local;
+}
+
 describe('the HTTPS transport to upstreams', () => {
-  let pki: ThrowawayPki;
-  let server: Server;
-  let origin: string;
-  let connections = 0;
+  let local: Awaited<ReturnType<typeof localServer>>;
 
   beforeAll(async () => {
-    pki = await createThrowawayPki();
-    server = createServer({ key: pki.serverKey, cert: pki.serverCert }, (request, response) => {
+    local = await localServer((request, response) => {
       const size = request.url === '/big' ? MAX_UPSTREAM_RESPONSE_BYTES + 1 : 2;
       response.writeHead(200, { 'content-type': 'application/json' }).end('x'.repeat(size));
     });
-    server.on('connection', () => {
-      connections += 1;
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    origin = `https://localhost:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => local.close());
 
   const get = (transport: UpstreamTransport, path: string) =>
-    transport(new URL(`${origin}${path}`), { method: 'GET', headers: {} });
+    transport(new URL(`${local.origin}${path}`), { method: 'GET', headers: {} });
 
   it('refuses, before connecting, a name resolving to loopback that the deployment does not allowlist', async () => {
     // Prepare
-    const transport = httpsTransport({ policy: NO_PRIVATE_HOSTS, extraCa: pki.caCert });
-    const before = connections;
+    const transport = httpsTransport({ policy: NO_PRIVATE_HOSTS, extraCa: local.pki.caCert });
+    const before = local.connections;
     // Act
     const refused = await get(transport, '/small').catch((error: unknown) => error);
     // Assess
     expect(refused).toBeInstanceOf(UpstreamUnavailable);
     expect(refused).toMatchObject({ status: 503, reason: 'EUPSTREAMREFUSED' });
-    expect(connections).toBe(before);
+    expect(local.connections).toBe(before);
   });
 
   it('calls an allowlisted name and caps the answer: one byte over 1 MiB is a 502', async () => {
     // Prepare
-    const transport = httpsTransport({ policy: { privateHosts: new Set(['localhost']) }, extraCa: pki.caCert });
+    const transport = httpsTransport({ policy: { privateHosts: new Set(['localhost']) }, extraCa: local.pki.caCert });
     // Act
     const small = await get(transport, '/small');
     const big = await get(transport, '/big').catch((error: unknown) => error);
@@ -172,14 +182,10 @@ describe('the HTTPS transport to upstreams', () => {
 });
 
 describe("the GET of a client's jwks_uri", () => {
-  let pki: ThrowawayPki;
-  let server: Server;
-  let origin: string;
-  let connections = 0;
+  let local: Awaited<ReturnType<typeof localServer>>;
 
   beforeAll(async () => {
-    pki = await createThrowawayPki();
-    server = createServer({ key: pki.serverKey, cert: pki.serverCert }, (request, response) => {
+    local = await localServer((request, response) => {
       if (request.url === '/moved') {
         response.writeHead(302, { location: 'https://169.254.169.254/' }).end();
         return;
@@ -187,20 +193,11 @@ describe("the GET of a client's jwks_uri", () => {
       const body = request.url === '/big' ? 'x'.repeat(MAX_JWKS_BYTES + 1) : '{"keys":[]}';
       response.writeHead(200, { 'content-type': 'application/json' }).end(body);
     });
-    server.on('connection', () => {
-      connections += 1;
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    origin = `https://localhost:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => local.close());
 
   const get = (fetchJwks: JwksFetch, path: string) =>
-    fetchJwks(`${origin}${path}`, {
+    fetchJwks(`${local.origin}${path}`, {
       method: 'GET',
       headers: new Headers(),
       redirect: 'manual',
@@ -209,18 +206,18 @@ describe("the GET of a client's jwks_uri", () => {
 
   it('refuses, before connecting, a name resolving to loopback that the deployment does not allowlist', async () => {
     // Prepare
-    const fetchJwks = guardedJwksFetch({ policy: NO_PRIVATE_HOSTS, extraCa: pki.caCert });
-    const before = connections;
+    const fetchJwks = guardedJwksFetch({ policy: NO_PRIVATE_HOSTS, extraCa: local.pki.caCert });
+    const before = local.connections;
     // Act
     const refused = await get(fetchJwks, '/jwks').catch((error: unknown) => error);
     // Assess
     expect(refused).toBeInstanceOf(UpstreamHostRefused);
-    expect(connections).toBe(before);
+    expect(local.connections).toBe(before);
   });
 
   it('fetches from an allowlisted name, answers a redirect as it is (not followed) and caps the size at 64 KiB', async () => {
     // Prepare
-    const fetchJwks = guardedJwksFetch({ policy: { privateHosts: new Set(['localhost']) }, extraCa: pki.caCert });
+    const fetchJwks = guardedJwksFetch({ policy: { privateHosts: new Set(['localhost']) }, extraCa: local.pki.caCert });
     // Act
     const jwks = await get(fetchJwks, '/jwks');
     const moved = await get(fetchJwks, '/moved');
