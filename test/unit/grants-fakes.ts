@@ -26,14 +26,23 @@ export const CERTIFICATE_KEYS = { thumbprint: `x5t#S256:${THUMBPRINT}`, issuerSe
 
 /**
  * Tokens with the issuance guard of the DynamoDB adapter: the consent (from `consents`), the consent-less
- * grant (`currentGrants`, key `clientId subject`), the refresh token and the revocation list
- * (`revokedCertificates`) are checked before anything is written.
+ * grant (`currentGrants`, key `clientId subject`), the refresh token, the revocation list
+ * (`revokedCertificates`) and the assertion's jti claim (`claims`, written with the tokens) are checked before
+ * anything is written.
  */
 export function memoryTokens(
   options: { consents?: ConsentStore & { records: Map<string, Consent> }; currentGrants?: Map<string, string> } = {},
-): TokenStore & { readonly records: Map<string, TokenRecord>; readonly revokedCertificates: Set<string> } {
+): TokenStore & {
+  readonly records: Map<string, TokenRecord>;
+  readonly revokedCertificates: Set<string>;
+  /** Claimed jti records by `clientId value`, with their expiry. */
+  readonly claims: Map<string, number>;
+} {
   const records = new Map<string, TokenRecord>();
   const revokedCertificates = new Set<string>();
+  const claims = new Map<string, number>();
+  const claimKey = ({ record }: NonNullable<IssuanceGuard['replayClaim']>) =>
+    `${record.key.clientId} ${record.key.value}`;
   const refusal = (guard: IssuanceGuard): IssuanceRefused['reason'] | undefined => {
     const { grant } = guard;
     if (grant?.kind === 'consent') {
@@ -52,16 +61,20 @@ export function memoryTokens(
     }
     const { thumbprint, issuerSerial } = guard.certificate;
     if (revokedCertificates.has(thumbprint) || revokedCertificates.has(issuerSerial)) return 'certificate_revoked';
+    const claim = guard.replayClaim;
+    if (claim && (claims.get(claimKey(claim)) ?? 0) > claim.now) return 'replayed';
     return undefined;
   };
   return {
     records,
     revokedCertificates,
+    claims,
     async issue(tokens, guard) {
       const refused = refusal(guard);
       if (refused) throw new IssuanceRefused(refused);
       if (tokens.some((t) => records.has(t.tokenHash))) throw new Error('TransactionCanceledException');
       for (const token of tokens) records.set(token.tokenHash, token);
+      if (guard.replayClaim) claims.set(claimKey(guard.replayClaim), guard.replayClaim.record.expiresAt);
     },
     async put(record) {
       if (records.has(record.tokenHash)) throw new Error('ConditionalCheckFailedException');
