@@ -42,6 +42,7 @@ const JOSE_TYPE = 'application/jose';
 interface GatewayCall {
   readonly request: HttpRequest;
   readonly now: number;
+  catalogItem: Promise<ApiDefinition | undefined>;
   api: ApiDefinition;
   token: TokenRecord;
   subject: string;
@@ -55,11 +56,26 @@ interface GatewayCall {
 
 const read = (call: GatewayCall) => (name: string) => header(call.request.event, name);
 
-async function findApi(call: GatewayCall) {
+/**
+ * Starts reading the API's catalog item alongside the token's use (one store round trip for both); read on
+ * every call, never cached, so an administrator's change applies to the next call.
+ */
+function readCatalogItem(call: GatewayCall) {
   const { httpMethod, pathParameters } = call.request.event;
   const path = `/${pathParameters?.proxy ?? ''}`;
-  const api = CATALOG_PATH.test(path) ? await wiring.apiCatalog.get(apiIdOf(httpMethod, path)) : undefined;
-  if (!api) throw new OAuthError('not_found', `no API ${httpMethod} ${path}`, 404);
+  call.catalogItem = CATALOG_PATH.test(path)
+    ? wiring.apiCatalog.get(apiIdOf(httpMethod, path))
+    : Promise.resolve(undefined);
+  // Awaited by findApi, or never when the token is refused first.
+  call.catalogItem.catch(() => undefined);
+}
+
+async function findApi(call: GatewayCall) {
+  const api = await call.catalogItem;
+  if (!api) {
+    const { httpMethod, pathParameters } = call.request.event;
+    throw new OAuthError('not_found', `no API ${httpMethod} /${pathParameters?.proxy ?? ''}`, 404);
+  }
   call.api = api;
 }
 
@@ -222,6 +238,7 @@ async function protectResponse(call: GatewayCall) {
 
 export const handler = httpHandler({ errors: 'oauth' }, async (request) => {
   const call = await runSteps({ request, now: systemClock() } as GatewayCall, [
+    readCatalogItem,
     // The API's scope group is required once the API is known (`authorize`).
     bearerStep(),
     findApi,
