@@ -9,8 +9,6 @@
  * carry the subject DN of a client registered before (tls_client_auth matches the DN).
  */
 import { randomBytes } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
-import { formatDn } from './event';
 import { SANDBOX_CA_SUBJECT, type SandboxPki } from './pki';
 
 /** Browser origin path of the sandbox's certificate issuance; `config.json` names it as `sandbox.clientCertificates`. */
@@ -54,11 +52,11 @@ export async function issueSandboxCertificate(
     organization: printable(request.organisation, 'Sandbox Fintech').slice(0, MAX_NAME),
     commonName: `${name || 'app'}-${suffix}`,
   };
-  const { certPem, keyPem } = await pki.issueClientCertificate(subject);
+  const { certPem, keyPem, subjectDn } = await pki.issueClientCertificate(subject);
   return {
     status: 201,
     body: {
-      subject_dn: formatDn(new x509.X509Certificate(certPem).subjectName),
+      subject_dn: subjectDn,
       certificate_pem: certPem,
       private_key_pem: keyPem,
     },

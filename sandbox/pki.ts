@@ -64,7 +64,7 @@ export interface SandboxPki {
   readonly server: KeyAndCertificate;
   readonly clients: Readonly<Record<string, ClientCredentials>>;
   /** A new client certificate and key from the TPP CA (the developer portal's "Issue sandbox certificate"). */
-  issueClientCertificate(subject: SubjectName): Promise<{ certPem: string; keyPem: string }>;
+  issueClientCertificate(subject: SubjectName): Promise<{ certPem: string; keyPem: string; subjectDn: string }>;
 }
 
 export interface ClientIdentity {
@@ -344,6 +344,9 @@ export async function ensurePki(dir: string, clients: readonly ClientIdentity[])
       keyPem: server.keyPem,
     },
     clients: issued,
-    issueClientCertificate: (subject) => issueCertificate(authority, subject, { kind: 'client' }),
+    async issueClientCertificate(subject) {
+      const issued = await issueCertificate(authority, subject, { kind: 'client' });
+      return { ...issued, subjectDn: formatDn(new x509.X509Certificate(issued.certPem).subjectName) };
+    },
   };
 }

@@ -3,6 +3,7 @@
  * them to handlers as API Gateway does; the browser origin routes to the real handler modules; the
  * manifest points at real files; a restart on the same data dir keeps tables, keys and certificates.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { request } from 'undici';
 import { STRICT_TRANSPORT_SECURITY } from '../../lambdas/http/strict-transport';
+import { CLIENT_CERTIFICATES_PATH } from '../../sandbox/client-certificates';
 import { createCertificateAuthority, ensurePki, issueCertificate } from '../../sandbox/pki';
 import { demoTpps } from '../../sandbox/seed';
 import { type RunningServers, startServers } from '../../sandbox/server';
@@ -217,8 +219,40 @@ describe('browser origin', () => {
         primaryColour: '#0b5394',
         privacyPolicyUrl: 'https://www.tpi-bank.example/privacy',
       },
+      // Only the sandbox announces it (the deployed config.json has no `sandbox`).
+      sandbox: { clientCertificates: CLIENT_CERTIFICATES_PATH },
     });
     await Promise.all([unknown.body.dump(), wrongMethod.body.dump()]);
+  });
+
+  it('issues a client certificate from the TPP CA with a subject it chooses (a random CN part), POST only', async () => {
+    // Act
+    const agent = sandbox.browserAgent();
+    const issue = (body: string, method: 'POST' | 'GET' = 'POST') =>
+      request(`${sandbox.manifest.issuer}${CLIENT_CERTIFICATES_PATH}`, {
+        method,
+        dispatcher: agent,
+        headers: { 'content-type': 'application/json' },
+        ...(method === 'POST' ? { body } : {}),
+      });
+    const answers = await Promise.all([
+      issue(JSON.stringify({ organisation: 'Enjoy Life', application_name: 'Enjoy Life app' })),
+      issue(JSON.stringify({ organisation: 'Enjoy Life', application_name: 'Enjoy Life app' })),
+    ]);
+    const [first, second] = (await Promise.all(answers.map((a) => a.body.json()))) as Record<string, string>[];
+    const notJson = await issue('not json');
+    const get = await issue('', 'GET');
+
+    // Assess
+    expect(answers.map((a) => a.statusCode)).toEqual([201, 201]);
+    expect(first!.subject_dn).toMatch(/^CN=enjoy-life-app-[0-9a-f]{32},O=Enjoy Life,C=TW$/);
+    expect(second!.subject_dn).not.toBe(first!.subject_dn);
+    const certificate = new X509Certificate(first!.certificate_pem);
+    expect(certificate.checkIssued(new X509Certificate(await readFile(sandbox.manifest.ca, 'utf8')))).toBe(true);
+    expect(certificate.checkPrivateKey(createPrivateKey(first!.private_key_pem))).toBe(true);
+    expect(notJson.statusCode).toBe(400);
+    expect(get.statusCode).toBe(405);
+    await Promise.all([notJson.body.dump(), get.body.dump()]);
   });
 
   it('answers unknown paths in the surface format: OAuth JSON, OBErrorResponse1 under /open-banking', async () => {
