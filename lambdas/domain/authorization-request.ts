@@ -12,7 +12,7 @@ import { parseAcrRequest, parsePrompt } from './authentication-requirements';
 import type { AuthorizationRequest } from './authorization';
 import type { Client } from './client';
 import { SIGNING_ALGS } from './client';
-import { clientKeySet } from './client-keys';
+import { type JwksFetch, signingKeysOf } from './client-keys';
 import { isExpired } from './consents';
 import type { Consent } from './model';
 
@@ -25,7 +25,7 @@ const MAX_REQUEST_OBJECT_LENGTH = 16 * 1024;
 export async function verifyRequestObject(
   requestObject: string,
   client: Client,
-  { issuer, now }: { issuer: string; now: number },
+  { issuer, now, fetchJwks }: { issuer: string; now: number; fetchJwks: JwksFetch },
 ): Promise<Record<string, unknown>> {
   const fail = (description: string) => new AuthorizationRequestError('invalid_request_object', description, false);
   if (requestObject.length > MAX_REQUEST_OBJECT_LENGTH) throw fail('request object is too large');
@@ -42,10 +42,11 @@ export async function verifyRequestObject(
   if (alg !== client.requestObjectSigningAlg) {
     throw fail(`request object must be signed with ${client.requestObjectSigningAlg} as registered`);
   }
-  if (!client.jwks) throw fail('client has no registered keys to verify request objects');
+  const keys = signingKeysOf(client, fetchJwks);
+  if (!keys) throw fail('client has no registered keys to verify request objects');
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(requestObject, clientKeySet(client.jwks), {
+    ({ payload } = await jwtVerify(requestObject, keys, {
       algorithms: [client.requestObjectSigningAlg],
       issuer: client.clientId,
       audience: issuer,

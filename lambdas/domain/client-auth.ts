@@ -156,7 +156,8 @@ async function authenticateWithAssertion(
   }
 
   const client = await loadClient(deps, issuer);
-  if (client.tokenEndpointAuthMethod !== 'private_key_jwt' || (!client.jwks && !client.jwksUri)) {
+  const keys = signingKeysOf(client, deps.fetchJwks ?? noJwksFetch);
+  if (client.tokenEndpointAuthMethod !== 'private_key_jwt' || !keys) {
     throw new InvalidClient(`client is registered for ${client.tokenEndpointAuthMethod}`);
   }
   // RFC 7591 token_endpoint_auth_signing_alg: the registered alg is the only one accepted.
@@ -166,7 +167,7 @@ async function authenticateWithAssertion(
 
   let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
   try {
-    ({ payload } = await jwtVerify(assertion, signingKeysOf(client, deps.fetchJwks ?? noJwksFetch), {
+    ({ payload } = await jwtVerify(assertion, keys, {
       algorithms: [client.tokenEndpointAuthSigningAlg],
       issuer: client.clientId,
       subject: client.clientId,

@@ -10,14 +10,24 @@
  *   REMOTE_JWKS_COOLDOWN_MS (the client rotated its keys). A fetched set must pass the client schema's JWKS
  *   check (public keys only).
  */
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  type FlattenedJWSInput,
+  type JSONWebKeySet,
+  type JWSHeaderParameters,
+} from 'jose';
 import type { Client } from './client';
 import { ClientJwks } from './client';
 
 const MAX_KEY_SETS = 500;
-const keySets = new Map<string, ReturnType<typeof createLocalJWKSet>>();
+/** A client's key set as jose's verify functions take it (JWT, compact and flattened JWS alike). */
+export type ClientKeys = (protectedHeader?: JWSHeaderParameters, token?: FlattenedJWSInput) => Promise<CryptoKey>;
 
-export function clientKeySet(jwks: unknown): ReturnType<typeof createLocalJWKSet> {
+const keySets = new Map<string, ClientKeys>();
+
+export function clientKeySet(jwks: unknown): ClientKeys {
   const content = JSON.stringify(jwks);
   let keySet = keySets.get(content);
   if (!keySet) {
@@ -46,9 +56,9 @@ export class InvalidPublishedJwks extends Error {
   override readonly name = 'InvalidPublishedJwks';
 }
 
-const remoteSets = new Map<string, JWTVerifyGetKey>();
+const remoteSets = new Map<string, ClientKeys>();
 
-function remoteKeySet(uri: string, fetchJwks: JwksFetch): JWTVerifyGetKey {
+function remoteKeySet(uri: string, fetchJwks: JwksFetch): ClientKeys {
   let keySet = remoteSets.get(uri);
   if (!keySet) {
     if (remoteSets.size >= MAX_KEY_SETS) remoteSets.clear();
@@ -76,7 +86,11 @@ function remoteKeySet(uri: string, fetchJwks: JwksFetch): JWTVerifyGetKey {
   return keySet;
 }
 
-/** The keys a client signs with: published at its `jwks_uri` when it has one, else the registered `jwks`. */
-export function signingKeysOf(client: Pick<Client, 'jwks' | 'jwksUri'>, fetchJwks: JwksFetch): JWTVerifyGetKey {
-  return client.jwksUri ? remoteKeySet(client.jwksUri, fetchJwks) : clientKeySet(client.jwks);
+/**
+ * The keys a client signs with (client assertions, request objects, signed API requests): published at its
+ * `jwks_uri` when it has one, else the registered `jwks`; undefined when it has neither.
+ */
+export function signingKeysOf(client: Pick<Client, 'jwks' | 'jwksUri'>, fetchJwks: JwksFetch): ClientKeys | undefined {
+  if (client.jwksUri) return remoteKeySet(client.jwksUri, fetchJwks);
+  return client.jwks ? clientKeySet(client.jwks) : undefined;
 }

@@ -47,7 +47,7 @@ async function resolveRequest(auth: Authorization) {
   const { clients, consents, authorizations } = wiring.stores;
   const resolved = await resolveAuthorizationRequest(
     { params: auth.params, now: auth.now },
-    { clients, consents, authorizations, issuer: wiring.config.issuer },
+    { clients, consents, authorizations, issuer: wiring.config.issuer, fetchJwks: wiring.jwksFetch },
   );
   auth.client = resolved.client;
   auth.authorization = resolved.request;

@@ -7,6 +7,7 @@
  * response JOSE policy. Errors are OAuth JSON: `{ error, error_description }`.
  */
 import type { Client } from '../domain/client';
+import { signingKeysOf } from '../domain/client-keys';
 import { requireApprovedApi, requireGrantedGroup } from '../domain/gateway/authorization';
 import {
   type ApiDefinition,
@@ -128,13 +129,13 @@ async function readRequestBody(call: GatewayCall) {
   const compact = () => Buffer.from(raw).toString('utf8').trim();
   switch (mode) {
     case 'jws':
-      call.body = await verifyRequestJws(compact(), call.client?.jwks);
+      call.body = await verifyRequestJws(compact(), signingKeys(call));
       break;
     case 'jwe':
       call.body = await decryptRequestJwe(compact(), (key) => wiring.keys.unwrapKey(key));
       break;
     case 'x-jws-signature':
-      await verifyDetachedSignature(read(call)('x-jws-signature'), raw, call.client?.jwks, {
+      await verifyDetachedSignature(read(call)('x-jws-signature'), raw, signingKeys(call), {
         clientId: call.token.clientId,
         now: call.now,
       });
@@ -144,6 +145,8 @@ async function readRequestBody(call: GatewayCall) {
       call.body = raw;
   }
 }
+
+const signingKeys = (call: GatewayCall) => call.client && signingKeysOf(call.client, wiring.jwksFetch);
 
 function parsedBody(call: GatewayCall): unknown {
   if (call.body === undefined) return undefined;

@@ -64,7 +64,12 @@ async function storeRequest(par: PushCall) {
   };
   const pushed = await pushRequest(
     { client: par.client, params: par.params, now },
-    { authorizations: writeWithClaim, consents: readConsents, issuer: wiring.config.issuer },
+    {
+      authorizations: writeWithClaim,
+      consents: readConsents,
+      issuer: wiring.config.issuer,
+      fetchJwks: wiring.jwksFetch,
+    },
   );
   par.response = json(201, { request_uri: pushed.requestUri, expires_in: pushed.expiresIn });
 }

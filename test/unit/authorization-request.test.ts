@@ -10,6 +10,10 @@ import type { Consent } from '../../lambdas/domain/model';
 import { AuthorizationRequestError } from '../../lambdas/errors';
 
 const ISSUER = 'https://auth.bank.example';
+/** Clients with registered `jwks` never fetch. */
+const noJwksUri = async (): Promise<Response> => {
+  throw new Error('no jwks_uri fetch expected');
+};
 const NOW = 1_800_000_000;
 const REDIRECT = 'https://tpp.example/cb';
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
@@ -65,7 +69,7 @@ describe('request objects (JAR, FAPI)', () => {
       .sign(signingKey);
 
   async function refusal(jwt: string): Promise<AuthorizationRequestError> {
-    const error = await verifyRequestObject(jwt, client, { issuer: ISSUER, now: NOW }).then(
+    const error = await verifyRequestObject(jwt, client, { issuer: ISSUER, now: NOW, fetchJwks: noJwksUri }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -76,17 +80,49 @@ describe('request objects (JAR, FAPI)', () => {
   }
 
   it('accepts a PS256 object with aud as a string or an array containing the issuer', async () => {
-    await expect(verifyRequestObject(await sign({}), client, { issuer: ISSUER, now: NOW })).resolves.toMatchObject({
+    await expect(
+      verifyRequestObject(await sign({}), client, { issuer: ISSUER, now: NOW, fetchJwks: noJwksUri }),
+    ).resolves.toMatchObject({
       iss: 'tpp',
     });
     await expect(
-      verifyRequestObject(await sign({ aud: [ISSUER, 'x'] }), client, { issuer: ISSUER, now: NOW }),
+      verifyRequestObject(await sign({ aud: [ISSUER, 'x'] }), client, {
+        issuer: ISSUER,
+        now: NOW,
+        fetchJwks: noJwksUri,
+      }),
     ).resolves.toBeDefined();
+  });
+
+  it("verifies with the keys published at the client's jwks_uri when it has one", async () => {
+    // Prepare: the same key, published instead of registered (jwks then holds no signing key).
+    const published = { keys: client.jwks!.keys };
+    const byUri = parseClient({
+      clientId: 'tpp',
+      clientName: 'TPP',
+      profile: 'fapi1-advanced',
+      tokenEndpointAuthMethod: 'private_key_jwt',
+      jwksUri: 'https://tpp.example/jwks.json',
+      redirectUris: [REDIRECT],
+      scopes: ['openid', 'accounts'],
+    });
+    const fetched: string[] = [];
+    const fetchJwks = async (url: string) => {
+      fetched.push(url);
+      return Response.json(published);
+    };
+    // Act
+    const claims = await verifyRequestObject(await sign({}), byUri, { issuer: ISSUER, now: NOW, fetchJwks });
+    const forged = verifyRequestObject(await sign({}, other), byUri, { issuer: ISSUER, now: NOW, fetchJwks });
+    // Assess
+    expect(claims).toMatchObject({ iss: 'tpp' });
+    await expect(forged).rejects.toMatchObject({ error: 'invalid_request_object' });
+    expect(fetched[0]).toBe('https://tpp.example/jwks.json');
   });
 
   it('tolerates a small future skew of nbf', async () => {
     await expect(
-      verifyRequestObject(await sign({ nbf: NOW + 5 }), client, { issuer: ISSUER, now: NOW }),
+      verifyRequestObject(await sign({ nbf: NOW + 5 }), client, { issuer: ISSUER, now: NOW, fetchJwks: noJwksUri }),
     ).resolves.toBeDefined();
   });
 

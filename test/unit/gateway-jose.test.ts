@@ -11,6 +11,7 @@ import {
   generateKeyPair,
   type JWK,
 } from 'jose';
+import { clientKeySet, signingKeysOf } from '../../lambdas/domain/client-keys';
 import {
   decryptRequestJwe,
   detachedResponseSignature,
@@ -68,7 +69,7 @@ describe('request JWS', () => {
       .setProtectedHeader({ alg: 'PS256', kid: 'tpp-sig' })
       .sign(client.privateKey);
     // Act
-    const verified = await verifyRequestJws(jws, { keys: [client.publicJwk] });
+    const verified = await verifyRequestJws(jws, clientKeySet({ keys: [client.publicJwk] }));
     // Assess
     expect(Buffer.from(verified)).toEqual(Buffer.from(payload));
   });
@@ -85,7 +86,7 @@ describe('request JWS', () => {
       .sign(client.privateKey);
     const [h, , s] = genuine.split('.');
     const tampered = `${h}.${Buffer.from('{"cardNumber":"0"}').toString('base64url')}.${s}`;
-    const jwks = { keys: [client.publicJwk] };
+    const jwks = clientKeySet({ keys: [client.publicJwk] });
     // Act / Assess
     for (const body of [foreign, tampered]) {
       await expect(verifyRequestJws(body, jwks)).rejects.toMatchObject({
@@ -96,6 +97,21 @@ describe('request JWS', () => {
     }
     await expect(verifyRequestJws('{"plain":"json"}', jwks)).rejects.toThrow('the request body must be a compact JWS');
     await expect(verifyRequestJws(genuine, undefined)).rejects.toBeInstanceOf(JoseError);
+  });
+
+  it('verifies with the keys a client publishes at its jwks_uri (its registered jwks holds encryption keys only)', async () => {
+    // Prepare
+    const client = await keyPair('PS256', 'tpp-sig', 'sig');
+    const jws = await new CompactSign(payload)
+      .setProtectedHeader({ alg: 'PS256', kid: 'tpp-sig' })
+      .sign(client.privateKey);
+    const fetchJwks = async () => Response.json({ keys: [client.publicJwk] });
+    const keys = signingKeysOf({ jwksUri: 'https://tpp.example/published-jwks.json', jwks: { keys: [] } }, fetchJwks);
+    // Act
+    const verified = await verifyRequestJws(jws, keys);
+    // Assess
+    expect(Buffer.from(verified)).toEqual(Buffer.from(payload));
+    expect(signingKeysOf({}, fetchJwks)).toBeUndefined();
   });
 });
 
@@ -220,7 +236,7 @@ describe('response JWS and x-jws-signature', () => {
   it('verifies a client’s detached x-jws-signature and refuses a changed body, a wrong iss or missing crit', async () => {
     // Prepare
     const client = await keyPair('ES256', 'tpp-es', 'sig');
-    const jwks = { keys: [client.publicJwk] };
+    const jwks = clientKeySet({ keys: [client.publicJwk] });
     const sign = async (header: Record<string, unknown>, body = payload) => {
       const { protected: h, signature } = await new FlattenedSign(body)
         .setProtectedHeader({ alg: 'ES256', kid: 'tpp-es', ...header } as never)

@@ -12,7 +12,7 @@ import { CompactEncrypt, compactVerify, flattenedVerify, importJWK, type JSONWeb
 import { InvalidRequest } from '../../errors';
 import type { KeyService } from '../../ports/keys';
 import { SIGNING_ALGS } from '../client';
-import { clientKeySet } from '../client-keys';
+import type { ClientKeys } from '../client-keys';
 
 export const OB_IAT = 'http://openbanking.org.uk/iat';
 export const OB_ISS = 'http://openbanking.org.uk/iss';
@@ -40,12 +40,15 @@ function decodeHeader(segment: string | undefined): Record<string, unknown> {
 
 // ---- Requests --------------------------------------------------------------------------------------
 
-/** A compact JWS request body signed (PS256 / ES256) with one of the client's registered keys: its payload. */
-export async function verifyRequestJws(compact: string, clientJwks: JSONWebKeySet | undefined): Promise<Uint8Array> {
-  if (!clientJwks) throw new JoseError('the client has no registered keys to verify the request signature');
+/**
+ * A compact JWS request body signed (PS256 / ES256) with one of the client's signing keys (`signingKeysOf`:
+ * registered or published at its jwks_uri): its payload.
+ */
+export async function verifyRequestJws(compact: string, clientKeys: ClientKeys | undefined): Promise<Uint8Array> {
+  if (!clientKeys) throw new JoseError('the client has no registered keys to verify the request signature');
   if (compact.split('.').length !== 3) throw new JoseError('the request body must be a compact JWS');
   try {
-    const { payload } = await compactVerify(compact, clientKeySet(clientJwks), { algorithms: [...SIGNING_ALGS] });
+    const { payload } = await compactVerify(compact, clientKeys, { algorithms: [...SIGNING_ALGS] });
     return payload;
   } catch {
     throw new JoseError("the request JWS signature is not valid for the client's registered keys");
@@ -98,11 +101,11 @@ export async function decryptRequestJwe(compact: string, unwrapKey: KeyService['
 export async function verifyDetachedSignature(
   signature: string | undefined,
   body: Uint8Array,
-  clientJwks: JSONWebKeySet | undefined,
+  clientKeys: ClientKeys | undefined,
   expected: { readonly clientId: string; readonly now: number },
 ): Promise<void> {
   if (!signature) throw new JoseError('the x-jws-signature header is required');
-  if (!clientJwks) throw new JoseError('the client has no registered keys to verify x-jws-signature');
+  if (!clientKeys) throw new JoseError('the client has no registered keys to verify x-jws-signature');
   const [protectedHeader, payload, sig, extra] = signature.split('.');
   if (extra !== undefined || payload !== '' || !protectedHeader || !sig) {
     throw new JoseError('x-jws-signature must be a detached compact JWS (header..signature)');
@@ -122,11 +125,10 @@ export async function verifyDetachedSignature(
     throw new JoseError(`x-jws-signature ${OB_TAN} is required`);
   }
   try {
-    await flattenedVerify(
-      { protected: protectedHeader, payload: b64url(body), signature: sig },
-      clientKeySet(clientJwks),
-      { algorithms: [...SIGNING_ALGS], crit: Object.fromEntries(OB_CRIT.map((claim) => [claim, true])) },
-    );
+    await flattenedVerify({ protected: protectedHeader, payload: b64url(body), signature: sig }, clientKeys, {
+      algorithms: [...SIGNING_ALGS],
+      crit: Object.fromEntries(OB_CRIT.map((claim) => [claim, true])),
+    });
   } catch {
     throw new JoseError('x-jws-signature is not a valid signature of the request body');
   }

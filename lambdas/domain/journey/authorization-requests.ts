@@ -14,6 +14,7 @@ import {
 } from '../authorization';
 import { checkConsentForAuthorization, parseAuthorizationRequest, verifyRequestObject } from '../authorization-request';
 import { type Client, requiresSignedRequestObject } from '../client';
+import type { JwksFetch } from '../client-keys';
 import { newOpaqueValue } from '../tokens';
 
 /** Parameters that authenticate the client, not part of the authorization request. */
@@ -23,6 +24,8 @@ export interface PushRequestDeps {
   readonly authorizations: AuthorizationStore;
   readonly consents: ConsentStore;
   readonly issuer: string;
+  /** GET of a client's `jwks_uri`, for request objects signed with published keys. */
+  readonly fetchJwks: JwksFetch;
 }
 
 async function checkConsent(request: AuthorizationRequest, consents: ConsentStore, now: number): Promise<void> {
@@ -47,7 +50,11 @@ export async function pushRequest(
   const requestObject = params.get('request');
   let parameters: Record<string, unknown>;
   if (requestObject) {
-    parameters = await verifyRequestObject(requestObject, client, { issuer: deps.issuer, now });
+    parameters = await verifyRequestObject(requestObject, client, {
+      issuer: deps.issuer,
+      now,
+      fetchJwks: deps.fetchJwks,
+    });
   } else if (requiresSignedRequestObject(client)) {
     throw new InvalidRequest('a signed request object is required for this client');
   } else {
@@ -137,6 +144,10 @@ async function requestThatCounts(
   const requestObject = params.get('request');
   if (!requestObject)
     throw new AuthorizationRequestError('invalid_request', 'a signed request object is required', false);
-  const claims = await verifyRequestObject(requestObject, client, { issuer: deps.issuer, now });
+  const claims = await verifyRequestObject(requestObject, client, {
+    issuer: deps.issuer,
+    now,
+    fetchJwks: deps.fetchJwks,
+  });
   return parseAuthorizationRequest(claims, client);
 }
