@@ -55,7 +55,7 @@ export async function openConsentSession(
   else if (cookie?.loginId !== input.loginId) throw sessionInvalid();
   // One read serves both proofs: the cookie's session hash and the consent page's login_state.
   const login = await deps.authorizations.get('login', input.loginId, input.now);
-  if (!login || login.kind !== 'login') throw sessionInvalid();
+  if (!login) throw sessionInvalid();
   if (cookie && !matchesHash(cookie.secret, login.sessionHash)) throw sessionInvalid();
   if (login.status !== 'consenting' || !login.subject) throw sessionInvalid();
   if (!input.loginState || !matchesHash(input.loginState, login.loginStateHash)) throw sessionInvalid();
