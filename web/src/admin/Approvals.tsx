@@ -6,6 +6,7 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { ApiError } from '../api/http';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { type ReviewEvent, ReviewHistory } from '../components/ReviewHistory';
 import { CallFailed, Status } from '../layout/Notice';
 import type { ConsoleApi } from './api';
 
@@ -19,7 +20,7 @@ export interface Review {
   readonly state: string;
   readonly submitted_at: string;
   readonly submitted: Record<string, unknown>;
-  readonly history: readonly { at: string; event: string; by?: string; comment?: string }[];
+  readonly history: readonly ReviewEvent[];
 }
 
 const TYPES = [
@@ -162,15 +163,7 @@ function ReviewCard({
       {review.history.length > 1 && (
         <details>
           <summary>History</summary>
-          <ul>
-            {review.history.map((event) => (
-              <li key={`${event.at}-${event.event}`}>
-                {when(event.at)}: {event.event}
-                {event.by ? ` by ${event.by}` : ''}
-                {event.comment ? ` — “${event.comment}”` : ''}
-              </li>
-            ))}
-          </ul>
+          <ReviewHistory history={review.history} when={when} />
         </details>
       )}
       {problem ? (

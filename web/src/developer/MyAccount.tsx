@@ -1,6 +1,7 @@
 /** "My Account": My Profile, Applications, API Application, Status, My API. */
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import { ApiError } from '../api/http';
+import { type ReviewEvent, ReviewHistory } from '../components/ReviewHistory';
 import { Alert, CallFailed, Status } from '../layout/Notice';
 import type { Profile, SignedIn } from './DeveloperPortal';
 import { STATUS_TEXT } from './DeveloperPortal';
@@ -34,7 +35,7 @@ interface ReviewItem {
   readonly state: string;
   readonly submitted_at: string;
   readonly submitted: Record<string, unknown>;
-  readonly history: readonly { at: string; event: string; by?: string; comment?: string }[];
+  readonly history: readonly ReviewEvent[];
 }
 
 const TYPE_TEXT: Record<string, string> = {
@@ -622,15 +623,7 @@ function StatusList({ signedIn, organisation }: { signedIn: SignedIn; organisati
                 )}
               </td>
               <td>
-                <ul>
-                  {review.history.map((event) => (
-                    <li key={`${event.at}-${event.event}`}>
-                      {when(event.at)}: {event.event}
-                      {event.by ? ` by ${event.by}` : ''}
-                      {event.comment ? ` — “${event.comment}”` : ''}
-                    </li>
-                  ))}
-                </ul>
+                <ReviewHistory history={review.history} when={when} />
               </td>
             </tr>
           ))}
