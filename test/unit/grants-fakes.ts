@@ -149,7 +149,13 @@ export function memoryAuthorizations(
       records.set(id, used);
       return { ok: true, record: used as never };
     },
-    advanceLogin: async () => undefined,
+    async advanceLogin(loginId, from, changes, now) {
+      const login = records.get(loginId);
+      if (login?.kind !== 'login' || login.status !== from || login.expiresAt <= now) return undefined;
+      const advanced = { ...login, ...changes };
+      records.set(loginId, advanced);
+      return advanced;
+    },
   };
 }
 

@@ -82,7 +82,6 @@ it('gives the code and the token response the scope the customer granted, in the
     issuer: ISSUER,
     refreshTokenTtl: 3600,
   };
-  authorizations.advanceLogin = async (_id, _from, changes) => ({ ...login, ...changes });
 
   // Act
   const { redirectTo } = await authoriseConsent(
